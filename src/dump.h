@@ -1,0 +1,43 @@
+/* Memory sources.  A dump is opened through libkdumpfile (ELF and
+ * kdump-compressed; flattened ones are rearranged first, see flat.h).
+ * Room is left for a live /proc/kcore source behind the same calls. */
+#ifndef PTS_DUMP_H
+#define PTS_DUMP_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "error.h"
+
+enum pts_addr_space {
+	PTS_KVADDR,	/* kernel virtual */
+	PTS_PHYS,	/* physical */
+};
+
+struct vmcoreinfo;
+
+struct pts_dump_info {
+	const char *format;		/* "elf", "kdump" */
+	bool flattened;			/* was makedumpfile -F / QEMU -z */
+	const char *compression;	/* "none", "zlib", "lzo", "snappy", "zstd", "mixed" */
+	int dump_level;			/* makedumpfile -d, -1 if unknown */
+	int64_t dump_time;		/* kdump header timestamp, 0 if none */
+	uint64_t max_pfn;
+	uint64_t ram_pages;		/* pages of RAM the dump describes */
+	uint64_t page_size;
+	const char *arch;
+	unsigned ncpus;			/* CPUs recorded by the dump, 0 unknown */
+};
+
+struct pts_dump;
+
+/* Open path read-only.  Refuses non-dumps and truncated dumps. */
+struct pts_error *pts_dump_open(const char *path, struct pts_dump **ret);
+void pts_dump_close(struct pts_dump *d);
+const char *pts_dump_path(const struct pts_dump *d);
+const struct pts_dump_info *pts_dump_info(const struct pts_dump *d);
+const struct vmcoreinfo *pts_dump_vmcoreinfo(const struct pts_dump *d);
+
+/* Read len bytes; PTS_ERR_NODATA when a page is not in the dump. */
+struct pts_error *pts_dump_read(struct pts_dump *d, enum pts_addr_space as,
+				uint64_t addr, void *buf, size_t len);
+#endif

@@ -1,0 +1,450 @@
+#include "config.h"
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "dwinfo.h"
+#include "util.h"
+
+enum { K_STRUCT = 1, K_UNION, K_ENUM, K_TYPEDEF, K_VAR, K_ENUMERATOR, K_SYM };
+
+struct entry {
+	const char *name;	/* borrowed from libdw/libelf string tables */
+	uint64_t val;		/* DIE offset, address, or enumerator value */
+	uint32_t hash;
+	uint8_t kind;
+};
+
+struct table {
+	struct entry *e;
+	size_t n, mask;
+};
+
+struct pts_dwarf {
+	char *path;
+	int fd;
+	Elf *elf;
+	Dwarf *dw;
+	char build_id[2 * 64 + 1];
+	bool indexed, sym_indexed;
+	struct table t;
+};
+
+static uint32_t hash(const char *s, int kind)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)kind;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h ? h : 1;
+}
+
+static void table_grow(struct table *t);
+
+/* First definition wins: later CUs repeat the same types. */
+static void table_add(struct table *t, const char *name, int kind, uint64_t val)
+{
+	if (2 * (t->n + 1) > t->mask + 1)
+		table_grow(t);
+	uint32_t h = hash(name, kind);
+	for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
+		struct entry *e = &t->e[i];
+		if (!e->hash) {
+			*e = (struct entry){ name, val, h, (uint8_t)kind };
+			t->n++;
+			return;
+		}
+		if (e->hash == h && e->kind == kind && !strcmp(e->name, name))
+			return;
+	}
+}
+
+static void table_grow(struct table *t)
+{
+	struct table nt = { .mask = t->mask ? 2 * t->mask + 1 : 65535 };
+	nt.e = xcalloc(nt.mask + 1, sizeof(*nt.e));
+	for (size_t i = 0; t->e && i <= t->mask; i++)
+		if (t->e[i].hash)
+			table_add(&nt, t->e[i].name, t->e[i].kind, t->e[i].val);
+	free(t->e);
+	*t = nt;
+}
+
+static const struct entry *table_find(const struct table *t, const char *name, int kind)
+{
+	if (!t->e)
+		return NULL;
+	uint32_t h = hash(name, kind);
+	for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
+		const struct entry *e = &t->e[i];
+		if (!e->hash)
+			return NULL;
+		if (e->hash == h && e->kind == kind && !strcmp(e->name, name))
+			return e;
+	}
+}
+
+struct pts_error *pts_dwarf_open(const char *path, struct pts_dwarf **ret)
+{
+	struct pts_dwarf *dw = xcalloc(1, sizeof(*dw));
+	dw->path = xstrdup(path);
+	struct pts_error *err = NULL;
+	elf_version(EV_CURRENT);
+	dw->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (dw->fd < 0) {
+		err = pts_error_os("%s", path);
+		goto fail;
+	}
+	dw->elf = elf_begin(dw->fd, ELF_C_READ_MMAP, NULL);
+	GElf_Ehdr eh;
+	if (!dw->elf || elf_kind(dw->elf) != ELF_K_ELF || !gelf_getehdr(dw->elf, &eh)) {
+		err = pts_error(PTS_ERR_FORMAT, "%s: not an ELF file", path);
+		goto fail;
+	}
+	if (eh.e_machine != EM_X86_64 || eh.e_type != ET_EXEC) {
+		err = pts_error(PTS_ERR_FORMAT, "%s: not an x86-64 vmlinux", path);
+		goto fail;
+	}
+	const void *id;
+	ssize_t n = dwelf_elf_gnu_build_id(dw->elf, &id);
+	for (ssize_t i = 0; i < n && i < 64; i++)
+		sprintf(dw->build_id + 2 * i, "%02x", ((const unsigned char *)id)[i]);
+	dw->dw = dwarf_begin_elf(dw->elf, DWARF_C_READ, NULL);
+	if (!dw->dw) {
+		err = pts_error(PTS_ERR_FORMAT, "%s: no DWARF debug info (%s)", path, dwarf_errmsg(-1));
+		goto fail;
+	}
+	*ret = dw;
+	return NULL;
+fail:
+	pts_dwarf_close(dw);
+	return err;
+}
+
+void pts_dwarf_close(struct pts_dwarf *dw)
+{
+	if (!dw)
+		return;
+	if (dw->dw)
+		dwarf_end(dw->dw);
+	if (dw->elf)
+		elf_end(dw->elf);
+	if (dw->fd >= 0)
+		close(dw->fd);
+	free(dw->t.e);
+	free(dw->path);
+	free(dw);
+}
+
+const char *pts_dwarf_path(const struct pts_dwarf *dw) { return dw->path; }
+const char *pts_dwarf_build_id(const struct pts_dwarf *dw) { return dw->build_id; }
+
+static void index_die(struct pts_dwarf *dw, Dwarf_Die *die)
+{
+	int tag = dwarf_tag(die);
+	int kind;
+	switch (tag) {
+	case DW_TAG_structure_type: kind = K_STRUCT; break;
+	case DW_TAG_union_type: kind = K_UNION; break;
+	case DW_TAG_enumeration_type: kind = K_ENUM; break;
+	case DW_TAG_typedef: kind = K_TYPEDEF; break;
+	case DW_TAG_variable: kind = K_VAR; break;
+	default: return;
+	}
+	if (kind == K_ENUM) {
+		/* Enumerators are indexed even for anonymous enums. */
+		Dwarf_Die c;
+		if (dwarf_child(die, &c) == 0) {
+			do {
+				Dwarf_Attribute a;
+				Dwarf_Sword v;
+				const char *en = dwarf_diename(&c);
+				if (en && dwarf_tag(&c) == DW_TAG_enumerator &&
+				    dwarf_formsdata(dwarf_attr(&c, DW_AT_const_value, &a), &v) == 0)
+					table_add(&dw->t, en, K_ENUMERATOR, (uint64_t)v);
+			} while (dwarf_siblingof(&c, &c) == 0);
+		}
+	}
+	const char *name = dwarf_diename(die);
+	if (!name || dwarf_hasattr(die, DW_AT_declaration))
+		return;
+	if (kind == K_VAR) {
+		Dwarf_Attribute a;
+		Dwarf_Op *ops;
+		size_t nops;
+		if (!dwarf_attr(die, DW_AT_location, &a) ||
+		    dwarf_getlocation(&a, &ops, &nops) != 0 || nops != 1 || ops[0].atom != DW_OP_addr)
+			return;
+		table_add(&dw->t, name, K_VAR, ops[0].number);
+		return;
+	}
+	table_add(&dw->t, name, kind, dwarf_dieoffset(die));
+}
+
+struct pts_error *pts_dwarf_index(struct pts_dwarf *dw)
+{
+	if (dw->indexed)
+		return NULL;
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	while (dwarf_nextcu(dw->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu, die;
+		if (dwarf_offdie(dw->dw, off + hsize, &cu) && dwarf_child(&cu, &die) == 0) {
+			do
+				index_die(dw, &die);
+			while (dwarf_siblingof(&die, &die) == 0);
+		}
+		off = next;
+	}
+	dw->indexed = true;
+	if (dw->t.n == 0)
+		return pts_error(PTS_ERR_FORMAT, "%s: the DWARF info holds no types", dw->path);
+	return NULL;
+}
+
+static void index_symtab(struct pts_dwarf *dw)
+{
+	dw->sym_indexed = true;
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(dw->elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+		for (size_t i = 0; data && i < n; i++) {
+			GElf_Sym s;
+			if (!gelf_getsym(data, (int)i, &s) || s.st_shndx == SHN_UNDEF)
+				continue;
+			const char *name = elf_strptr(dw->elf, sh.sh_link, s.st_name);
+			if (name && *name)
+				table_add(&dw->t, name, K_SYM, s.st_value);
+		}
+	}
+}
+
+static struct pts_error *find_type(struct pts_dwarf *dw, const char *type, Dwarf_Die *ret)
+{
+	struct pts_error *err = pts_dwarf_index(dw);
+	if (err)
+		return err;
+	int kind = K_TYPEDEF;
+	const char *name = type;
+	if (!strncmp(type, "struct ", 7)) {
+		kind = K_STRUCT;
+		name = type + 7;
+	} else if (!strncmp(type, "union ", 6)) {
+		kind = K_UNION;
+		name = type + 6;
+	} else if (!strncmp(type, "enum ", 5)) {
+		kind = K_ENUM;
+		name = type + 5;
+	}
+	const struct entry *e = table_find(&dw->t, name, kind);
+	if (!e || !dwarf_offdie(dw->dw, e->val, ret))
+		return pts_error(PTS_ERR_LOOKUP, "type '%s' not in %s", type, dw->path);
+	return NULL;
+}
+
+static bool peel(Dwarf_Die *die)
+{
+	Dwarf_Attribute a;
+	Dwarf_Die t;
+	if (!dwarf_formref_die(dwarf_attr_integrate(die, DW_AT_type, &a), &t))
+		return false;
+	*die = t;
+	return dwarf_peel_type(die, die) == 0;
+}
+
+static bool member_location(Dwarf_Die *m, uint64_t *bytes)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word w;
+	if (!dwarf_attr(m, DW_AT_data_member_location, &a)) {
+		*bytes = 0;	/* union members */
+		return true;
+	}
+	if (dwarf_formudata(&a, &w) == 0) {
+		*bytes = w;
+		return true;
+	}
+	Dwarf_Op *ops;
+	size_t n;
+	if (dwarf_getlocation(&a, &ops, &n) == 0 && n == 1 && ops[0].atom == DW_OP_plus_uconst) {
+		*bytes = ops[0].number;
+		return true;
+	}
+	return false;
+}
+
+/* Find name among the members of die (a struct or union), descending into
+ * anonymous members.  On success *die is the member and *off its offset. */
+static bool find_member(Dwarf_Die *die, const char *name, size_t len, uint64_t *off, Dwarf_Die *ret)
+{
+	Dwarf_Die c;
+	if (dwarf_child(die, &c) != 0)
+		return false;
+	do {
+		if (dwarf_tag(&c) != DW_TAG_member)
+			continue;
+		uint64_t loc;
+		if (!member_location(&c, &loc))
+			continue;
+		const char *n = dwarf_diename(&c);
+		if (n) {
+			if (strlen(n) == len && !memcmp(n, name, len)) {
+				*off += loc;
+				*ret = c;
+				return true;
+			}
+			continue;
+		}
+		Dwarf_Die t = c;
+		if (!peel(&t))
+			continue;
+		uint64_t sub = *off + loc;
+		if (find_member(&t, name, len, &sub, ret)) {
+			*off = sub;
+			return true;
+		}
+	} while (dwarf_siblingof(&c, &c) == 0);
+	return false;
+}
+
+static struct pts_error *resolve(struct pts_dwarf *dw, const char *type, const char *path,
+				 struct pts_member *ret, Dwarf_Die *mret)
+{
+	Dwarf_Die die;
+	struct pts_error *err = find_type(dw, type, &die);
+	if (err)
+		return err;
+	if (dwarf_peel_type(&die, &die) != 0)
+		return pts_error(PTS_ERR_LOOKUP, "type '%s' cannot be resolved", type);
+	uint64_t off = 0;
+	Dwarf_Die m;
+	for (const char *p = path;;) {
+		size_t len = strcspn(p, ".");
+		if (!find_member(&die, p, len, &off, &m))
+			return pts_error(PTS_ERR_LOOKUP, "%s has no member '%s'", type, path);
+		if (!p[len])
+			break;
+		die = m;
+		if (!peel(&die))
+			return pts_error(PTS_ERR_LOOKUP, "%s.%s: member type unknown", type, path);
+		p += len + 1;
+	}
+	Dwarf_Die t = m;
+	Dwarf_Word sz = 0;
+	if (peel(&t)) {
+		Dwarf_Word s;
+		if (dwarf_aggregate_size(&t, &s) == 0)
+			sz = s;
+	}
+	ret->offset = off;
+	ret->size = sz;
+	ret->bit_offset = 0;
+	ret->bit_size = 0;
+	Dwarf_Attribute a;
+	Dwarf_Word w;
+	if (dwarf_formudata(dwarf_attr(&m, DW_AT_bit_size, &a), &w) == 0) {
+		ret->bit_size = (unsigned)w;
+		if (dwarf_formudata(dwarf_attr(&m, DW_AT_data_bit_offset, &a), &w) == 0) {
+			ret->offset = off - 0 + w / 8;	/* data_bit_offset counts from the struct */
+			ret->bit_offset = (unsigned)(w % 8);
+		} else if (dwarf_formudata(dwarf_attr(&m, DW_AT_bit_offset, &a), &w) == 0) {
+			/* DWARF 2-4, little-endian: counted from the storage unit's top. */
+			uint64_t bit = sz * 8 - w - ret->bit_size;
+			ret->offset = off + bit / 8;
+			ret->bit_offset = (unsigned)(bit % 8);
+		}
+	}
+	if (mret)
+		*mret = m;
+	return NULL;
+}
+
+struct pts_error *pts_dwarf_member(struct pts_dwarf *dw, const char *type, const char *path,
+				   struct pts_member *ret)
+{
+	return resolve(dw, type, path, ret, NULL);
+}
+
+bool pts_dwarf_has_member(struct pts_dwarf *dw, const char *type, const char *path)
+{
+	struct pts_member m;
+	struct pts_error *err = resolve(dw, type, path, &m, NULL);
+	pts_error_destroy(err);
+	return !err;
+}
+
+struct pts_error *pts_dwarf_member_array_len(struct pts_dwarf *dw, const char *type,
+					     const char *path, uint64_t *ret)
+{
+	struct pts_member m;
+	Dwarf_Die die;
+	struct pts_error *err = resolve(dw, type, path, &m, &die);
+	if (err)
+		return err;
+	if (!peel(&die) || dwarf_tag(&die) != DW_TAG_array_type)
+		return pts_error(PTS_ERR_LOOKUP, "%s.%s is not an array", type, path);
+	Dwarf_Die sub;
+	Dwarf_Attribute a;
+	Dwarf_Word w;
+	if (dwarf_child(&die, &sub) != 0)
+		return pts_error(PTS_ERR_LOOKUP, "%s.%s: no bounds", type, path);
+	if (dwarf_formudata(dwarf_attr(&sub, DW_AT_count, &a), &w) == 0)
+		*ret = w;
+	else if (dwarf_formudata(dwarf_attr(&sub, DW_AT_upper_bound, &a), &w) == 0)
+		*ret = w + 1;
+	else
+		return pts_error(PTS_ERR_LOOKUP, "%s.%s: no bounds", type, path);
+	return NULL;
+}
+
+struct pts_error *pts_dwarf_sizeof(struct pts_dwarf *dw, const char *type, uint64_t *ret)
+{
+	Dwarf_Die die;
+	struct pts_error *err = find_type(dw, type, &die);
+	if (err)
+		return err;
+	Dwarf_Word s;
+	if (dwarf_aggregate_size(&die, &s) != 0)
+		return pts_error(PTS_ERR_LOOKUP, "size of '%s' unknown", type);
+	*ret = s;
+	return NULL;
+}
+
+struct pts_error *pts_dwarf_symbol(struct pts_dwarf *dw, const char *name, uint64_t *ret)
+{
+	struct pts_error *err = pts_dwarf_index(dw);
+	if (err)
+		return err;
+	const struct entry *e = table_find(&dw->t, name, K_VAR);
+	if (!e) {
+		if (!dw->sym_indexed)
+			index_symtab(dw);
+		e = table_find(&dw->t, name, K_SYM);
+	}
+	if (!e)
+		return pts_error(PTS_ERR_LOOKUP, "symbol '%s' not in %s", name, dw->path);
+	*ret = e->val;
+	return NULL;
+}
+
+struct pts_error *pts_dwarf_enum(struct pts_dwarf *dw, const char *name, int64_t *ret)
+{
+	struct pts_error *err = pts_dwarf_index(dw);
+	if (err)
+		return err;
+	const struct entry *e = table_find(&dw->t, name, K_ENUMERATOR);
+	if (!e)
+		return pts_error(PTS_ERR_LOOKUP, "enumerator '%s' not in %s", name, dw->path);
+	*ret = (int64_t)e->val;
+	return NULL;
+}

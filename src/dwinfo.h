@@ -1,0 +1,45 @@
+/* Types and symbols of the kernel from vmlinux debug info (libdw).  One
+ * pass over the compile units builds a name index of top-level types,
+ * variables and enumerators; lookups then cost a hash probe and a
+ * dwarf_offdie.  Symbols DWARF lacks (assembly ones such as init_top_pgt)
+ * come from .symtab.  Addresses are link-time: callers add KERNELOFFSET. */
+#ifndef PTS_DWARF_H
+#define PTS_DWARF_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "error.h"
+
+struct pts_dwarf;
+
+struct pts_member {
+	uint64_t offset;	/* bytes from the start of the outer struct */
+	uint64_t size;		/* bytes of the member's type */
+	unsigned bit_offset;	/* within offset, for bitfields */
+	unsigned bit_size;	/* 0 unless a bitfield */
+};
+
+/* Open vmlinux; cheap: reads the ELF headers and notes only. */
+struct pts_error *pts_dwarf_open(const char *path, struct pts_dwarf **ret);
+void pts_dwarf_close(struct pts_dwarf *dw);
+const char *pts_dwarf_path(const struct pts_dwarf *dw);
+/* GNU build ID as lowercase hex, "" if none. */
+const char *pts_dwarf_build_id(const struct pts_dwarf *dw);
+/* Build the name index now (otherwise done on first lookup). */
+struct pts_error *pts_dwarf_index(struct pts_dwarf *dw);
+
+/* "struct task_struct", "union ...", or a typedef name. */
+struct pts_error *pts_dwarf_sizeof(struct pts_dwarf *dw, const char *type, uint64_t *ret);
+/* path: "tasks", "signal", or nested "thread.sp"; goes through anonymous
+ * structs and unions.  PTS_ERR_LOOKUP if absent. */
+struct pts_error *pts_dwarf_member(struct pts_dwarf *dw, const char *type, const char *path,
+				   struct pts_member *ret);
+bool pts_dwarf_has_member(struct pts_dwarf *dw, const char *type, const char *path);
+/* Length of an array member or variable (e.g. mm_struct.rss_stat). */
+struct pts_error *pts_dwarf_member_array_len(struct pts_dwarf *dw, const char *type,
+					     const char *path, uint64_t *ret);
+/* Link-time address of a global variable or symbol. */
+struct pts_error *pts_dwarf_symbol(struct pts_dwarf *dw, const char *name, uint64_t *ret);
+/* Value of an enumerator (e.g. "PIDTYPE_PID"). */
+struct pts_error *pts_dwarf_enum(struct pts_dwarf *dw, const char *name, int64_t *ret);
+#endif

@@ -1,0 +1,29 @@
+/* Tasks: the kernel's task list, as /proc would show it. */
+#ifndef PTS_KTASK_H
+#define PTS_KTASK_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "program.h"
+
+struct pts_task {
+	uint64_t addr;		/* task_struct */
+	int32_t pid, tgid, ppid;
+	char comm[16];
+	char state;		/* as /proc/PID/stat: R S D T t X Z P I */
+	bool kthread;
+	uint64_t mm;
+	uint64_t rss_pages;	/* get_mm_rss(): what /proc/PID/stat shows */
+	bool rss_known;
+};
+
+struct pts_task_list {
+	struct pts_task *v;
+	size_t n, cap;
+};
+
+/* Every thread-group leader in the order of init_task.tasks (threads too
+ * when threads is set, each after its leader).  init_task itself (pid 0)
+ * is not listed, as in /proc. */
+struct pts_error *pts_tasks(struct pts_program *p, bool threads, struct pts_task_list *ret);
+void pts_task_list_free(struct pts_task_list *l);
+#endif

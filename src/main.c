@@ -1,0 +1,248 @@
+/* ptscope: command line.  Each subcommand is one entry of cmd_table. */
+#include "config.h"
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "json.h"
+#include "klog.h"
+#include "ktask.h"
+#include "program.h"
+#include "util.h"
+#include "vmcoreinfo.h"
+
+struct opts {
+	struct pts_open_opts open;
+	bool json, threads;
+};
+
+struct cmd {
+	const char *name, *usage, *help;
+	bool need_types;
+	int (*run)(struct pts_program *p, const struct opts *o);
+};
+
+static int fail(struct pts_error *err)
+{
+	fprintf(stderr, "ptscope: %s\n", pts_error_text(err));
+	pts_error_destroy(err);
+	return 2;
+}
+
+static const char *excluded_text(int level, char *buf, size_t n)
+{
+	/* makedumpfile -d bits */
+	static const char *names[] = { "zero", "cache", "cache-private", "user", "free" };
+	buf[0] = '\0';
+	for (int i = 0; i < 5; i++)
+		if (level & (1 << i))
+			snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", *buf ? "," : "", names[i]);
+	return *buf ? buf : "none";
+}
+
+static int cmd_info(struct pts_program *p, const struct opts *o)
+{
+	const struct pts_dump_info *di = pts_dump_info(p->dump);
+	uint64_t crash = 0;
+	bool crashed = vmcoreinfo_num(p->vmci, "CRASHTIME", &crash);
+	char *panic = NULL;
+	struct pts_error *err = pts_klog_panic(p, &panic);
+	char *klog_note = NULL;
+	if (err) {
+		klog_note = xstrdup(pts_error_text(err));
+		pts_error_destroy(err);
+	}
+	char excl[128];
+	excluded_text(di->dump_level > 0 ? di->dump_level : 0, excl, sizeof(excl));
+	uint64_t mem = di->ram_pages * p->page_size;
+	const char *fmt = !strcmp(di->format, "elf") ? "elf" : "kdump-compressed";
+
+	if (o->json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_key(&j, "dump"); json_string(&j, pts_dump_path(p->dump));
+		json_key(&j, "release"); json_string(&j, p->osrelease);
+		json_key(&j, "build_id"); json_string(&j, p->build_id);
+		json_key(&j, "arch"); json_string(&j, di->arch);
+		json_key(&j, "paging_levels"); json_int(&j, p->paging_levels);
+		json_key(&j, "kaslr_offset"); json_hex(&j, p->kaslr_offset);
+		json_key(&j, "page_size"); json_uint(&j, p->page_size);
+		json_key(&j, "format"); json_string(&j, fmt);
+		json_key(&j, "flattened"); json_bool(&j, di->flattened);
+		json_key(&j, "compression"); json_string(&j, di->compression);
+		json_key(&j, "dump_level");
+		if (di->dump_level >= 0) json_int(&j, di->dump_level); else json_null(&j);
+		json_key(&j, "excluded"); json_begin_array(&j);
+		for (int i = 0; i < 5; i++)
+			if (di->dump_level > 0 && (di->dump_level & (1 << i)))
+				json_string(&j, (const char *[]){ "zero", "cache", "cache-private",
+								  "user", "free" }[i]);
+		json_end_array(&j);
+		json_key(&j, "memory_bytes"); json_uint(&j, mem);
+		json_key(&j, "max_pfn"); json_uint(&j, di->max_pfn);
+		json_key(&j, "cpus"); if (di->ncpus) json_uint(&j, di->ncpus); else json_null(&j);
+		json_key(&j, "crash_time"); if (crashed) json_uint(&j, crash); else json_null(&j);
+		json_key(&j, "panic"); json_string(&j, panic);
+		json_key(&j, "log_note"); json_string(&j, klog_note);
+		json_key(&j, "vmlinux"); json_string(&j, p->dw ? pts_dwarf_path(p->dw) : NULL);
+		json_key(&j, "vmlinux_note"); json_string(&j, p->vmlinux_note);
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		printf("dump:          %s\n", pts_dump_path(p->dump));
+		printf("kernel:        %s\n", p->osrelease);
+		printf("build id:      %s\n", p->build_id ? p->build_id : "(not in VMCOREINFO)");
+		printf("arch:          %s, %d-level paging, %" PRIu64 "-byte pages\n", di->arch,
+		       p->paging_levels, p->page_size);
+		printf("KASLR offset:  0x%" PRIx64 "\n", p->kaslr_offset);
+		printf("format:        %s%s, compression %s\n", fmt, di->flattened ? " (flattened)" : "",
+		       di->compression);
+		if (di->dump_level >= 0)
+			printf("excluded:      %s (dump level %d)\n", excl, di->dump_level);
+		else
+			printf("excluded:      none\n");
+		printf("memory:        %" PRIu64 " MiB of RAM (max pfn 0x%" PRIx64 ")\n", mem >> 20,
+		       di->max_pfn);
+		if (di->ncpus)
+			printf("cpus:          %u\n", di->ncpus);
+		if (crashed) {
+			time_t t = (time_t)crash;
+			char tb[64];
+			strftime(tb, sizeof(tb), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
+			printf("crash time:    %s\n", tb);
+		} else {
+			printf("crash time:    none (taken without a panic)\n");
+		}
+		printf("panic:         %s\n", panic ? panic : klog_note ? klog_note : "none");
+		printf("vmlinux:       %s\n", p->dw ? pts_dwarf_path(p->dw) : p->vmlinux_note);
+	}
+	free(panic);
+	free(klog_note);
+	return 0;
+}
+
+static int cmd_ps(struct pts_program *p, const struct opts *o)
+{
+	struct pts_task_list l;
+	struct pts_error *err = pts_tasks(p, o->threads, &l);
+	if (err)
+		return fail(pts_error_wrap(err, "%s", pts_dump_path(p->dump)));
+	uint64_t kib = p->page_size / 1024;
+	if (o->json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_key(&j, "dump"); json_string(&j, pts_dump_path(p->dump));
+		json_key(&j, "tasks"); json_begin_array(&j);
+		for (size_t i = 0; i < l.n; i++) {
+			const struct pts_task *t = &l.v[i];
+			char st[2] = { t->state, 0 };
+			json_begin_object(&j);
+			json_key(&j, "pid"); json_int(&j, t->pid);
+			json_key(&j, "tgid"); json_int(&j, t->tgid);
+			json_key(&j, "ppid"); json_int(&j, t->ppid);
+			json_key(&j, "comm"); json_string(&j, t->comm);
+			json_key(&j, "state"); json_string(&j, st);
+			json_key(&j, "kernel_thread"); json_bool(&j, t->kthread);
+			json_key(&j, "task"); json_hex(&j, t->addr);
+			json_key(&j, "mm"); if (t->mm) json_hex(&j, t->mm); else json_null(&j);
+			json_key(&j, "rss_pages");
+			if (t->rss_known) json_uint(&j, t->rss_pages); else json_null(&j);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		printf("%7s %7s %7s %-16s %s %-4s %-18s %10s\n", "PID", "TGID", "PPID", "COMM", "S",
+		       "TYPE", "MM", "RSS(KiB)");
+		for (size_t i = 0; i < l.n; i++) {
+			const struct pts_task *t = &l.v[i];
+			char mm[20] = "-", rss[24] = "-";
+			if (t->mm)
+				snprintf(mm, sizeof(mm), "%" PRIx64, t->mm);
+			if (t->rss_known)
+				snprintf(rss, sizeof(rss), "%" PRIu64, t->rss_pages * kib);
+			printf("%7d %7d %7d %-16s %c %-4s %-18s %10s\n", t->pid, t->tgid, t->ppid, t->comm,
+			       t->state, t->kthread ? "kern" : "user", mm, rss);
+		}
+	}
+	pts_task_list_free(&l);
+	return 0;
+}
+
+static const struct cmd cmd_table[] = {
+	{ "info", "info [--json] DUMP", "kernel, dump format, excluded pages, panic, vmlinux",
+	  false, cmd_info },
+	{ "ps", "ps [--json] [-T] DUMP", "processes (threads with -T): pid, ppid, comm, state, mm, RSS",
+	  true, cmd_ps },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: ptscope [OPTIONS] COMMAND DUMP\n\ncommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(cmd_table); i++)
+		fprintf(f, "  %-28s %s\n", cmd_table[i].usage, cmd_table[i].help);
+	fprintf(f, "\noptions:\n"
+		"  -k, --vmlinux PATH      vmlinux with debug info (default: found by build ID)\n"
+		"      --debug-root DIR    look for debug info under DIR instead of /\n"
+		"  -j, --json              one JSON document on stdout\n"
+		"  -T, --threads           ps: list every thread\n"
+		"  -h, --help              this text\n"
+		"  -V, --version           print the version\n"
+		"\nExit status: 0 success, 2 error (one line on stderr). See ptscope(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "vmlinux", required_argument, NULL, 'k' },
+		{ "debug-root", required_argument, NULL, 'R' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "threads", no_argument, NULL, 'T' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { 0 };
+	int c;
+	/* Options may follow the command ("ptscope ps --json DUMP"). */
+	while ((c = getopt_long(argc, argv, "k:jThV", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'k': o.open.vmlinux = optarg; break;
+		case 'R': o.open.debug_root = optarg; break;
+		case 'j': o.json = true; break;
+		case 'T': o.threads = true; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': printf("ptscope %s\n", PACKAGE_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (argc - optind != 2) {
+		if (argc - optind == 1)
+			fprintf(stderr, "ptscope: %s: missing DUMP\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	const struct cmd *cmd = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(cmd_table); i++)
+		if (!strcmp(argv[optind], cmd_table[i].name))
+			cmd = &cmd_table[i];
+	if (!cmd) {
+		fprintf(stderr, "ptscope: unknown command '%s'\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	o.open.dump = argv[optind + 1];
+	o.open.need_types = cmd->need_types;
+	struct pts_program *p;
+	struct pts_error *err = pts_program_open(&o.open, &p);
+	if (err)
+		return fail(err);
+	int rc = cmd->run(p, &o);
+	pts_program_close(p);
+	return rc;
+}

@@ -1,0 +1,173 @@
+#include "config.h"
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "program.h"
+#include "util.h"
+#include "vmcoreinfo.h"
+
+static bool exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Debian's and the usual places for a kernel's debuginfo, by build ID
+ * first, then by release. */
+static struct pts_error *find_vmlinux(struct pts_program *p, const char *root,
+				      struct pts_dwarf **ret)
+{
+	const char *rel = p->osrelease ? p->osrelease : "";
+	char *cand[8];
+	int n = 0;
+	if (p->build_id && strlen(p->build_id) > 2)
+		cand[n++] = xasprintf("%s/usr/lib/debug/.build-id/%.2s/%s.debug", root, p->build_id,
+				      p->build_id + 2);
+	cand[n++] = xasprintf("%s/usr/lib/debug/boot/vmlinux-%s", root, rel);
+	cand[n++] = xasprintf("%s/usr/lib/debug/lib/modules/%s/vmlinux", root, rel);
+	cand[n++] = xasprintf("%s/boot/vmlinux-%s", root, rel);
+	cand[n++] = xasprintf("%s/lib/modules/%s/build/vmlinux", root, rel);
+	struct pts_error *err = NULL;
+	char mismatch[512] = "";
+	for (int i = 0; i < n && !*ret; i++) {
+		if (!exists(cand[i]))
+			continue;
+		struct pts_dwarf *dw;
+		struct pts_error *e = pts_dwarf_open(cand[i], &dw);
+		if (e) {
+			pts_error_destroy(e);
+			continue;
+		}
+		if (p->build_id && strcmp(pts_dwarf_build_id(dw), p->build_id)) {
+			snprintf(mismatch, sizeof(mismatch), "; %s has build ID %s", cand[i],
+				 pts_dwarf_build_id(dw));
+			pts_dwarf_close(dw);
+			continue;
+		}
+		*ret = dw;
+	}
+	if (!*ret)
+		err = pts_error(PTS_ERR_LOOKUP,
+				"no vmlinux for %s (build ID %s) in %s/usr/lib/debug%s: install "
+				"linux-image-%s-dbg or pass -k VMLINUX",
+				rel, p->build_id ? p->build_id : "unknown", strcmp(root, "/") ? root : "",
+				mismatch, rel);
+	for (int i = 0; i < n; i++)
+		free(cand[i]);
+	return err;
+}
+
+static struct pts_error *open_types(struct pts_program *p, const struct pts_open_opts *o)
+{
+	struct pts_dwarf *dw = NULL;
+	struct pts_error *err;
+	if (o->vmlinux) {
+		err = pts_dwarf_open(o->vmlinux, &dw);
+		if (err)
+			return err;
+		if (p->build_id && strcmp(pts_dwarf_build_id(dw), p->build_id)) {
+			err = pts_error(PTS_ERR_MISMATCH,
+					"%s: build ID %s does not match the dump's %s (%s)", o->vmlinux,
+					*pts_dwarf_build_id(dw) ? pts_dwarf_build_id(dw) : "(none)",
+					p->build_id, pts_dump_path(p->dump));
+			pts_dwarf_close(dw);
+			return err;
+		}
+	} else {
+		err = find_vmlinux(p, o->debug_root ? o->debug_root : "", &dw);
+		if (err)
+			return err;
+	}
+	p->dw = dw;
+	return NULL;
+}
+
+struct pts_error *pts_program_open(const struct pts_open_opts *o, struct pts_program **ret)
+{
+	struct pts_program *p = xcalloc(1, sizeof(*p));
+	struct pts_error *err = pts_dump_open(o->dump, &p->dump);
+	if (err)
+		goto fail;
+	p->vmci = pts_dump_vmcoreinfo(p->dump);
+	p->osrelease = vmcoreinfo_get(p->vmci, "OSRELEASE");
+	p->build_id = vmcoreinfo_get(p->vmci, "BUILD-ID");
+	if (!p->osrelease) {
+		err = pts_error(PTS_ERR_FORMAT, "%s: VMCOREINFO has no OSRELEASE", o->dump);
+		goto fail;
+	}
+	vmcoreinfo_num(p->vmci, "KERNELOFFSET", &p->kaslr_offset);
+	uint64_t l5 = 0;
+	vmcoreinfo_num(p->vmci, "NUMBER(pgtable_l5_enabled)", &l5);
+	p->paging_levels = l5 ? 5 : 4;
+	p->page_size = pts_dump_info(p->dump)->page_size;
+	uint64_t ps;
+	if (vmcoreinfo_num(p->vmci, "PAGESIZE", &ps))
+		p->page_size = ps;
+
+	err = open_types(p, o);
+	if (err) {
+		if (o->need_types)
+			goto fail;
+		p->vmlinux_note = xstrdup(pts_error_text(err));
+		pts_error_destroy(err);
+	}
+	*ret = p;
+	return NULL;
+fail:
+	pts_program_close(p);
+	return err;
+}
+
+void pts_program_close(struct pts_program *p)
+{
+	if (!p)
+		return;
+	pts_dwarf_close(p->dw);
+	pts_dump_close(p->dump);
+	free(p->vmlinux_note);
+	free(p);
+}
+
+struct pts_error *pts_read(struct pts_program *p, uint64_t kva, void *buf, size_t len)
+{
+	return pts_dump_read(p->dump, PTS_KVADDR, kva, buf, len);
+}
+
+struct pts_error *pts_read_u64(struct pts_program *p, uint64_t kva, uint64_t *ret)
+{
+	return pts_read(p, kva, ret, 8);
+}
+
+struct pts_error *pts_read_u32(struct pts_program *p, uint64_t kva, uint32_t *ret)
+{
+	return pts_read(p, kva, ret, 4);
+}
+
+struct pts_error *pts_symbol(struct pts_program *p, const char *name, uint64_t *ret)
+{
+	if (!p->dw)
+		return pts_error(PTS_ERR_LOOKUP, "symbol %s: no vmlinux", name);
+	uint64_t a;
+	struct pts_error *err = pts_dwarf_symbol(p->dw, name, &a);
+	if (err)
+		return err;
+	*ret = a + p->kaslr_offset;
+	return NULL;
+}
+
+struct pts_error *pts_offsetof(struct pts_program *p, const char *type, const char *path,
+			       uint64_t *ret)
+{
+	if (!p->dw)
+		return pts_error(PTS_ERR_LOOKUP, "%s.%s: no vmlinux", type, path);
+	struct pts_member m;
+	struct pts_error *err = pts_dwarf_member(p->dw, type, path, &m);
+	if (err)
+		return err;
+	*ret = m.offset;
+	return NULL;
+}

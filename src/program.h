@@ -1,0 +1,43 @@
+/* A program: one dump (or, later, the live kernel) with the types and
+ * symbols that describe it.  Everything above the memory and type layers
+ * goes through this. */
+#ifndef PTS_PROGRAM_H
+#define PTS_PROGRAM_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "dump.h"
+#include "dwinfo.h"
+#include "error.h"
+
+struct pts_open_opts {
+	const char *dump;
+	const char *vmlinux;	/* -k; NULL: find it */
+	const char *debug_root;	/* prefix of the standard debug paths; NULL: "/" */
+	bool need_types;	/* fail when no vmlinux is found */
+};
+
+struct pts_program {
+	struct pts_dump *dump;
+	const struct vmcoreinfo *vmci;
+	struct pts_dwarf *dw;		/* NULL when no types were needed or found */
+	char *vmlinux_note;		/* why no vmlinux, when dw is NULL */
+	const char *osrelease;
+	const char *build_id;		/* from VMCOREINFO, NULL if absent */
+	uint64_t kaslr_offset;
+	int paging_levels;
+	uint64_t page_size;
+};
+
+struct pts_error *pts_program_open(const struct pts_open_opts *o, struct pts_program **ret);
+void pts_program_close(struct pts_program *p);
+
+/* Kernel memory. */
+struct pts_error *pts_read(struct pts_program *p, uint64_t kva, void *buf, size_t len);
+struct pts_error *pts_read_u64(struct pts_program *p, uint64_t kva, uint64_t *ret);
+struct pts_error *pts_read_u32(struct pts_program *p, uint64_t kva, uint32_t *ret);
+/* Runtime address of a kernel symbol (KASLR applied). */
+struct pts_error *pts_symbol(struct pts_program *p, const char *name, uint64_t *ret);
+/* Offset of type.path; aborts the lookup chain with PTS_ERR_LOOKUP. */
+struct pts_error *pts_offsetof(struct pts_program *p, const char *type, const char *path,
+			       uint64_t *ret);
+#endif

@@ -1,0 +1,29 @@
+/* Small helpers: allocation that aborts on failure (as htop and tmux do:
+ * an analysis tool has nothing useful to do without memory), strings. */
+#ifndef PTS_UTIL_H
+#define PTS_UTIL_H
+#include <stddef.h>
+#include <stdint.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A growable array of T: struct { T *v; size_t n, cap; }. */
+#define VEC(T) struct { T *v; size_t n, cap; }
+#define VEC_PUSH(vec, x) do {						\
+	if ((vec)->n == (vec)->cap) {					\
+		(vec)->cap = (vec)->cap ? 2 * (vec)->cap : 16;		\
+		(vec)->v = xrealloc((vec)->v, (vec)->cap * sizeof(*(vec)->v)); \
+	}								\
+	(vec)->v[(vec)->n++] = (x);					\
+} while (0)
+
+/* 64-bit FNV-1a, for hash tables keyed by strings. */
+uint64_t pts_hash_str(const char *s);
+uint64_t pts_hash_mem(const void *p, size_t n);
+#endif

@@ -1,0 +1,83 @@
+#!/bin/busybox sh
+# /init of the test-bed guest (busybox).  Two roles:
+#  - first kernel: start the workloads, arm kdump, write the oracle to
+#    /dev/vda, say PTSCOPE-READY on the console, wait for the host to take
+#    its QEMU dumps, then panic through sysrq;
+#  - capture kernel (/proc/vmcore exists): makedumpfile -d 31 in lzo to
+#    /dev/vdb and zlib to /dev/vdc, flattened, then power off.
+export PATH=/bin:/sbin
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mkdir -p /tmp /run/ready
+mount -t tmpfs tmp /tmp
+K=$(uname -r)
+M=/lib/modules/$K/kernel
+for m in drivers/firmware/qemu_fw_cfg.ko drivers/virtio/virtio.ko \
+	 drivers/virtio/virtio_ring.ko drivers/virtio/virtio_pci_modern_dev.ko \
+	 drivers/virtio/virtio_pci_legacy_dev.ko drivers/virtio/virtio_pci.ko \
+	 drivers/block/virtio_blk.ko; do
+	# virtio_ring precedes virtio on older kernels; retry once in order.
+	[ -f $M/$m ] && insmod $M/$m 2>/dev/null
+done
+for m in drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko \
+	 drivers/virtio/virtio_pci_modern_dev.ko drivers/virtio/virtio_pci_legacy_dev.ko \
+	 drivers/virtio/virtio_pci.ko drivers/block/virtio_blk.ko; do
+	[ -f $M/$m ] && insmod $M/$m 2>/dev/null
+done
+sleep 1
+
+if [ -e /proc/vmcore ]; then
+	MD="/md/ld.so --library-path /md/lib /md/makedumpfile"
+	echo "PTSCOPE-CAPTURE $($MD -v 2>&1 | head -1)"
+	$MD -F -l -d 31 /proc/vmcore > /dev/vdb 2>/tmp/md1.log; r1=$?
+	$MD -F -c -d 31 /proc/vmcore > /dev/vdc 2>/tmp/md2.log; r2=$?
+	sync
+	cat /tmp/md1.log /tmp/md2.log | grep -v '^$' | sed 's/^/PTSCOPE-MD: /'
+	echo "PTSCOPE-KDUMP-DONE $r1 $r2"
+	poweroff -f
+fi
+
+for w in /wl/wl_*; do
+	"$w" &
+done
+n=$(cat /wl/expected_ready)
+for i in $(seq 1 300); do
+	[ "$(ls /run/ready | wc -l)" -ge "$n" ] && break
+	sleep 0.1
+done
+
+kexec -p /kdump/vmlinuz --initrd=/kdump/capture.cpio.gz \
+	--append="console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=-1 $(cat /kdump/extra_args)" \
+	&& echo PTSCOPE-KEXEC-LOADED || echo PTSCOPE-KEXEC-FAILED
+
+mkdir -p /tmp/oracle && cd /tmp/oracle
+uname -a > uname
+uname -r > release
+cat /proc/cmdline > cmdline
+pids=
+for d in /proc/[0-9]*; do
+	read -r c < $d/comm
+	case $c in wl-*) pids="$pids ${d#/proc/}";; esac
+done
+for p in $pids; do
+	mkdir -p pid-$p
+	cat /proc/$p/maps > pid-$p/maps
+	cat /proc/$p/smaps > pid-$p/smaps
+	cat /proc/$p/stat > pid-$p/stat
+done
+/bin/oracle $pids || echo PTSCOPE-ORACLE-FAILED
+# The task list last, with shell builtins only, so that no process of
+# ours is in it that will be gone at dump time.
+: > tasks
+for d in /proc/[0-9]*; do
+	read -r l < $d/stat && echo "$l" >> tasks
+done
+cd /tmp
+tar -cf /dev/vda oracle
+sync
+echo PTSCOPE-READY
+read -r go < /dev/ttyS0
+echo PTSCOPE-PANIC
+echo c > /proc/sysrq-trigger

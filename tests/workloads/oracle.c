@@ -1,0 +1,98 @@
+/* oracle PID...: run inside the test-bed guest just before a dump.  For
+ * each PID writes, under the current directory, pid-PID/pagemap: one line
+ * "VA ENTRY" (hex) for every page of every VMA whose pagemap entry is not
+ * zero; and kpage: "PFN COUNT FLAGS" (hex) for every PFN those entries map.
+ * The guest kernel itself is the oracle the dump is checked against. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PM_PRESENT (1ULL << 63)
+#define PM_PFN_MASK ((1ULL << 55) - 1)
+
+static uint64_t *pfns;
+static size_t npfns, cap;
+
+static int cmp64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int do_pid(const char *pid)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "/proc/%s/maps", pid);
+	FILE *maps = fopen(path, "r");
+	snprintf(path, sizeof(path), "/proc/%s/pagemap", pid);
+	int pm = open(path, O_RDONLY);
+	if (!maps || pm < 0) {
+		fprintf(stderr, "oracle: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	snprintf(path, sizeof(path), "pid-%s", pid);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "pid-%s/pagemap", pid);
+	FILE *out = fopen(path, "w");
+	if (!out)
+		return 1;
+	char line[4096];
+	while (fgets(line, sizeof(line), maps)) {
+		unsigned long start, end;
+		if (sscanf(line, "%lx-%lx", &start, &end) != 2)
+			continue;
+		if (start >= 0x800000000000UL)
+			continue;	/* [vsyscall]: no page table entries */
+		for (unsigned long va = start; va < end; va += 4096) {
+			uint64_t e;
+			if (pread(pm, &e, 8, (off_t)(va / 4096 * 8)) != 8)
+				break;
+			if (!e)
+				continue;
+			fprintf(out, "%lx %" PRIx64 "\n", va, e);
+			if ((e & PM_PRESENT) && (e & PM_PFN_MASK)) {
+				if (npfns == cap) {
+					cap = cap ? cap * 2 : 4096;
+					pfns = realloc(pfns, cap * sizeof(*pfns));
+				}
+				pfns[npfns++] = e & PM_PFN_MASK;
+			}
+		}
+	}
+	fclose(out);
+	fclose(maps);
+	close(pm);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int rc = 0;
+	for (int i = 1; i < argc; i++)
+		rc |= do_pid(argv[i]);
+	qsort(pfns, npfns, sizeof(*pfns), cmp64);
+	int kc = open("/proc/kpagecount", O_RDONLY), kf = open("/proc/kpageflags", O_RDONLY);
+	FILE *out = fopen("kpage", "w");
+	if (kc < 0 || kf < 0 || !out) {
+		perror("oracle: kpage");
+		return 1;
+	}
+	for (size_t i = 0; i < npfns; i++) {
+		if (i && pfns[i] == pfns[i - 1])
+			continue;
+		uint64_t c = 0, f = 0;
+		if (pread(kc, &c, 8, (off_t)(pfns[i] * 8)) != 8 ||
+		    pread(kf, &f, 8, (off_t)(pfns[i] * 8)) != 8)
+			rc = 1;
+		fprintf(out, "%" PRIx64 " %" PRIx64 " %" PRIx64 "\n", pfns[i], c, f);
+	}
+	fclose(out);
+	return rc;
+}
