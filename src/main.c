@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include "json.h"
+#include "kinfo.h"
 #include "klog.h"
 #include "ktask.h"
 #include "program.h"
@@ -54,6 +55,15 @@ static int cmd_info(struct pts_program *p, const struct opts *o)
 		klog_note = xstrdup(pts_error_text(err));
 		pts_error_destroy(err);
 	}
+	struct pts_uname u;
+	bool have_uname = true;
+	if ((err = pts_kernel_uname(p, &u))) {
+		have_uname = false;
+		pts_error_destroy(err);
+	}
+	char *cmdline = NULL;
+	if (p->dw && (err = pts_kernel_cmdline(p, &cmdline)))
+		pts_error_destroy(err);
 	char excl[128];
 	excluded_text(di->dump_level > 0 ? di->dump_level : 0, excl, sizeof(excl));
 	uint64_t mem = di->ram_pages * p->page_size;
@@ -66,6 +76,19 @@ static int cmd_info(struct pts_program *p, const struct opts *o)
 		json_key(&j, "dump"); json_string(&j, pts_dump_path(p->dump));
 		json_key(&j, "release"); json_string(&j, p->osrelease);
 		json_key(&j, "build_id"); json_string(&j, p->build_id);
+		json_key(&j, "uname");
+		if (have_uname) {
+			json_begin_object(&j);
+			json_key(&j, "sysname"); json_string(&j, u.sysname);
+			json_key(&j, "nodename"); json_string(&j, u.nodename);
+			json_key(&j, "release"); json_string(&j, u.release);
+			json_key(&j, "version"); json_string(&j, u.version);
+			json_key(&j, "machine"); json_string(&j, u.machine);
+			json_end_object(&j);
+		} else {
+			json_null(&j);
+		}
+		json_key(&j, "cmdline"); json_string(&j, cmdline);
 		json_key(&j, "arch"); json_string(&j, di->arch);
 		json_key(&j, "paging_levels"); json_int(&j, p->paging_levels);
 		json_key(&j, "kaslr_offset"); json_hex(&j, p->kaslr_offset);
@@ -94,7 +117,11 @@ static int cmd_info(struct pts_program *p, const struct opts *o)
 	} else {
 		printf("dump:          %s\n", pts_dump_path(p->dump));
 		printf("kernel:        %s\n", p->osrelease);
+		if (have_uname)
+			printf("uname:         %s %s %s %s %s\n", u.sysname, u.nodename, u.release,
+			       u.version, u.machine);
 		printf("build id:      %s\n", p->build_id ? p->build_id : "(not in VMCOREINFO)");
+		printf("command line:  %s\n", cmdline ? cmdline : "(needs the vmlinux)");
 		printf("arch:          %s, %d-level paging, %" PRIu64 "-byte pages\n", di->arch,
 		       p->paging_levels, p->page_size);
 		printf("KASLR offset:  0x%" PRIx64 "\n", p->kaslr_offset);
@@ -120,6 +147,7 @@ static int cmd_info(struct pts_program *p, const struct opts *o)
 		printf("vmlinux:       %s\n", p->dw ? pts_dwarf_path(p->dw) : p->vmlinux_note);
 	}
 	free(panic);
+	free(cmdline);
 	free(klog_note);
 	return 0;
 }
@@ -222,9 +250,11 @@ int main(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 2) {
-		if (argc - optind == 1)
-			fprintf(stderr, "ptscope: %s: missing DUMP\n", argv[optind]);
-		usage(stderr);
+		if (argc - optind == 0)
+			usage(stderr);
+		else
+			fprintf(stderr, "ptscope: %s: expected COMMAND DUMP (see ptscope --help)\n",
+				argv[optind]);
 		return 2;
 	}
 	const struct cmd *cmd = NULL;
@@ -232,8 +262,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[optind], cmd_table[i].name))
 			cmd = &cmd_table[i];
 	if (!cmd) {
-		fprintf(stderr, "ptscope: unknown command '%s'\n", argv[optind]);
-		usage(stderr);
+		fprintf(stderr, "ptscope: unknown command '%s' (see ptscope --help)\n", argv[optind]);
 		return 2;
 	}
 	o.open.dump = argv[optind + 1];

@@ -80,7 +80,7 @@ static struct pts_error *open_types(struct pts_program *p, const struct pts_open
 	} else {
 		err = find_vmlinux(p, o->debug_root ? o->debug_root : "", &dw);
 		if (err)
-			return err;
+			return pts_error_wrap(err, "%s", pts_dump_path(p->dump));
 	}
 	p->dw = dw;
 	return NULL;

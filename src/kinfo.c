@@ -1,0 +1,54 @@
+#include "config.h"
+#include <stdlib.h>
+#include <string.h>
+#include "kinfo.h"
+#include "util.h"
+#include "vmcoreinfo.h"
+
+struct pts_error *pts_kernel_uname(struct pts_program *p, struct pts_uname *ret)
+{
+	uint64_t ns, off = 0;
+	if (!vmcoreinfo_num(p->vmci, "SYMBOL(init_uts_ns)", &ns))
+		return pts_error(PTS_ERR_LOOKUP, "VMCOREINFO lacks SYMBOL(init_uts_ns)");
+	vmcoreinfo_num(p->vmci, "OFFSET(uts_namespace.name)", &off);
+	/* struct new_utsname: six fields of __NEW_UTS_LEN + 1 (65) bytes. */
+	char buf[5 * 65];
+	struct pts_error *err = pts_read(p, ns + off, buf, sizeof(buf));
+	if (err)
+		return pts_error_wrap(err, "init_uts_ns");
+	char *f[] = { ret->sysname, ret->nodename, ret->release, ret->version, ret->machine };
+	for (int i = 0; i < 5; i++) {
+		memcpy(f[i], buf + 65 * i, 65);
+		f[i][64] = '\0';
+	}
+	return NULL;
+}
+
+struct pts_error *pts_kernel_cmdline(struct pts_program *p, char **ret)
+{
+	uint64_t sym, ptr;
+	struct pts_error *err = pts_symbol(p, "saved_command_line", &sym);
+	if (err)
+		return err;
+	if ((err = pts_read_u64(p, sym, &ptr)))
+		return pts_error_wrap(err, "saved_command_line");
+	/* COMMAND_LINE_SIZE is 2048 on x86; read up to it, page by page so
+	 * that a short string near the end of a mapping still reads. */
+	char *s = xmalloc(2049);
+	size_t n = 0;
+	while (n < 2048) {
+		size_t chunk = 4096 - ((ptr + n) & 4095);
+		if (chunk > 2048 - n)
+			chunk = 2048 - n;
+		if ((err = pts_read(p, ptr + n, s + n, chunk))) {
+			free(s);
+			return pts_error_wrap(err, "saved_command_line");
+		}
+		if (memchr(s + n, '\0', chunk))
+			break;
+		n += chunk;
+	}
+	s[2048] = '\0';
+	*ret = s;
+	return NULL;
+}

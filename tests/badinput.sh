@@ -1,0 +1,80 @@
+#!/bin/bash
+# Bad input: every case must give exit status 2 and exactly one line on
+# stderr naming the file and the cause, never a crash, and must leave the
+# dump untouched.  Runs on the default kernel's dumps (fails without them).
+top=${top_srcdir:-.}
+P=${PTSCOPE:-$top/src/ptscope}
+n=0; failed=0
+ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else failed=$((failed+1)); echo "not ok $n - $2"; fi; }
+t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
+export PTSCOPE_CACHE_DIR=$t/cache
+
+# expect_err NAME FILE-IN-MESSAGE CAUSE-REGEX ptscope-args...
+expect_err() {
+	local name=$1 file=$2 cause=$3; shift 3
+	"$P" "$@" >"$t/out" 2>"$t/err"; local rc=$?
+	local lines; lines=$(wc -l < "$t/err")
+	if [ $rc = 2 ] && [ "$lines" = 1 ] && grep -qF -- "$file" "$t/err" && grep -qE -- "$cause" "$t/err"; then
+		ok 0 "$name: $(cat "$t/err")"
+	else
+		ok 1 "$name"; echo "# exit $rc, stderr ($lines lines):"; sed 's/^/#   /' "$t/err"
+	fi
+}
+
+kernels=$(grep -v '^#' "$top/tests/kernels" | awk 'NF {print $1}')
+k1=$(echo "$kernels" | head -1); k2=$(echo "$kernels" | sed -n 2p)
+D=$("$top/scripts/testbed" path "$k1"); ok $? "$k1: test-bed dumps exist"
+[ -d "$D" ] || { echo "1..$n"; exit 1; }
+V=$D/vmlinux
+
+head -c 100000 /dev/urandom > "$t/random"
+expect_err "random bytes" "$t/random" "not a kernel dump" info "$t/random"
+: > "$t/empty"
+expect_err "empty file" "$t/empty" "not a kernel dump" info "$t/empty"
+expect_err "missing file" "$t/nope" "No such file" info "$t/nope"
+expect_err "a directory" "$t" "directory" info "$t"
+expect_err "vmlinux as the dump" "$V" "not a 64-bit core dump|not a kernel dump" info "$V"
+
+for kind in kdump-lzo kdump-zlib.flat qemu-z.flat; do
+	size=$(stat -L -c %s "$D/$kind")
+	for frac in 1 10 50 90 99; do
+		cut=$((size * frac / 100))
+		head -c $cut "$D/$kind" > "$t/cut-$kind"
+		expect_err "$kind cut at $frac% ($cut bytes)" "$t/cut-$kind" "truncated|not a kernel dump|corrupt" ps -k "$V" "$t/cut-$kind"
+	done
+done
+# ELF: cut inside the headers and inside the data.
+for cut in 100 3000 200000000; do
+	head -c $cut "$D/qemu.elf" > "$t/cut-elf"
+	expect_err "qemu.elf cut at $cut bytes" "$t/cut-elf" "truncated" ps -k "$V" "$t/cut-elf"
+done
+rm -f "$t/cut-elf"
+
+if [ -n "$k2" ]; then
+	D2=$("$top/scripts/testbed" path "$k2"); ok $? "$k2: test-bed dumps exist"
+	expect_err "vmlinux of another build" "$D2/vmlinux" "build ID .* does not match" ps -k "$D2/vmlinux" "$D/kdump-lzo"
+else
+	ok 1 "a second kernel in tests/kernels for the wrong-vmlinux test"
+fi
+expect_err "not a vmlinux" /bin/sh "not an x86-64 vmlinux|not an ELF" ps -k /bin/sh "$D/kdump-lzo"
+expect_err "no vmlinux found" "$D/kdump-lzo" "no vmlinux for" ps --debug-root "$t/empty-root" "$D/kdump-lzo"
+mkdir -p "$t/root/usr/lib/debug/boot"
+rel=$("$P" info --json "$D/kdump-lzo" | python3 -c 'import json,sys; print(json.load(sys.stdin)["release"])')
+ln -s "$V" "$t/root/usr/lib/debug/boot/vmlinux-$rel"
+"$P" ps --debug-root "$t/root" "$D/kdump-lzo" > "$t/out" 2>&1 && grep -q wl-basic "$t/out"
+ok $? "vmlinux found by release under --debug-root"
+bid=$("$P" info --json "$D/kdump-lzo" | python3 -c 'import json,sys; print(json.load(sys.stdin)["build_id"])')
+mkdir -p "$t/root2/usr/lib/debug/.build-id/${bid:0:2}"
+ln -s "$V" "$t/root2/usr/lib/debug/.build-id/${bid:0:2}/${bid:2}.debug"
+"$P" ps --debug-root "$t/root2" "$D/kdump-lzo" > "$t/out" 2>&1 && grep -q wl-basic "$t/out"
+ok $? "vmlinux found by build ID under --debug-root"
+expect_err "unknown command" "frob" "unknown command" frob "$D/kdump-lzo"
+
+# The dumps are never written: size and modification time unchanged.
+before=$(stat -L -c '%s %Y' "$D"/kdump-lzo "$D"/qemu-z.flat | md5sum)
+"$P" ps -k "$V" "$D/qemu-z.flat" >/dev/null 2>&1; "$P" info "$D/kdump-lzo" >/dev/null 2>&1
+after=$(stat -L -c '%s %Y' "$D"/kdump-lzo "$D"/qemu-z.flat | md5sum)
+[ "$before" = "$after" ]; ok $? "dumps are left untouched"
+
+echo "1..$n"
+[ $failed = 0 ]

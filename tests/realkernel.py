@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""Real-kernel tests (TAP): ptscope's ps and info on every dump kind of every
+kernel in tests/kernels, against the oracle the guest kernel wrote just
+before the dumps.  A kernel without dumps is a failure, never a skip."""
+import json, os, subprocess, sys
+
+top = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), ".."))
+ptscope = os.environ.get("PTSCOPE", os.path.join(top, "src", "ptscope"))
+KINDS = {  # file: (format, flattened, compression, panicked)
+    "qemu-z.flat": ("kdump-compressed", True, "zlib", False),
+    "qemu.elf": ("elf", False, "none", False),
+    "kdump-lzo": ("kdump-compressed", False, "lzo", True),
+    "kdump-zlib": ("kdump-compressed", False, "zlib", True),
+    "kdump-lzo.flat": ("kdump-compressed", True, "lzo", True),
+    "kdump-zlib.flat": ("kdump-compressed", True, "zlib", True),
+}
+n = 0
+failed = 0
+
+
+def ok(cond, what, detail=""):
+    global n, failed
+    n += 1
+    if not cond:
+        failed += 1
+    print(f"{'' if cond else 'not '}ok {n} - {what}")
+    if not cond and detail:
+        for l in str(detail).splitlines()[:40]:
+            print("# " + l)
+
+
+def kernels():
+    with open(os.path.join(top, "tests", "kernels")) as f:
+        return [l.split()[0] for l in f if l.split("#")[0].strip()]
+
+
+def parse_stat(line):
+    r = line.rindex(")")
+    pid = int(line[:line.index(" ")])
+    comm = line[line.index("(") + 1:r]
+    rest = line[r + 2:].split()
+    return dict(pid=pid, comm=comm, state=rest[0], ppid=int(rest[1]), rss=int(rest[21]))
+
+
+def run_json(*args):
+    p = subprocess.run([ptscope, *args], capture_output=True, text=True)
+    if p.returncode != 0:
+        return None, p.stderr.strip()
+    return json.loads(p.stdout), p.stderr
+
+
+def check_dump(k, d, kind):
+    fmt, flattened, comp, panicked = KINDS[kind]
+    path = os.path.join(d, kind)
+    vml = os.path.join(d, "vmlinux")
+    oracle = os.path.join(d, "oracle")
+    tasks = [parse_stat(l) for l in open(os.path.join(oracle, "tasks")) if l.strip()]
+    want = {(t["pid"], t["ppid"], t["comm"]) for t in tasks}
+
+    ps, err = run_json("ps", "--json", "-k", vml, path)
+    ok(ps is not None, f"{k} {kind}: ps runs", err)
+    if ps is None:
+        return
+    got = {(t["pid"], t["ppid"], t["comm"]) for t in ps["tasks"]}
+    ok(got == want, f"{k} {kind}: ps equals the guest's task list ({len(want)} tasks)",
+       f"missing: {sorted(want - got)}\nextra: {sorted(got - want)}")
+    bypid = {t["pid"]: t for t in ps["tasks"]}
+    wl = [t for t in tasks if t["comm"].startswith("wl-")]
+    ok(len(wl) >= 2, f"{k} {kind}: oracle has the workload processes", [t["comm"] for t in tasks])
+    for t in wl:
+        g = bypid.get(t["pid"], {})
+        ok(g.get("rss_pages") == t["rss"] and g.get("state") == t["state"]
+           and g.get("kernel_thread") is False and g.get("mm"),
+           f"{k} {kind}: pid {t['pid']} {t['comm']}: rss {t['rss']} pages, state {t['state']}",
+           f"ptscope: {g}")
+    kth = [t for t in ps["tasks"] if t["pid"] == 2]
+    ok(kth and kth[0]["kernel_thread"] and kth[0]["mm"] is None and kth[0]["comm"] == "kthreadd",
+       f"{k} {kind}: pid 2 is the kernel thread kthreadd", kth)
+
+    pst, err = run_json("ps", "--json", "-T", "-k", vml, path)
+    leader = [t for t in wl if t["comm"] == "wl-basic"]
+    thr = [t for t in (pst or {}).get("tasks", []) if t["comm"] == "wl-basic-thr"]
+    ok(leader and len(thr) == 1 and thr[0]["tgid"] == leader[0]["pid"]
+       and thr[0]["pid"] != leader[0]["pid"] and thr[0]["mm"] == bypid[leader[0]["pid"]]["mm"],
+       f"{k} {kind}: ps -T lists wl-basic's thread with its tgid and mm", err or thr)
+
+    info, err = run_json("info", "--json", "-k", vml, path)
+    ok(info is not None, f"{k} {kind}: info runs", err)
+    if info is None:
+        return
+    uname = open(os.path.join(oracle, "uname")).read().split()
+    u = info["uname"] or {}
+    got_uname = " ".join([u.get("sysname", ""), u.get("nodename", ""), u.get("release", ""),
+                          u.get("version", ""), u.get("machine", "")]).split()
+    # uname -a adds the OS name ("GNU/Linux") after the machine.
+    ok(got_uname == uname[:len(got_uname)] and uname[len(got_uname):] == ["GNU/Linux"],
+       f"{k} {kind}: uname equals the guest's uname -a", f"{got_uname}\n{uname}")
+    release = open(os.path.join(oracle, "release")).read().strip()
+    ok(info["release"] == release, f"{k} {kind}: release {release}", info["release"])
+    cmdline = open(os.path.join(oracle, "cmdline")).read().strip()
+    ok((info["cmdline"] or "").strip() == cmdline, f"{k} {kind}: command line", info["cmdline"])
+    ok((info["format"], info["flattened"], info["compression"]) == (fmt, flattened, comp),
+       f"{k} {kind}: format {fmt} flattened={flattened} compression {comp}",
+       (info["format"], info["flattened"], info["compression"]))
+    ok(info["vmlinux"] == vml and info["paging_levels"] in (4, 5) and info["page_size"] == 4096,
+       f"{k} {kind}: vmlinux, paging levels, page size", info)
+    if panicked:
+        ok(info["panic"] == "sysrq triggered crash" and info["crash_time"]
+           and info["dump_level"] == 31
+           and info["excluded"] == ["zero", "cache", "cache-private", "user", "free"],
+           f"{k} {kind}: kdump: panic message, crash time, dump level 31", info)
+    else:
+        ok(info["panic"] is None and info["crash_time"] is None,
+           f"{k} {kind}: live QEMU dump: no panic, no crash time", info)
+
+
+def main():
+    for k in kernels():
+        p = subprocess.run([os.path.join(top, "scripts", "testbed"), "path", k],
+                           capture_output=True, text=True)
+        d = p.stdout.strip()
+        ok(p.returncode == 0 and os.path.isdir(d), f"{k}: test-bed dumps exist", p.stderr)
+        if p.returncode != 0:
+            continue
+        for kind in KINDS:
+            check_dump(k, d, kind)
+    print(f"1..{n}")
+    sys.exit(1 if failed else 0)
+
+
+main()
