@@ -13,7 +13,7 @@
 #include "dwinfo.h"
 #include "util.h"
 
-enum { K_STRUCT = 1, K_UNION, K_ENUM, K_TYPEDEF, K_VAR, K_ENUMERATOR, K_SYM };
+enum { K_STRUCT = 1, K_UNION, K_ENUM, K_TYPEDEF, K_VAR, K_ENUMERATOR, K_SYM, K_FUNC };
 
 struct entry {
 	const char *name;	/* borrowed from libdw/libelf string tables */
@@ -155,6 +155,7 @@ static void index_die(struct pts_dwarf *dw, Dwarf_Die *die)
 	case DW_TAG_enumeration_type: kind = K_ENUM; break;
 	case DW_TAG_typedef: kind = K_TYPEDEF; break;
 	case DW_TAG_variable: kind = K_VAR; break;
+	case DW_TAG_subprogram: kind = K_FUNC; break;
 	default: return;
 	}
 	if (kind == K_ENUM) {
@@ -185,6 +186,16 @@ static void index_die(struct pts_dwarf *dw, Dwarf_Die *die)
 		return;
 	}
 	table_add(&dw->t, name, kind, dwarf_dieoffset(die));
+}
+
+bool pts_dwarf_has_function(struct pts_dwarf *dw, const char *name)
+{
+	struct pts_error *err = pts_dwarf_index(dw);
+	if (err) {
+		pts_error_destroy(err);
+		return false;
+	}
+	return table_find(&dw->t, name, K_FUNC) != NULL;
 }
 
 struct pts_error *pts_dwarf_index(struct pts_dwarf *dw)

@@ -40,6 +40,8 @@ struct pts_error *pts_dwarf_member_array_len(struct pts_dwarf *dw, const char *t
 					     const char *path, uint64_t *ret);
 /* Link-time address of a global variable or symbol. */
 struct pts_error *pts_dwarf_symbol(struct pts_dwarf *dw, const char *name, uint64_t *ret);
+/* Whether the kernel has a function of that name (inlined ones too). */
+bool pts_dwarf_has_function(struct pts_dwarf *dw, const char *name);
 /* Value of an enumerator (e.g. "PIDTYPE_PID"). */
 struct pts_error *pts_dwarf_enum(struct pts_dwarf *dw, const char *name, int64_t *ret);
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "klist.h"
 #include "ktask.h"
 #include "util.h"
 
@@ -10,6 +11,7 @@
 #define TASK_REPORT 0x7f
 #define TASK_IDLE (0x0002 | 0x0400)	/* TASK_UNINTERRUPTIBLE | TASK_NOLOAD */
 #define PF_KTHREAD 0x00200000
+#define PF_WQ_WORKER 0x00000020
 /* Bound on any list walk: more tasks than pid_max allows is a cycle. */
 #define MAX_TASKS (1u << 22)
 
@@ -24,6 +26,16 @@ struct task_layout {
 	uint64_t rss_stat, rss_stride, pcpu_count;
 	int64_t mm_file, mm_anon, mm_shmem;
 	bool have_rss;
+	/* proc_task_name(): kthreads' full names and workqueue workers'
+	 * descriptions, as /proc shows them. */
+	bool have_kthread;
+	uint64_t kthread_ptr;		/* task_struct member pointing at struct kthread */
+	uint64_t kt_data;
+	bool have_full_name;
+	uint64_t kt_full_name;
+	bool have_worker, worker_id_fmt;
+	uint64_t w_desc, w_current_work, w_pool, w_id, w_rescue_wq;
+	uint64_t pool_cpu, pool_id, pool_attrs, attrs_nice, wq_name;
 };
 
 static struct pts_error *layout(struct pts_program *p, struct task_layout *l)
@@ -52,6 +64,41 @@ static struct pts_error *layout(struct pts_program *p, struct task_layout *l)
 	}
 	l->state = m.offset;
 	l->state_size = (unsigned)m.size;
+
+	/* to_kthread(): task->worker_private from v5.17 (e32cf5dfbe22
+	 * "kthread: Generalize pf_io_worker so it can point to struct
+	 * kthread"), task->set_child_tid before. */
+	struct pts_error *e1 = pts_offsetof(p, "struct task_struct", "worker_private", &l->kthread_ptr);
+	if (e1) {
+		pts_error_destroy(e1);
+		e1 = pts_offsetof(p, "struct task_struct", "set_child_tid", &l->kthread_ptr);
+	}
+	if (!e1 && !(e1 = pts_offsetof(p, "struct kthread", "data", &l->kt_data))) {
+		l->have_kthread = true;
+		/* v5.17 d6986ce24fc0 "kthread: dynamically allocate memory to
+		 * store kthread's full name" */
+		struct pts_error *e2 = pts_offsetof(p, "struct kthread", "full_name", &l->kt_full_name);
+		l->have_full_name = !e2;
+		pts_error_destroy(e2);
+		struct pts_error *e3 = NULL;
+		if (!(e3 = pts_offsetof(p, "struct worker", "desc", &l->w_desc)) &&
+		    !(e3 = pts_offsetof(p, "struct worker", "current_work", &l->w_current_work)) &&
+		    !(e3 = pts_offsetof(p, "struct worker", "pool", &l->w_pool)) &&
+		    !(e3 = pts_offsetof(p, "struct worker", "id", &l->w_id)) &&
+		    !(e3 = pts_offsetof(p, "struct worker", "rescue_wq", &l->w_rescue_wq)) &&
+		    !(e3 = pts_offsetof(p, "struct worker_pool", "cpu", &l->pool_cpu)) &&
+		    !(e3 = pts_offsetof(p, "struct worker_pool", "id", &l->pool_id)) &&
+		    !(e3 = pts_offsetof(p, "struct worker_pool", "attrs", &l->pool_attrs)) &&
+		    !(e3 = pts_offsetof(p, "struct workqueue_attrs", "nice", &l->attrs_nice)) &&
+		    !(e3 = pts_offsetof(p, "struct workqueue_struct", "name", &l->wq_name)))
+			l->have_worker = true;
+		pts_error_destroy(e3);
+		/* From v6.9 wq_worker_comm() rebuilds the worker's name with
+		 * format_worker_id() ("kworker/R-" for rescuers) instead of
+		 * starting from task->comm. */
+		l->worker_id_fmt = pts_dwarf_has_function(p->dw, "format_worker_id");
+	}
+	pts_error_destroy(e1);
 
 	/* RSS is best effort: a layout we do not know leaves it unknown. */
 	if (pts_dwarf_enum(p->dw, "MM_FILEPAGES", &l->mm_file) ||
@@ -86,8 +133,95 @@ static char state_char(uint64_t state, uint64_t exit_state)
 	return idx < (int)sizeof(letters) - 1 ? letters[idx] : '?';
 }
 
+static struct pts_error *read_str(struct pts_program *p, uint64_t addr, char *buf, size_t n)
+{
+	/* A string may end near a page end: read up to the page boundary. */
+	size_t first = 4096 - (addr & 4095);
+	if (first > n)
+		first = n;
+	struct pts_error *err = pts_read(p, addr, buf, first);
+	if (!err && first < n && !memchr(buf, '\0', first))
+		err = pts_read(p, addr + first, buf + first, n - first);
+	buf[err ? 0 : n - 1] = '\0';
+	return err;
+}
+
+/* proc_task_name() of fs/proc/array.c: wq_worker_comm() for workers,
+ * get_kthread_comm() for kthreads, the comm otherwise. */
+static struct pts_error *proc_name(struct pts_program *p, const struct task_layout *l,
+				   struct pts_task *t, uint64_t flags)
+{
+	size_t sz = sizeof(t->name);
+	struct pts_error *err;
+	snprintf(t->name, sz, "%s", t->comm);
+	if (!l->have_kthread || !(flags & PF_KTHREAD))
+		return NULL;
+	uint64_t kt = 0;
+	if ((err = pts_read_u64(p, t->addr + l->kthread_ptr, &kt)) || !kt)
+		return err;
+	if (!(flags & PF_WQ_WORKER)) {
+		uint64_t fn = 0;
+		if (!l->have_full_name)
+			return NULL;
+		if ((err = pts_read_u64(p, kt + l->kt_full_name, &fn)))
+			return err;
+		return fn ? read_str(p, fn, t->name, sz) : NULL;
+	}
+	uint64_t worker = 0, pool = 0, rescue = 0, cur = 0;
+	if (!l->have_worker)
+		return NULL;
+	if ((err = pts_read_u64(p, kt + l->kt_data, &worker)) || !worker)
+		return err;
+	if ((err = pts_read_u64(p, worker + l->w_pool, &pool)) ||
+	    (err = pts_read_u64(p, worker + l->w_rescue_wq, &rescue)) ||
+	    (err = pts_read_u64(p, worker + l->w_current_work, &cur)))
+		return err;
+	char buf[64];
+	if (l->worker_id_fmt) {
+		uint32_t id = 0, cpu = 0, pid = 0;
+		if ((err = pts_read_u32(p, worker + l->w_id, &id)))
+			return err;
+		if (rescue) {
+			char wq[64];
+			if ((err = read_str(p, rescue + l->wq_name, wq, sizeof(wq))))
+				return err;
+			snprintf(buf, sizeof(buf), "kworker/R-%.53s", wq);
+		} else if (pool) {
+			if ((err = pts_read_u32(p, pool + l->pool_cpu, &cpu)))
+				return err;
+			if ((int32_t)cpu >= 0) {
+				uint64_t attrs = 0;
+				uint32_t nice = 0;
+				if ((err = pts_read_u64(p, pool + l->pool_attrs, &attrs)) ||
+				    (attrs && (err = pts_read_u32(p, attrs + l->attrs_nice, &nice))))
+					return err;
+				snprintf(buf, sizeof(buf), "kworker/%d:%d%s", (int32_t)cpu, (int32_t)id,
+					 (int32_t)nice < 0 ? "H" : "");
+			} else {
+				if ((err = pts_read_u32(p, pool + l->pool_id, &pid)))
+					return err;
+				snprintf(buf, sizeof(buf), "kworker/u%d:%d", (int32_t)pid, (int32_t)id);
+			}
+		} else {
+			snprintf(buf, sizeof(buf), "kworker/dying");
+		}
+	} else {
+		snprintf(buf, sizeof(buf), "%s", t->comm);
+	}
+	if (pool) {
+		char desc[32];
+		if ((err = read_str(p, worker + l->w_desc, desc, sizeof(desc))))
+			return err;
+		size_t off = strlen(buf);
+		if (desc[0] && off < sizeof(buf) - 1)
+			snprintf(buf + off, sizeof(buf) - off, "%c%s", cur ? '+' : '-', desc);
+	}
+	memcpy(t->name, buf, sz);
+	return NULL;
+}
+
 static struct pts_error *read_task(struct pts_program *p, const struct task_layout *l,
-				   uint64_t addr, struct pts_task *t)
+				   uint64_t addr, struct pts_task *t, struct pts_notes *notes)
 {
 	struct pts_error *err;
 	uint64_t parent = 0, flags = 0, state = 0, exit_state = 0;
@@ -114,6 +248,16 @@ static struct pts_error *read_task(struct pts_program *p, const struct task_layo
 	exit_state = u;
 	t->state = state_char(state, exit_state);
 	t->kthread = flags & PF_KTHREAD;
+	if ((err = proc_name(p, l, t, flags))) {
+		/* The name /proc would show needs other structures; without
+		 * them the comm is shown, and the gap said. */
+		if (err->code != PTS_ERR_NODATA)
+			return err;
+		snprintf(t->name, sizeof(t->name), "%s", t->comm);
+		pts_notes_add(notes, "pid %d: name is task->comm, /proc's name needs %s", t->pid,
+			      pts_error_text(err));
+		pts_error_destroy(err);
+	}
 	/* /proc: ppid is the real parent's tgid (0 for children of pid 0). */
 	if (parent && (err = pts_read_u32(p, parent + l->tgid, &u)) == NULL)
 		t->ppid = (int32_t)u;
@@ -149,51 +293,12 @@ static void push(struct pts_task_list *l, const struct pts_task *t)
 	VEC_PUSH(l, *t);
 }
 
-/* Walk a circular list_head list from head, calling fn for each entry
- * (node address).  Detects cycles that do not pass through head. */
-static struct pts_error *walk_list(struct pts_program *p, uint64_t head, const char *what,
-				   struct pts_error *(*fn)(struct pts_program *, uint64_t, void *),
-				   void *arg)
-{
-	uint64_t node, slow, prev = head;
-	struct pts_error *err = pts_read_u64(p, head, &node);
-	if (err)
-		return pts_error_wrap(err, "%s", what);
-	slow = node;
-	for (unsigned long i = 0; node != head; i++) {
-		if (i >= MAX_TASKS)
-			return pts_error(PTS_ERR_CORRUPT, "%s: more than %u entries: corrupt list", what,
-					 MAX_TASKS);
-		uint64_t next, back;
-		if ((err = pts_read_u64(p, node, &next)) || (err = pts_read_u64(p, node + 8, &back)))
-			return pts_error_wrap(err, "%s: entry 0x%" PRIx64, what, node);
-		if (back != prev)
-			return pts_error(PTS_ERR_CORRUPT,
-					 "%s: corrupt list: 0x%" PRIx64 "->prev is 0x%" PRIx64
-					 ", expected 0x%" PRIx64, what, node, back, prev);
-		if ((err = fn(p, node, arg)))
-			return err;
-		prev = node;
-		node = next;
-		/* Floyd: slow advances every other step; meeting means a loop
-		 * that never returns to head. */
-		if (i & 1) {
-			uint64_t s;
-			if ((err = pts_read_u64(p, slow, &s)))
-				return pts_error_wrap(err, "%s", what);
-			slow = s;
-			if (slow == node && node != head)
-				return pts_error(PTS_ERR_CORRUPT, "%s: cycle at 0x%" PRIx64, what, node);
-		}
-	}
-	return NULL;
-}
-
 struct walk_ctx {
 	const struct task_layout *l;
 	struct pts_task_list *out;
+	struct pts_notes *notes;
 	bool threads;
-	int32_t leader;
+	uint64_t leader;	/* task_struct of the thread-group leader */
 };
 
 static struct pts_error *on_thread(struct pts_program *p, uint64_t node, void *arg)
@@ -201,11 +306,12 @@ static struct pts_error *on_thread(struct pts_program *p, uint64_t node, void *a
 	struct walk_ctx *c = arg;
 	struct pts_task t;
 	uint64_t addr = node - c->l->thread_node;
-	struct pts_error *err = read_task(p, c->l, addr, &t);
+	if (addr == c->leader)
+		return NULL;	/* listed already, from the task list */
+	struct pts_error *err = read_task(p, c->l, addr, &t, c->notes);
 	if (err)
-		return err;
-	if (t.pid != c->leader)
-		push(c->out, &t);
+		return pts_error_wrap(err, "task_struct 0x%" PRIx64, addr);
+	push(c->out, &t);
 	return NULL;
 }
 
@@ -214,26 +320,38 @@ static struct pts_error *on_task(struct pts_program *p, uint64_t node, void *arg
 	struct walk_ctx *c = arg;
 	struct pts_task t;
 	uint64_t addr = node - c->l->tasks;
-	struct pts_error *err = read_task(p, c->l, addr, &t);
+	struct pts_error *err = read_task(p, c->l, addr, &t, c->notes);
 	if (err)
-		return err;
+		return pts_error_wrap(err, "task_struct 0x%" PRIx64, addr);
 	push(c->out, &t);
 	if (!c->threads)
 		return NULL;
 	uint64_t sig;
-	if ((err = pts_read_u64(p, addr + c->l->signal, &sig)))
-		return pts_error_wrap(err, "signal of pid %d", t.pid);
+	if ((err = pts_read_u64(p, addr + c->l->signal, &sig))) {
+		if (err->code != PTS_ERR_NODATA)
+			return pts_error_wrap(err, "signal of pid %d", t.pid);
+		pts_notes_add(c->notes, "threads of pid %d: %s", t.pid, pts_error_text(err));
+		pts_error_destroy(err);
+		return NULL;
+	}
 	if (!sig)
 		return NULL;
-	c->leader = t.pid;
+	c->leader = addr;
 	char what[64];
-	snprintf(what, sizeof(what), "thread list of pid %d", t.pid);
-	return walk_list(p, sig + c->l->thread_head, what, on_thread, c);
+	snprintf(what, sizeof(what), "threads of pid %d", t.pid);
+	err = pts_list_walk(p, sig + c->l->thread_head, what, MAX_TASKS, on_thread, c, c->notes);
+	if (err && err->code == PTS_ERR_NODATA) {
+		/* The leader stays listed; its threads are said to be unknown. */
+		pts_notes_add(c->notes, "%s", pts_error_text(err));
+		pts_error_destroy(err);
+		err = NULL;
+	}
+	return err;
 }
 
 struct pts_error *pts_tasks(struct pts_program *p, bool threads, struct pts_task_list *ret)
 {
-	struct task_layout l;
+	struct task_layout l = { 0 };
 	struct pts_error *err = layout(p, &l);
 	if (err)
 		return err;
@@ -241,8 +359,8 @@ struct pts_error *pts_tasks(struct pts_program *p, bool threads, struct pts_task
 	if ((err = pts_symbol(p, "init_task", &init_task)))
 		return err;
 	struct pts_task_list out = { 0 };
-	struct walk_ctx c = { .l = &l, .out = &out, .threads = threads };
-	err = walk_list(p, init_task + l.tasks, "task list (init_task.tasks)", on_task, &c);
+	struct walk_ctx c = { .l = &l, .out = &out, .notes = &out.notes, .threads = threads };
+	err = pts_list_walk(p, init_task + l.tasks, "task list", MAX_TASKS, on_task, &c, &out.notes);
 	if (err) {
 		pts_task_list_free(&out);
 		return err;
@@ -253,6 +371,7 @@ struct pts_error *pts_tasks(struct pts_program *p, bool threads, struct pts_task
 
 void pts_task_list_free(struct pts_task_list *l)
 {
+	pts_notes_free(&l->notes);
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;

@@ -3,12 +3,14 @@
 #define PTS_KTASK_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "klist.h"
 #include "program.h"
 
 struct pts_task {
 	uint64_t addr;		/* task_struct */
 	int32_t pid, tgid, ppid;
 	char comm[16];
+	char name[64];		/* as /proc/PID/stat shows it (proc_task_name) */
 	char state;		/* as /proc/PID/stat: R S D T t X Z P I */
 	bool kthread;
 	uint64_t mm;
@@ -19,11 +21,13 @@ struct pts_task {
 struct pts_task_list {
 	struct pts_task *v;
 	size_t n, cap;
+	struct pts_notes notes;	/* tasks the dump lacks pages for */
 };
 
 /* Every thread-group leader in the order of init_task.tasks (threads too
  * when threads is set, each after its leader).  init_task itself (pid 0)
- * is not listed, as in /proc. */
+ * is not listed, as in /proc.  Tasks whose pages are not in the dump
+ * are left out and named in ret->notes. */
 struct pts_error *pts_tasks(struct pts_program *p, bool threads, struct pts_task_list *ret);
 void pts_task_list_free(struct pts_task_list *l);
 #endif

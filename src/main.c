@@ -173,6 +173,7 @@ static int cmd_ps(struct pts_program *p, const struct opts *o)
 			json_key(&j, "tgid"); json_int(&j, t->tgid);
 			json_key(&j, "ppid"); json_int(&j, t->ppid);
 			json_key(&j, "comm"); json_string(&j, t->comm);
+			json_key(&j, "name"); json_string(&j, t->name);
 			json_key(&j, "state"); json_string(&j, st);
 			json_key(&j, "kernel_thread"); json_bool(&j, t->kthread);
 			json_key(&j, "task"); json_hex(&j, t->addr);
@@ -182,11 +183,16 @@ static int cmd_ps(struct pts_program *p, const struct opts *o)
 			json_end_object(&j);
 		}
 		json_end_array(&j);
+		json_key(&j, "incomplete");
+		json_begin_array(&j);
+		for (size_t i = 0; i < l.notes.n; i++)
+			json_string(&j, l.notes.v[i]);
+		json_end_array(&j);
 		json_end_object(&j);
 		json_finish(&j);
 	} else {
-		printf("%7s %7s %7s %-16s %s %-4s %-18s %10s\n", "PID", "TGID", "PPID", "COMM", "S",
-		       "TYPE", "MM", "RSS(KiB)");
+		printf("%7s %7s %7s %s %-4s %-16s %10s  %s\n", "PID", "TGID", "PPID", "S", "TYPE", "MM",
+		       "RSS(KiB)", "NAME");
 		for (size_t i = 0; i < l.n; i++) {
 			const struct pts_task *t = &l.v[i];
 			char mm[20] = "-", rss[24] = "-";
@@ -194,12 +200,17 @@ static int cmd_ps(struct pts_program *p, const struct opts *o)
 				snprintf(mm, sizeof(mm), "%" PRIx64, t->mm);
 			if (t->rss_known)
 				snprintf(rss, sizeof(rss), "%" PRIu64, t->rss_pages * kib);
-			printf("%7d %7d %7d %-16s %c %-4s %-18s %10s\n", t->pid, t->tgid, t->ppid, t->comm,
-			       t->state, t->kthread ? "kern" : "user", mm, rss);
+			printf("%7d %7d %7d %c %-4s %-16s %10s  %s\n", t->pid, t->tgid, t->ppid, t->state,
+			       t->kthread ? "kern" : "user", mm, rss, t->name);
 		}
 	}
+	/* What the dump lacks is said, and the exit status tells a script
+	 * that the list is incomplete. */
+	for (size_t i = 0; i < l.notes.n; i++)
+		fprintf(stderr, "ptscope: %s: incomplete: %s\n", pts_dump_path(p->dump), l.notes.v[i]);
+	int rc = l.notes.n ? 1 : 0;
 	pts_task_list_free(&l);
-	return 0;
+	return rc;
 }
 
 static const struct cmd cmd_table[] = {

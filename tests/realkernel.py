@@ -42,9 +42,9 @@ def parse_stat(line):
     return dict(pid=pid, comm=comm, state=rest[0], ppid=int(rest[1]), rss=int(rest[21]))
 
 
-def run_json(*args):
+def run_json(*args, partial_ok=False):
     p = subprocess.run([ptscope, *args], capture_output=True, text=True)
-    if p.returncode != 0:
+    if p.returncode != 0 and not (partial_ok and p.returncode == 1):
         return None, p.stderr.strip()
     return json.loads(p.stdout), p.stderr
 
@@ -57,17 +57,47 @@ def check_dump(k, d, kind):
     tasks = [parse_stat(l) for l in open(os.path.join(oracle, "tasks")) if l.strip()]
     want = {(t["pid"], t["ppid"], t["comm"]) for t in tasks}
 
-    ps, err = run_json("ps", "--json", "-k", vml, path)
+    ps, err = run_json("ps", "--json", "-k", vml, path, partial_ok=True)
     ok(ps is not None, f"{k} {kind}: ps runs", err)
     if ps is None:
         return
-    got = {(t["pid"], t["ppid"], t["comm"]) for t in ps["tasks"]}
-    ok(got == want, f"{k} {kind}: ps equals the guest's task list ({len(want)} tasks)",
-       f"missing: {sorted(want - got)}\nextra: {sorted(got - want)}")
+    got = {(t["pid"], t["ppid"], t["name"]) for t in ps["tasks"]}
+    if ps["incomplete"]:
+        # A filtered dump may lack pages it should hold (makedumpfile that
+        # does not know the kernel: TESTBED.md).  Then every task must
+        # still be accounted for: listed exactly, or named as skipped.
+        skipped = [s for s in ps["incomplete"] if "skipped" in s]
+        named = {int(s.split()[1].rstrip(":")): s for s in ps["incomplete"] if s.startswith("pid ")}
+        ok(panicked and len(skipped) + len(named) == len(ps["incomplete"]),
+           f"{k} {kind}: only a makedumpfile dump may lack task pages: whole tasks or names",
+           ps["incomplete"])
+        # Where /proc's name could not be built, the comm is shown: it
+        # must be the first 15 bytes of the guest's name.
+        byname = {t[0]: t for t in want}
+        ok(all(p in byname and byname[p][2][:15] == next(g[2] for g in got if g[0] == p)
+               for p in named), f"{k} {kind}: {len(named)} tasks shown by comm are the guest's",
+           named)
+        got = {(a, b, byname[a][2] if a in named and a in byname else c) for a, b, c in got}
+        ok(len(got) + len(skipped) == len(want) and {t[0] for t in got} <= {t[0] for t in want},
+           f"{k} {kind}: {len(got)} tasks listed + {len(skipped)} named as not in the dump "
+           f"= the guest's {len(want)}", f"listed {sorted(got)}")
+        want = {t for t in want if t[0] in {g[0] for g in got}}
+    # A workqueue worker's /proc name ends with the last workqueue it ran
+    # ("kworker/0:1-events"): that part may change while the guest runs on
+    # between the oracle and the dump.  pid, ppid and the rest are exact.
+    def stable(s):
+        return {(a, b, c.split("-")[0].split("+")[0] if c.startswith("kworker/") and "R-" not in c
+                 else c) for a, b, c in s}
+    ok(stable(got) == stable(want), f"{k} {kind}: ps equals the guest's task list ({len(want)} tasks)",
+       f"missing: {sorted(stable(want) - stable(got))}\nextra: {sorted(stable(got) - stable(want))}")
+    ok(len(got ^ want) <= 6, f"{k} {kind}: at most 3 workers ran another workqueue since the oracle",
+       f"differ: {sorted(got ^ want)}")
     bypid = {t["pid"]: t for t in ps["tasks"]}
     wl = [t for t in tasks if t["comm"].startswith("wl-")]
     ok(len(wl) >= 2, f"{k} {kind}: oracle has the workload processes", [t["comm"] for t in tasks])
     for t in wl:
+        if t["pid"] not in bypid and ps["incomplete"]:
+            continue
         g = bypid.get(t["pid"], {})
         ok(g.get("rss_pages") == t["rss"] and g.get("state") == t["state"]
            and g.get("kernel_thread") is False and g.get("mm"),
@@ -77,12 +107,23 @@ def check_dump(k, d, kind):
     ok(kth and kth[0]["kernel_thread"] and kth[0]["mm"] is None and kth[0]["comm"] == "kthreadd",
        f"{k} {kind}: pid 2 is the kernel thread kthreadd", kth)
 
-    pst, err = run_json("ps", "--json", "-T", "-k", vml, path)
+    pst, err = run_json("ps", "--json", "-T", "-k", vml, path, partial_ok=True)
     leader = [t for t in wl if t["comm"] == "wl-basic"]
     thr = [t for t in (pst or {}).get("tasks", []) if t["comm"] == "wl-basic-thr"]
-    ok(leader and len(thr) == 1 and thr[0]["tgid"] == leader[0]["pid"]
-       and thr[0]["pid"] != leader[0]["pid"] and thr[0]["mm"] == bypid[leader[0]["pid"]]["mm"],
-       f"{k} {kind}: ps -T lists wl-basic's thread with its tgid and mm", err or thr)
+    ok(all(t["comm"] == t["name"][:15] for t in ps["tasks"] if not t["kernel_thread"]),
+       f"{k} {kind}: user tasks' name is their comm")
+    # In a dump that lacks the leader's signal_struct, ptscope must say
+    # that the threads of that pid are unknown instead of listing them.
+    thr_unknown = leader and any(n.startswith(f"threads of pid {leader[0]['pid']}:")
+                                 for n in (pst or {}).get("incomplete", []))
+    if thr_unknown:
+        ok(panicked and not thr, f"{k} {kind}: ps -T says wl-basic's threads are not in the dump",
+           pst["incomplete"])
+    else:
+        ok(leader and leader[0]["pid"] not in bypid or leader and len(thr) == 1 and thr[0]["tgid"] == leader[0]["pid"]
+           and thr[0]["pid"] != leader[0]["pid"] and thr[0]["mm"] == bypid[leader[0]["pid"]]["mm"],
+           f"{k} {kind}: ps -T lists wl-basic's thread with its tgid and mm",
+           err or thr)
 
     info, err = run_json("info", "--json", "-k", vml, path)
     ok(info is not None, f"{k} {kind}: info runs", err)

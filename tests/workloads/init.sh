@@ -68,15 +68,15 @@ for p in $pids; do
 	cat /proc/$p/stat > pid-$p/stat
 done
 /bin/oracle $pids || echo PTSCOPE-ORACLE-FAILED
-# The task list last, with shell builtins only, so that no process of
-# ours is in it that will be gone at dump time.
-: > tasks
-for d in /proc/[0-9]*; do
-	read -r l < $d/stat && echo "$l" >> tasks
-done
 cd /tmp
 tar -cf /dev/vda oracle
 sync
+# The task list last, after the disk I/O (which starts kworkers), with
+# shell builtins only so that no process of ours is in it that will be
+# gone at dump time; over the console, which starts no process or I/O.
+for d in /proc/[0-9]*; do
+	read -r l < $d/stat && echo "PTSCOPE-TASK $l"
+done
 echo PTSCOPE-READY
 read -r go < /dev/ttyS0
 echo PTSCOPE-PANIC
