@@ -101,18 +101,28 @@ static struct pts_error *layout(struct pts_program *p, struct task_layout *l)
 	pts_error_destroy(e1);
 
 	/* RSS is best effort: a layout we do not know leaves it unknown. */
-	if (pts_dwarf_enum(p->dw, "MM_FILEPAGES", &l->mm_file) ||
-	    pts_dwarf_enum(p->dw, "MM_ANONPAGES", &l->mm_anon) ||
-	    pts_dwarf_enum(p->dw, "MM_SHMEMPAGES", &l->mm_shmem))
+	struct pts_error *e4 = NULL;
+	if ((e4 = pts_dwarf_enum(p->dw, "MM_FILEPAGES", &l->mm_file)) ||
+	    (e4 = pts_dwarf_enum(p->dw, "MM_ANONPAGES", &l->mm_anon)) ||
+	    (e4 = pts_dwarf_enum(p->dw, "MM_SHMEMPAGES", &l->mm_shmem))) {
+		pts_error_destroy(e4);
 		return NULL;
-	if (!pts_dwarf_member(p->dw, "struct mm_struct", "rss_stat.count", &m)) {
+	}
+	if (pts_dwarf_has_member(p->dw, "struct mm_struct", "rss_stat.count")) {
+		if ((e4 = pts_dwarf_member(p->dw, "struct mm_struct", "rss_stat.count", &m)))
+			return e4;
 		l->rss_stat = m.offset;
 		l->rss_stride = 8;
 		l->have_rss = true;
-	} else if (!pts_dwarf_member(p->dw, "struct mm_struct", "rss_stat", &m)) {
+	} else if (pts_dwarf_has_member(p->dw, "struct mm_struct", "rss_stat")) {
 		uint64_t n = 0, cnt;
-		if (!pts_dwarf_member_array_len(p->dw, "struct mm_struct", "rss_stat", &n) && n &&
-		    !pts_offsetof(p, "struct percpu_counter", "count", &cnt)) {
+		if ((e4 = pts_dwarf_member(p->dw, "struct mm_struct", "rss_stat", &m)) ||
+		    (e4 = pts_dwarf_member_array_len(p->dw, "struct mm_struct", "rss_stat", &n)) ||
+		    (e4 = pts_offsetof(p, "struct percpu_counter", "count", &cnt))) {
+			pts_error_destroy(e4);
+			return NULL;
+		}
+		if (n) {
 			l->rss_percpu = true;
 			l->rss_stat = m.offset;
 			l->rss_stride = m.size / n;

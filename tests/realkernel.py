@@ -45,8 +45,13 @@ def parse_stat(line):
 def run_json(*args, partial_ok=False):
     p = subprocess.run([ptscope, *args], capture_output=True, text=True)
     if p.returncode != 0 and not (partial_ok and p.returncode == 1):
-        return None, p.stderr.strip()
-    return json.loads(p.stdout), p.stderr
+        return None, f"exit {p.returncode}: {p.stderr.strip()}"
+    if "Sanitizer" in p.stderr or "runtime error" in p.stderr:
+        return None, p.stderr
+    try:
+        return json.loads(p.stdout), p.stderr
+    except ValueError as e:
+        return None, f"bad JSON ({e}): {p.stdout[:500]} {p.stderr}"
 
 
 def check_dump(k, d, kind):
@@ -143,8 +148,11 @@ def check_dump(k, d, kind):
     ok((info["format"], info["flattened"], info["compression"]) == (fmt, flattened, comp),
        f"{k} {kind}: format {fmt} flattened={flattened} compression {comp}",
        (info["format"], info["flattened"], info["compression"]))
-    ok(info["vmlinux"] == vml and info["paging_levels"] in (4, 5) and info["page_size"] == 4096,
-       f"{k} {kind}: vmlinux, paging levels, page size", info)
+    la57 = "la57" in open(os.path.join(oracle, "cpuflags")).read().split()
+    ok(info["vmlinux"] == vml and info["paging_levels"] == (5 if la57 else 4)
+       and info["page_size"] == 4096,
+       f"{k} {kind}: vmlinux, {5 if la57 else 4}-level paging (guest cpu la57: {la57}), page size",
+       info)
     if panicked:
         ok(info["panic"] == "sysrq triggered crash" and info["crash_time"]
            and info["dump_level"] == 31

@@ -56,6 +56,7 @@ mkdir -p /tmp/oracle && cd /tmp/oracle
 uname -a > uname
 uname -r > release
 cat /proc/cmdline > cmdline
+grep -m1 '^flags' /proc/cpuinfo > cpuflags
 pids=
 for d in /proc/[0-9]*; do
 	read -r c < $d/comm
