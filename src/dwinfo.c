@@ -229,9 +229,13 @@ static void index_symtab(struct pts_dwarf *dw)
 			continue;
 		Elf_Data *data = elf_getdata(scn, NULL);
 		size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+		/* Global symbols first: a name shared by file-local statics
+		 * must resolve to the global one. */
+		for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; data && i < n; i++) {
 			GElf_Sym s;
-			if (!gelf_getsym(data, (int)i, &s) || s.st_shndx == SHN_UNDEF)
+			if (!gelf_getsym(data, (int)i, &s) || s.st_shndx == SHN_UNDEF ||
+			    (GELF_ST_BIND(s.st_info) == STB_LOCAL) != (pass == 1))
 				continue;
 			const char *name = elf_strptr(dw->elf, sh.sh_link, s.st_name);
 			if (name && *name)
@@ -433,14 +437,17 @@ struct pts_error *pts_dwarf_sizeof(struct pts_dwarf *dw, const char *type, uint6
 
 struct pts_error *pts_dwarf_symbol(struct pts_dwarf *dw, const char *name, uint64_t *ret)
 {
-	struct pts_error *err = pts_dwarf_index(dw);
-	if (err)
-		return err;
-	const struct entry *e = table_find(&dw->t, name, K_VAR);
+	/* .symtab first: reading it costs milliseconds, while the DWARF
+	 * index costs half a second, so commands that need only symbols
+	 * (info) never build it. */
+	if (!dw->sym_indexed)
+		index_symtab(dw);
+	const struct entry *e = table_find(&dw->t, name, K_SYM);
 	if (!e) {
-		if (!dw->sym_indexed)
-			index_symtab(dw);
-		e = table_find(&dw->t, name, K_SYM);
+		struct pts_error *err = pts_dwarf_index(dw);
+		if (err)
+			return err;
+		e = table_find(&dw->t, name, K_VAR);
 	}
 	if (!e)
 		return pts_error(PTS_ERR_LOOKUP, "symbol '%s' not in %s", name, dw->path);
