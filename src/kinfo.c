@@ -10,7 +10,14 @@ struct pts_error *pts_kernel_uname(struct pts_program *p, struct pts_uname *ret)
 	uint64_t ns, off = 0;
 	if (!vmcoreinfo_num(p->vmci, "SYMBOL(init_uts_ns)", &ns))
 		return pts_error(PTS_ERR_LOOKUP, "VMCOREINFO lacks SYMBOL(init_uts_ns)");
-	vmcoreinfo_num(p->vmci, "OFFSET(uts_namespace.name)", &off);
+	/* VMCOREINFO has the offset from v5.11 (ca4a9241cc5e "kdump: add
+	 * uts_namespace.name offset to vmcoreinfo"); before, the vmlinux
+	 * must say (name follows a kref, at 4 on 5.10). */
+	if (!vmcoreinfo_num(p->vmci, "OFFSET(uts_namespace.name)", &off)) {
+		struct pts_error *e = pts_offsetof(p, "struct uts_namespace", "name", &off);
+		if (e)
+			return pts_error_wrap(e, "uname (VMCOREINFO lacks OFFSET(uts_namespace.name))");
+	}
 	/* struct new_utsname: six fields of __NEW_UTS_LEN + 1 (65) bytes. */
 	char buf[5 * 65];
 	struct pts_error *err = pts_read(p, ns + off, buf, sizeof(buf));

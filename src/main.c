@@ -57,8 +57,10 @@ static int cmd_info(struct pts_program *p, const struct opts *o)
 	}
 	struct pts_uname u;
 	bool have_uname = true;
+	char uname_note[512] = "";
 	if ((err = pts_kernel_uname(p, &u))) {
 		have_uname = false;
+		snprintf(uname_note, sizeof(uname_note), "%s", pts_error_text(err));
 		pts_error_destroy(err);
 	}
 	char *cmdline = NULL;
@@ -120,6 +122,8 @@ static int cmd_info(struct pts_program *p, const struct opts *o)
 		if (have_uname)
 			printf("uname:         %s %s %s %s %s\n", u.sysname, u.nodename, u.release,
 			       u.version, u.machine);
+		else
+			printf("uname:         unknown: %s\n", uname_note);
 		printf("build id:      %s\n", p->build_id ? p->build_id : "(not in VMCOREINFO)");
 		printf("command line:  %s\n", cmdline ? cmdline : "(needs the vmlinux)");
 		printf("arch:          %s, %d-level paging, %" PRIu64 "-byte pages\n", di->arch,
