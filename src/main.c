@@ -32,14 +32,16 @@ static int fail(struct pts_error *err)
 	return 2;
 }
 
+/* The page classes of makedumpfile's -d bits, lowest bit first. */
+static const char *const excluded_names[] = { "zero", "cache", "cache-private", "user", "free" };
+
 static const char *excluded_text(int level, char *buf, size_t n)
 {
-	/* makedumpfile -d bits */
-	static const char *names[] = { "zero", "cache", "cache-private", "user", "free" };
 	buf[0] = '\0';
-	for (int i = 0; i < 5; i++)
+	for (size_t i = 0; i < ARRAY_SIZE(excluded_names); i++)
 		if (level & (1 << i))
-			snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", *buf ? "," : "", names[i]);
+			snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", *buf ? "," : "",
+				 excluded_names[i]);
 	return *buf ? buf : "none";
 }
 
@@ -101,10 +103,9 @@ static int cmd_info(struct pts_program *p, const struct opts *o)
 		json_key(&j, "dump_level");
 		if (di->dump_level >= 0) json_int(&j, di->dump_level); else json_null(&j);
 		json_key(&j, "excluded"); json_begin_array(&j);
-		for (int i = 0; i < 5; i++)
+		for (size_t i = 0; i < ARRAY_SIZE(excluded_names); i++)
 			if (di->dump_level > 0 && (di->dump_level & (1 << i)))
-				json_string(&j, (const char *[]){ "zero", "cache", "cache-private",
-								  "user", "free" }[i]);
+				json_string(&j, excluded_names[i]);
 		json_end_array(&j);
 		json_key(&j, "memory_bytes"); json_uint(&j, mem);
 		json_key(&j, "max_pfn"); json_uint(&j, di->max_pfn);

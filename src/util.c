@@ -54,19 +54,3 @@ char *xasprintf(const char *fmt, ...)
 		oom();
 	return s;
 }
-
-uint64_t pts_hash_mem(const void *p, size_t n)
-{
-	const unsigned char *c = p;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	while (n--) {
-		h ^= *c++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
-uint64_t pts_hash_str(const char *s)
-{
-	return pts_hash_mem(s, strlen(s));
-}

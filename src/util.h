@@ -22,8 +22,4 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 	}								\
 	(vec)->v[(vec)->n++] = (x);					\
 } while (0)
-
-/* 64-bit FNV-1a, for hash tables keyed by strings. */
-uint64_t pts_hash_str(const char *s);
-uint64_t pts_hash_mem(const void *p, size_t n);
 #endif
