@@ -39,23 +39,12 @@ struct pts_error *pts_kernel_cmdline(struct pts_program *p, char **ret)
 		return err;
 	if ((err = pts_read_u64(p, sym, &ptr)))
 		return pts_error_wrap(err, "saved_command_line");
-	/* COMMAND_LINE_SIZE is 2048 on x86; read up to it, page by page so
-	 * that a short string near the end of a mapping still reads. */
+	/* COMMAND_LINE_SIZE is 2048 on x86. */
 	char *s = xmalloc(2049);
-	size_t n = 0;
-	while (n < 2048) {
-		size_t chunk = 4096 - ((ptr + n) & 4095);
-		if (chunk > 2048 - n)
-			chunk = 2048 - n;
-		if ((err = pts_read(p, ptr + n, s + n, chunk))) {
-			free(s);
-			return pts_error_wrap(err, "saved_command_line");
-		}
-		if (memchr(s + n, '\0', chunk))
-			break;
-		n += chunk;
+	if ((err = pts_read_str(p, ptr, s, 2049))) {
+		free(s);
+		return pts_error_wrap(err, "saved_command_line");
 	}
-	s[2048] = '\0';
 	*ret = s;
 	return NULL;
 }

@@ -26,17 +26,25 @@ void pts_notes_free(struct pts_notes *n)
 	n->n = n->cap = 0;
 }
 
+struct pts_error *pts_notes_nodata(struct pts_notes *n, struct pts_error *err, const char *fmt, ...)
+{
+	if (!err || err->code != PTS_ERR_NODATA)
+		return err;
+	char prefix[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	pts_notes_add(n, "%s%s", prefix, pts_error_text(err));
+	pts_error_destroy(err);
+	return NULL;
+}
+
 /* Runs fn on node; a page missing from the dump becomes a note. */
 static struct pts_error *visit(struct pts_program *p, uint64_t node, const char *what,
 			       pts_list_fn *fn, void *arg, struct pts_notes *notes)
 {
-	struct pts_error *err = fn(p, node, arg);
-	if (err && err->code == PTS_ERR_NODATA) {
-		pts_notes_add(notes, "%s: skipped %s", what, pts_error_text(err));
-		pts_error_destroy(err);
-		err = NULL;
-	}
-	return err;
+	return pts_notes_nodata(notes, fn(p, node, arg), "%s: skipped ", what);
 }
 
 /* From head backwards through ->prev until stop (the last node reached
@@ -91,12 +99,9 @@ struct pts_error *pts_list_walk(struct pts_program *p, uint64_t head, const char
 		if (!err)
 			err = pts_read_u64(p, node + 8, &back);
 		if (err) {
-			if (err->code != PTS_ERR_NODATA)
-				return pts_error_wrap(err, "%s: entry 0x%" PRIx64, what, node);
-			pts_notes_add(notes, "%s: entry 0x%" PRIx64 " unreadable: %s", what, node,
-				      pts_error_text(err));
-			pts_error_destroy(err);
-			return walk_back(p, head, prev, what, max, fn, arg, notes);
+			err = pts_notes_nodata(notes, err, "%s: entry 0x%" PRIx64 " unreadable: ", what, node);
+			return err ? pts_error_wrap(err, "%s: entry 0x%" PRIx64, what, node)
+				   : walk_back(p, head, prev, what, max, fn, arg, notes);
 		}
 		if (back != prev)
 			return pts_error(PTS_ERR_CORRUPT,

@@ -13,6 +13,11 @@ struct pts_notes {
 };
 void pts_notes_add(struct pts_notes *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void pts_notes_free(struct pts_notes *n);
+/* A page missing from the dump is not an error but a gap to say: if err
+ * is PTS_ERR_NODATA, note the formatted prefix followed by its text and
+ * return NULL; any other err is returned as it is. */
+struct pts_error *pts_notes_nodata(struct pts_notes *n, struct pts_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 typedef struct pts_error *pts_list_fn(struct pts_program *p, uint64_t node, void *arg);
 

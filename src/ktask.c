@@ -143,19 +143,6 @@ static char state_char(uint64_t state, uint64_t exit_state)
 	return idx < (int)sizeof(letters) - 1 ? letters[idx] : '?';
 }
 
-static struct pts_error *read_str(struct pts_program *p, uint64_t addr, char *buf, size_t n)
-{
-	/* A string may end near a page end: read up to the page boundary. */
-	size_t first = 4096 - (addr & 4095);
-	if (first > n)
-		first = n;
-	struct pts_error *err = pts_read(p, addr, buf, first);
-	if (!err && first < n && !memchr(buf, '\0', first))
-		err = pts_read(p, addr + first, buf + first, n - first);
-	buf[err ? 0 : n - 1] = '\0';
-	return err;
-}
-
 /* proc_task_name() of fs/proc/array.c: wq_worker_comm() for workers,
  * get_kthread_comm() for kthreads, the comm otherwise. */
 static struct pts_error *proc_name(struct pts_program *p, const struct task_layout *l,
@@ -175,7 +162,7 @@ static struct pts_error *proc_name(struct pts_program *p, const struct task_layo
 			return NULL;
 		if ((err = pts_read_u64(p, kt + l->kt_full_name, &fn)))
 			return err;
-		return fn ? read_str(p, fn, t->name, sz) : NULL;
+		return fn ? pts_read_str(p, fn, t->name, sz) : NULL;
 	}
 	uint64_t worker = 0, pool = 0, rescue = 0, cur = 0;
 	if (!l->have_worker)
@@ -193,7 +180,7 @@ static struct pts_error *proc_name(struct pts_program *p, const struct task_layo
 			return err;
 		if (rescue) {
 			char wq[64];
-			if ((err = read_str(p, rescue + l->wq_name, wq, sizeof(wq))))
+			if ((err = pts_read_str(p, rescue + l->wq_name, wq, sizeof(wq))))
 				return err;
 			snprintf(buf, sizeof(buf), "kworker/R-%.53s", wq);
 		} else if (pool) {
@@ -220,7 +207,7 @@ static struct pts_error *proc_name(struct pts_program *p, const struct task_layo
 	}
 	if (pool) {
 		char desc[32];
-		if ((err = read_str(p, worker + l->w_desc, desc, sizeof(desc))))
+		if ((err = pts_read_str(p, worker + l->w_desc, desc, sizeof(desc))))
 			return err;
 		size_t off = strlen(buf);
 		if (desc[0] && off < sizeof(buf) - 1)
@@ -261,12 +248,10 @@ static struct pts_error *read_task(struct pts_program *p, const struct task_layo
 	if ((err = proc_name(p, l, t, flags))) {
 		/* The name /proc would show needs other structures; without
 		 * them the comm is shown, and the gap said. */
-		if (err->code != PTS_ERR_NODATA)
-			return err;
 		snprintf(t->name, sizeof(t->name), "%s", t->comm);
-		pts_notes_add(notes, "pid %d: name is task->comm, /proc's name needs %s", t->pid,
-			      pts_error_text(err));
-		pts_error_destroy(err);
+		if ((err = pts_notes_nodata(notes, err, "pid %d: name is task->comm, /proc's name needs ",
+					    t->pid)))
+			return err;
 	}
 	/* /proc: ppid is the real parent's tgid (0 for children of pid 0). */
 	if (parent && (err = pts_read_u32(p, parent + l->tgid, &u)) == NULL)
@@ -338,11 +323,8 @@ static struct pts_error *on_task(struct pts_program *p, uint64_t node, void *arg
 		return NULL;
 	uint64_t sig;
 	if ((err = pts_read_u64(p, addr + c->l->signal, &sig))) {
-		if (err->code != PTS_ERR_NODATA)
-			return pts_error_wrap(err, "signal of pid %d", t.pid);
-		pts_notes_add(c->notes, "threads of pid %d: %s", t.pid, pts_error_text(err));
-		pts_error_destroy(err);
-		return NULL;
+		err = pts_notes_nodata(c->notes, err, "threads of pid %d: ", t.pid);
+		return err ? pts_error_wrap(err, "signal of pid %d", t.pid) : NULL;
 	}
 	if (!sig)
 		return NULL;
@@ -350,13 +332,8 @@ static struct pts_error *on_task(struct pts_program *p, uint64_t node, void *arg
 	char what[64];
 	snprintf(what, sizeof(what), "threads of pid %d", t.pid);
 	err = pts_list_walk(p, sig + c->l->thread_head, what, MAX_TASKS, on_thread, c, c->notes);
-	if (err && err->code == PTS_ERR_NODATA) {
-		/* The leader stays listed; its threads are said to be unknown. */
-		pts_notes_add(c->notes, "%s", pts_error_text(err));
-		pts_error_destroy(err);
-		err = NULL;
-	}
-	return err;
+	/* The leader stays listed; its threads are said to be unknown. */
+	return pts_notes_nodata(c->notes, err, "%s", "");
 }
 
 struct pts_error *pts_tasks(struct pts_program *p, bool threads, struct pts_task_list *ret)

@@ -147,6 +147,26 @@ struct pts_error *pts_read_u32(struct pts_program *p, uint64_t kva, uint32_t *re
 	return pts_read(p, kva, ret, 4);
 }
 
+struct pts_error *pts_read_str(struct pts_program *p, uint64_t kva, char *buf, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		size_t chunk = 4096 - ((kva + got) & 4095);
+		if (chunk > n - got)
+			chunk = n - got;
+		struct pts_error *err = pts_read(p, kva + got, buf + got, chunk);
+		if (err) {
+			buf[0] = '\0';
+			return err;
+		}
+		if (memchr(buf + got, '\0', chunk))
+			break;
+		got += chunk;
+	}
+	buf[n - 1] = '\0';
+	return NULL;
+}
+
 struct pts_error *pts_symbol(struct pts_program *p, const char *name, uint64_t *ret)
 {
 	if (!p->dw)
