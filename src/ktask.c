@@ -269,6 +269,9 @@ static struct pts_error *read_task(struct pts_program *p, const struct task_layo
 			uint64_t v;
 			struct pts_error *e = pts_read_u64(p, at, &v);
 			if (e) {
+				/* Shown as unknown, and the reason said. */
+				pts_notes_add(notes, "pid %d: RSS unknown: %s", t->pid,
+					      pts_error_text(e));
 				pts_error_destroy(e);
 				t->rss_known = false;
 				break;
