@@ -8,6 +8,7 @@
 #include <time.h>
 #include "json.h"
 #include "kinfo.h"
+#include "kmm.h"
 #include "klog.h"
 #include "ktask.h"
 #include "program.h"
@@ -17,6 +18,9 @@
 struct opts {
 	struct pts_open_opts open;
 	bool json, threads;
+	bool have_pid;
+	int32_t pid;
+	const char *arg;	/* the command's own argument (vtop ADDR) */
 };
 
 struct cmd {
@@ -218,11 +222,130 @@ static int cmd_ps(struct pts_program *p, const struct opts *o)
 	return rc;
 }
 
+/* The task of pid o->pid (a thread's pid names its process). */
+static struct pts_error *find_task(struct pts_program *p, const struct opts *o, struct pts_task *ret)
+{
+	if (!o->have_pid)
+		return pts_error(PTS_ERR_USAGE, "which process? give -p PID");
+	struct pts_task_list l;
+	struct pts_error *err = pts_tasks(p, true, &l);
+	if (err)
+		return err;
+	bool found = false;
+	for (size_t i = 0; i < l.n && !found; i++)
+		if (l.v[i].pid == o->pid) {
+			*ret = l.v[i];
+			found = true;
+		}
+	if (!found)
+		err = pts_error(PTS_ERR_USAGE, "no pid %d in the dump%s", o->pid,
+				l.notes.n ? " (some tasks are not in it: see ptscope ps)" : "");
+	pts_task_list_free(&l);
+	return err;
+}
+
+static void json_flag(const char *name, void *arg)
+{
+	json_string(arg, name);
+}
+
+static void print_notes(struct pts_program *p, const struct pts_notes *n)
+{
+	for (size_t i = 0; i < n->n; i++)
+		fprintf(stderr, "ptscope: %s: incomplete: %s\n", pts_dump_path(p->dump), n->v[i]);
+}
+
+static int cmd_vmas(struct pts_program *p, const struct opts *o)
+{
+	struct pts_task t;
+	struct pts_mm mm;
+	struct pts_error *err = find_task(p, o, &t);
+	if (!err)
+		err = pts_mm_read(p, &t, &mm);
+	if (err)
+		return fail(pts_error_wrap(err, "%s", pts_dump_path(p->dump)));
+	if (o->json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_key(&j, "dump"); json_string(&j, pts_dump_path(p->dump));
+		json_key(&j, "pid"); json_int(&j, t.pid);
+		json_key(&j, "comm"); json_string(&j, t.comm);
+		json_key(&j, "mm"); json_hex(&j, mm.addr);
+		json_key(&j, "map_count"); json_int(&j, mm.map_count);
+		json_key(&j, "vmas"); json_begin_array(&j);
+		for (size_t i = 0; i < mm.nvmas; i++) {
+			const struct pts_vma *v = &mm.vmas[i];
+			char perms[5], dev[16];
+			pts_vma_perms(v, perms);
+			snprintf(dev, sizeof(dev), "%02x:%02x", v->dev >> 20, v->dev & 0xfffff);
+			json_begin_object(&j);
+			json_key(&j, "start"); json_hex(&j, v->start);
+			json_key(&j, "end"); json_hex(&j, v->end);
+			json_key(&j, "perms"); json_string(&j, perms);
+			json_key(&j, "flags"); json_begin_array(&j);
+			pts_vm_flags_each(p, v->flags, json_flag, &j);
+			json_end_array(&j);
+			json_key(&j, "vm_flags"); json_hex(&j, v->flags);
+			json_key(&j, "pgoff"); json_uint(&j, v->pgoff);
+			json_key(&j, "offset"); json_hex(&j, v->file ? v->pgoff * p->page_size : 0);
+			json_key(&j, "dev"); json_string(&j, v->dev_unknown ? NULL : dev);
+			json_key(&j, "inode"); if (v->dev_unknown) json_null(&j); else json_uint(&j, v->ino);
+			json_key(&j, "name"); json_string(&j, v->name);
+			json_key(&j, "name_note"); json_string(&j, v->name_note);
+			json_key(&j, "vma"); json_hex(&j, v->addr);
+			json_key(&j, "file"); if (v->file) json_hex(&j, v->file); else json_null(&j);
+			json_key(&j, "anon_vma"); if (v->anon_vma) json_hex(&j, v->anon_vma); else json_null(&j);
+			json_key(&j, "gate"); json_bool(&j, v->gate);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_key(&j, "anomalies"); json_begin_array(&j);
+		for (size_t i = 0; i < mm.anomalies.n; i++)
+			json_string(&j, mm.anomalies.v[i].text);
+		json_end_array(&j);
+		json_key(&j, "incomplete"); json_begin_array(&j);
+		for (size_t i = 0; i < mm.missing.n; i++)
+			json_string(&j, mm.missing.v[i]);
+		json_end_array(&j);
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		for (size_t i = 0; i < mm.nvmas; i++) {
+			const struct pts_vma *v = &mm.vmas[i];
+			char perms[5], fl[512];
+			pts_vma_perms(v, perms);
+			/* show_map_vma()'s layout, then ptscope's own columns */
+			int w = printf("%08" PRIx64 "-%08" PRIx64 " %s %08" PRIx64 " %02x:%02x %" PRIu64 " ",
+				       v->start, v->end, perms, v->file ? v->pgoff * p->page_size : 0,
+				       v->dev >> 20, v->dev & 0xfffff, v->ino);
+			const char *name = v->name ? v->name : v->name_note ? "?" : "";
+			printf("%*s%s", *name ? 73 - w > 0 ? 73 - w : 0 : 0, "", name);
+			pts_vm_flags_text(p, v->flags, fl, sizeof(fl));
+			char av[40] = "";
+			if (v->anon_vma)
+				snprintf(av, sizeof(av), "  anon_vma %" PRIx64, v->anon_vma);
+			printf("\n    vma %" PRIx64 "%s  [%s]%s%s\n", v->addr, av, fl,
+			       v->name_note ? "  name unknown: " : "", v->name_note ? v->name_note : "");
+		}
+	}
+	/* A broken tree is said here; ptscope check reports it as findings. */
+	for (size_t i = 0; i < mm.anomalies.n; i++)
+		fprintf(stderr, "ptscope: %s: VMA tree: %s\n", pts_dump_path(p->dump),
+			mm.anomalies.v[i].text);
+	print_notes(p, &mm.missing);
+	int rc = mm.missing.n ? 1 : 0;
+	pts_mm_free(&mm);
+	return rc;
+}
+
 static const struct cmd cmd_table[] = {
 	{ "info", "info [--json] DUMP", "kernel, dump format, excluded pages, panic, vmlinux",
 	  false, cmd_info },
 	{ "ps", "ps [--json] [-T] DUMP", "processes (threads with -T): pid, ppid, comm, state, mm, RSS",
 	  true, cmd_ps },
+	{ "vmas", "vmas [--json] -p PID DUMP", "a process's VMAs, as /proc/PID/maps and more",
+	  true, cmd_vmas },
 };
 
 static void usage(FILE *f)
@@ -235,6 +358,7 @@ static void usage(FILE *f)
 		"      --debug-root DIR    look for debug info under DIR instead of /\n"
 		"  -j, --json              one JSON document on stdout\n"
 		"  -T, --threads           ps: list every thread\n"
+		"  -p, --pid PID           the process to show\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           print the version\n"
 		"\nExit status: 0 success, 2 error (one line on stderr). See ptscope(1).\n");
@@ -247,6 +371,7 @@ int main(int argc, char **argv)
 		{ "debug-root", required_argument, NULL, 'R' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "threads", no_argument, NULL, 'T' },
+		{ "pid", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -254,12 +379,23 @@ int main(int argc, char **argv)
 	struct opts o = { 0 };
 	int c;
 	/* Options may follow the command ("ptscope ps --json DUMP"). */
-	while ((c = getopt_long(argc, argv, "k:jThV", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:jThVp:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'k': o.open.vmlinux = optarg; break;
 		case 'R': o.open.debug_root = optarg; break;
 		case 'j': o.json = true; break;
 		case 'T': o.threads = true; break;
+		case 'p': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || v < 0 || v > INT32_MAX) {
+				fprintf(stderr, "ptscope: -p %s: not a pid\n", optarg);
+				return 2;
+			}
+			o.pid = (int32_t)v;
+			o.have_pid = true;
+			break;
+		}
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("ptscope %s\n", PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 2;

@@ -126,6 +126,9 @@ void pts_program_close(struct pts_program *p)
 {
 	if (!p)
 		return;
+	for (int i = 0; i < PTS_LAYOUT_N; i++)
+		if (p->layout[i] && p->layout_free[i])
+			p->layout_free[i](p->layout[i]);
 	pts_dwarf_close(p->dw);
 	pts_dump_close(p->dump);
 	free(p->vmlinux_note);
@@ -190,4 +193,21 @@ struct pts_error *pts_offsetof(struct pts_program *p, const char *type, const ch
 		return err;
 	*ret = m.offset;
 	return NULL;
+}
+
+bool pts_offsetof_opt(struct pts_program *p, const char *type, const char *path, uint64_t *ret)
+{
+	struct pts_error *err = pts_offsetof(p, type, path, ret);
+	if (!err)
+		return true;
+	pts_error_destroy(err);
+	return false;
+}
+
+unsigned pts_kernel_version(const struct pts_program *p)
+{
+	unsigned a, b;
+	if (!p->osrelease || sscanf(p->osrelease, "%u.%u", &a, &b) != 2 || b > 255)
+		return 0;
+	return PTS_KVER(a, b);
 }

@@ -9,6 +9,8 @@
 #include "dwinfo.h"
 #include "error.h"
 
+enum pts_layout_slot { PTS_LAYOUT_MM, PTS_LAYOUT_ARCH, PTS_LAYOUT_PAGE, PTS_LAYOUT_N };
+
 struct pts_open_opts {
 	const char *dump;
 	const char *vmlinux;	/* -k; NULL: find it */
@@ -26,6 +28,10 @@ struct pts_program {
 	uint64_t kaslr_offset;
 	int paging_levels;
 	uint64_t page_size;
+	/* Layouts the reader modules derive from the debug info on first
+	 * use; each module owns its slot and says how to free it. */
+	void *layout[PTS_LAYOUT_N];
+	void (*layout_free[PTS_LAYOUT_N])(void *);
 };
 
 struct pts_error *pts_program_open(const struct pts_open_opts *o, struct pts_program **ret);
@@ -43,4 +49,10 @@ struct pts_error *pts_symbol(struct pts_program *p, const char *name, uint64_t *
 /* Offset of type.path; aborts the lookup chain with PTS_ERR_LOOKUP. */
 struct pts_error *pts_offsetof(struct pts_program *p, const char *type, const char *path,
 			       uint64_t *ret);
+/* Like pts_offsetof for a member that may not exist: true if found. */
+bool pts_offsetof_opt(struct pts_program *p, const char *type, const char *path, uint64_t *ret);
+/* Kernel version from the release string, PTS_KVER(major, minor), 0 if
+ * unknown.  Only for what the debug info cannot tell (macro values). */
+#define PTS_KVER(a, b) ((unsigned)(a) << 16 | (unsigned)(b) << 8)
+unsigned pts_kernel_version(const struct pts_program *p);
 #endif

@@ -54,3 +54,52 @@ char *xasprintf(const char *fmt, ...)
 		oom();
 	return s;
 }
+
+static size_t u64hash(uint64_t k, size_t mask)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdULL;
+	k ^= k >> 33;
+	return (size_t)k & mask;
+}
+
+int u64set_has(const struct u64set *s, uint64_t key)
+{
+	if (!s->cap)
+		return 0;
+	for (size_t i = u64hash(key, s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (s->v[i] == key)
+			return 1;
+		if (!s->v[i])
+			return 0;
+	}
+}
+
+int u64set_add(struct u64set *s, uint64_t key)
+{
+	if (2 * (s->n + 1) > s->cap) {
+		struct u64set t = { xcalloc(s->cap ? 2 * s->cap : 64, sizeof(uint64_t)), 0,
+				    s->cap ? 2 * s->cap : 64 };
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->v[i])
+				u64set_add(&t, s->v[i]);
+		free(s->v);
+		*s = t;
+	}
+	for (size_t i = u64hash(key, s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
+		if (s->v[i] == key)
+			return 0;
+		if (!s->v[i]) {
+			s->v[i] = key;
+			s->n++;
+			return 1;
+		}
+	}
+}
+
+void u64set_free(struct u64set *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+}

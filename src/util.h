@@ -22,4 +22,14 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 	}								\
 	(vec)->v[(vec)->n++] = (x);					\
 } while (0)
+
+/* A set of non-zero 64-bit keys (addresses, PFNs): open addressing. */
+struct u64set {
+	uint64_t *v;
+	size_t n, cap;
+};
+/* Adds key; returns 1 if it was new, 0 if already there. */
+int u64set_add(struct u64set *s, uint64_t key);
+int u64set_has(const struct u64set *s, uint64_t key);
+void u64set_free(struct u64set *s);
 #endif
