@@ -13,7 +13,7 @@
 #include "dwinfo.h"
 #include "util.h"
 
-enum { K_STRUCT = 1, K_UNION, K_ENUM, K_TYPEDEF, K_VAR, K_ENUMERATOR, K_SYM, K_FUNC };
+enum { K_STRUCT = 1, K_UNION, K_ENUM, K_TYPEDEF, K_VAR, K_ENUMERATOR, K_SYM, K_FUNC, K_VARDIE };
 
 struct entry {
 	const char *name;	/* borrowed from libdw/libelf string tables */
@@ -183,6 +183,7 @@ static void index_die(struct pts_dwarf *dw, Dwarf_Die *die)
 		    dwarf_getlocation(&a, &ops, &nops) != 0 || nops != 1 || ops[0].atom != DW_OP_addr)
 			return;
 		table_add(&dw->t, name, K_VAR, ops[0].number);
+		table_add(&dw->t, name, K_VARDIE, dwarf_dieoffset(die));
 		return;
 	}
 	table_add(&dw->t, name, kind, dwarf_dieoffset(die));
@@ -420,6 +421,38 @@ struct pts_error *pts_dwarf_member_array_len(struct pts_dwarf *dw, const char *t
 	else
 		return pts_error(PTS_ERR_LOOKUP, "%s.%s: no bounds", type, path);
 	return NULL;
+}
+
+static struct pts_error *array_len(Dwarf_Die *die, const char *what, uint64_t *ret)
+{
+	Dwarf_Die sub;
+	Dwarf_Attribute a;
+	Dwarf_Word w;
+	if (!peel(die) || dwarf_tag(die) != DW_TAG_array_type)
+		return pts_error(PTS_ERR_LOOKUP, "%s is not an array", what);
+	if (dwarf_child(die, &sub) != 0)
+		return pts_error(PTS_ERR_LOOKUP, "%s: no bounds", what);
+	if (dwarf_formudata(dwarf_attr(&sub, DW_AT_count, &a), &w) == 0)
+		*ret = w;
+	else if (dwarf_formudata(dwarf_attr(&sub, DW_AT_upper_bound, &a), &w) == 0)
+		*ret = w + 1;
+	else
+		return pts_error(PTS_ERR_LOOKUP, "%s: no bounds", what);
+	return NULL;
+}
+
+struct pts_error *pts_dwarf_var_array_len(struct pts_dwarf *dw, const char *name, uint64_t *ret)
+{
+	struct pts_error *err = pts_dwarf_index(dw);
+	if (err)
+		return err;
+	const struct entry *e = table_find(&dw->t, name, K_VARDIE);
+	Dwarf_Die die;
+	if (!e)
+		return pts_error(PTS_ERR_LOOKUP, "no variable '%s' in the debug info", name);
+	if (!dwarf_offdie(dw->dw, e->val, &die))
+		return pts_error(PTS_ERR_LOOKUP, "variable '%s': bad DIE", name);
+	return array_len(&die, name, ret);
 }
 
 struct pts_error *pts_dwarf_sizeof(struct pts_dwarf *dw, const char *type, uint64_t *ret)

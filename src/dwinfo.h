@@ -38,6 +38,8 @@ bool pts_dwarf_has_member(struct pts_dwarf *dw, const char *type, const char *pa
 /* Length of an array member or variable (e.g. mm_struct.rss_stat). */
 struct pts_error *pts_dwarf_member_array_len(struct pts_dwarf *dw, const char *type,
 					     const char *path, uint64_t *ret);
+/* Length of a global array variable (e.g. swap_info: MAX_SWAPFILES). */
+struct pts_error *pts_dwarf_var_array_len(struct pts_dwarf *dw, const char *name, uint64_t *ret);
 /* Link-time address of a global variable or symbol. */
 struct pts_error *pts_dwarf_symbol(struct pts_dwarf *dw, const char *name, uint64_t *ret);
 /* Whether the kernel has a function of that name (inlined ones too). */

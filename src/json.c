@@ -100,3 +100,9 @@ void json_bool(struct json *j, bool v) { value_prefix(j); fputs(v ? "true" : "fa
 void json_null(struct json *j) { value_prefix(j); fputs("null", j->f); }
 void json_hex(struct json *j, uint64_t v) { value_prefix(j); fprintf(j->f, "\"0x%" PRIx64 "\"", v); }
 void json_finish(struct json *j) { fputc('\n', j->f); }
+
+void json_raw(struct json *j, const char *text, size_t len)
+{
+	value_prefix(j);
+	fwrite(text, 1, len, j->f);
+}

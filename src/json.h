@@ -3,6 +3,7 @@
 #ifndef PTS_JSON_H
 #define PTS_JSON_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -27,4 +28,6 @@ void json_null(struct json *j);
 /* Addresses as "0x..." strings: JSON numbers lose precision past 2^53. */
 void json_hex(struct json *j, uint64_t v);
 void json_finish(struct json *j);
+/* A value already formatted as JSON (one line), for large arrays. */
+void json_raw(struct json *j, const char *text, size_t len);
 #endif

@@ -9,6 +9,7 @@
 #include "json.h"
 #include "kinfo.h"
 #include "kmm.h"
+#include "walk.h"
 #include "klog.h"
 #include "ktask.h"
 #include "program.h"
@@ -21,6 +22,8 @@ struct opts {
 	bool have_pid;
 	int32_t pid;
 	const char *arg;	/* the command's own argument (vtop ADDR) */
+	bool have_range;
+	uint64_t range_start, range_end;
 };
 
 struct cmd {
@@ -255,6 +258,16 @@ static void print_notes(struct pts_program *p, const struct pts_notes *n)
 		fprintf(stderr, "ptscope: %s: incomplete: %s\n", pts_dump_path(p->dump), n->v[i]);
 }
 
+/* The mm itself not in the dump: say which object is missing, exit 1. */
+static int mm_missing(struct pts_program *p, struct pts_error *err)
+{
+	if (err->code != PTS_ERR_NODATA)
+		return fail(pts_error_wrap(err, "%s", pts_dump_path(p->dump)));
+	fprintf(stderr, "ptscope: %s: incomplete: %s\n", pts_dump_path(p->dump), pts_error_text(err));
+	pts_error_destroy(err);
+	return 1;
+}
+
 static int cmd_vmas(struct pts_program *p, const struct opts *o)
 {
 	struct pts_task t;
@@ -263,7 +276,7 @@ static int cmd_vmas(struct pts_program *p, const struct opts *o)
 	if (!err)
 		err = pts_mm_read(p, &t, &mm);
 	if (err)
-		return fail(pts_error_wrap(err, "%s", pts_dump_path(p->dump)));
+		return mm_missing(p, err);
 	if (o->json) {
 		struct json j;
 		json_init(&j, stdout);
@@ -339,6 +352,456 @@ static int cmd_vmas(struct pts_program *p, const struct opts *o)
 	return rc;
 }
 
+
+static int flags_text(const struct pts_entry *e, char *buf, size_t n)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (unsigned f = 0; f < PTS_F_N; f++)
+		if (e->flags & (1u << f)) {
+			int r = snprintf(buf + len, n - len, "%s%s", len ? " " : "", pts_eflag_name(f));
+			if (r < 0 || (size_t)r >= n - len)
+				break;
+			len += (size_t)r;
+		}
+	return (int)len;
+}
+
+/* A run of similar entries, for the text output. */
+struct run {
+	bool on;
+	uint64_t va, size, pfn, offset, count;
+	struct pts_entry e;
+	int depth;
+};
+
+struct walk_out {
+	struct pts_program *p;
+	const struct pts_arch *a;
+	const struct pts_mm *mm;
+	bool json;
+	struct json *j;
+	struct run run;
+	int depth[PTS_NLEVELS];
+	uint64_t nentries;
+	VEC(struct pts_table) tables;
+	char line[1024];
+};
+
+static void run_flush(struct walk_out *w)
+{
+	struct run *r = &w->run;
+	if (!r->on)
+		return;
+	r->on = false;
+	char fl[256], tail[160] = "";
+	flags_text(&r->e, fl, sizeof(fl));
+	uint64_t step = r->size >> 12;
+	if (r->e.kind == PTS_EK_SWAP)
+		snprintf(tail, sizeof(tail), "  type %u offset %#" PRIx64 "%s", r->e.swap_type,
+			 r->offset, r->count > 1 ? "+" : "");
+	else if (r->e.kind == PTS_EK_MARKER) {
+		char m[64];
+		pts_marker_text(r->e.swap_offset, m, sizeof(m));
+		snprintf(tail, sizeof(tail), "  %s", m);
+	} else if (r->e.has_pfn && r->count > 1)
+		snprintf(tail, sizeof(tail), "  pfn %#" PRIx64 "-%#" PRIx64, r->pfn,
+			 r->pfn + (r->count - 1) * step);
+	else if (r->e.has_pfn)
+		snprintf(tail, sizeof(tail), "  pfn %#" PRIx64, r->pfn);
+	if (r->e.kind == PTS_EK_UNKNOWN || r->e.kind == PTS_EK_BAD)
+		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "  raw %#" PRIx64 " type %u",
+			 r->e.raw, r->e.swap_type);
+	printf("%*s%#" PRIx64 "-%#" PRIx64 " %5" PRIu64 " %s %s%s%s%s\n", 2 * r->depth, "", r->va,
+	       r->va + r->count * r->size, r->count, pts_level_name(r->e.level),
+	       pts_ekind_name(r->e.kind), *fl ? " " : "", fl, tail);
+}
+
+static bool run_extends(const struct run *r, uint64_t va, const struct pts_entry *e)
+{
+	if (!r->on || r->e.level != e->level || r->e.kind != e->kind || r->e.flags != e->flags ||
+	    va != r->va + r->count * r->size || r->e.swap_type != e->swap_type)
+		return false;
+	if (e->kind == PTS_EK_SWAP)
+		return e->swap_offset == r->offset + r->count;
+	if (e->kind == PTS_EK_MARKER)
+		return e->swap_offset == r->e.swap_offset;
+	if (e->has_pfn)
+		return e->pfn == r->pfn + r->count * (r->size >> 12);
+	return e->raw == r->e.raw;
+}
+
+static void walk_table_cb(void *arg, const struct pts_table *t)
+{
+	struct walk_out *w = arg;
+	if (w->json) {
+		VEC_PUSH(&w->tables, *t);
+		return;
+	}
+	run_flush(w);
+	int d = w->depth[t->level];
+	uint64_t span = pts_level_size(w->a, t->level) * w->a->entries;
+	printf("%*s%s table pfn %#" PRIx64 "  %#" PRIx64 "-%#" PRIx64 "  %u used%s\n", 2 * d, "",
+	       pts_level_name((unsigned)t->level), t->pfn, t->va, t->va + span, t->used,
+	       t->revisit ? "  (reached again: shared)" : "");
+}
+
+static void walk_table_end_cb(void *arg, const struct pts_table *t)
+{
+	(void)t;
+	run_flush(arg);
+}
+
+static char *put_hex(char *o, uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[16];
+	int n = 0;
+	do
+		tmp[n++] = hex[v & 15];
+	while ((v >>= 4));
+	*o++ = '"', *o++ = '0', *o++ = 'x';
+	while (n)
+		*o++ = tmp[--n];
+	*o++ = '"';
+	return o;
+}
+
+static char *put_dec(char *o, uint64_t v)
+{
+	char tmp[24];
+	int n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		*o++ = tmp[--n];
+	return o;
+}
+
+static char *put_str(char *o, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(o, s, n);
+	return o + n;
+}
+
+static void walk_entry_cb(void *arg, uint64_t va, const struct pts_entry *e,
+			  const struct pts_table *t, unsigned index)
+{
+	struct walk_out *w = arg;
+	(void)index;
+	w->nentries++;
+	uint64_t size = pts_level_size(w->a, e->level);
+	if (!w->json) {
+		if (!run_extends(&w->run, va, e)) {
+			run_flush(w);
+			w->run = (struct run){ true, va, size, e->pfn, e->swap_offset, 0, *e,
+					       w->depth[e->level] + 1 };
+		}
+		w->run.count++;
+		return;
+	}
+	/* One object per line, formatted by hand: millions of them. */
+	char *o = w->line;
+	o = put_str(o, "{\"va\":");
+	o = put_hex(o, va);
+	o = put_str(o, ",\"size\":");
+	o = put_dec(o, size);
+	o = put_str(o, ",\"level\":\"");
+	o = put_str(o, pts_level_name(e->level));
+	o = put_str(o, "\",\"kind\":\"");
+	o = put_str(o, pts_ekind_name(e->kind));
+	o = put_str(o, "\"");
+	if (e->has_pfn) {
+		o = put_str(o, ",\"pfn\":");
+		o = put_hex(o, e->pfn);
+	}
+	o = put_str(o, ",\"flags\":[");
+	bool first = true;
+	for (unsigned f = 0; f < PTS_F_N; f++)
+		if (e->flags & (1u << f)) {
+			o = put_str(o, first ? "\"" : ",\"");
+			o = put_str(o, pts_eflag_name(f));
+			*o++ = '"';
+			first = false;
+		}
+	*o++ = ']';
+	if (e->kind == PTS_EK_SWAP) {
+		o = put_str(o, ",\"swap\":{\"type\":");
+		o = put_dec(o, e->swap_type);
+		o = put_str(o, ",\"offset\":");
+		o = put_dec(o, e->swap_offset);
+		*o++ = '}';
+	} else if (e->kind == PTS_EK_MARKER) {
+		char m[64];
+		pts_marker_text(e->swap_offset, m, sizeof(m));
+		o = put_str(o, ",\"marker\":\"");
+		o = put_str(o, m);
+		*o++ = '"';
+	}
+	if (e->kind != PTS_EK_PRESENT && e->kind != PTS_EK_TABLE) {
+		o = put_str(o, ",\"swap_type\":");
+		o = put_dec(o, e->swap_type);
+	}
+	o = put_str(o, ",\"raw\":");
+	o = put_hex(o, e->raw);
+	o = put_str(o, ",\"table_pfn\":");
+	o = put_hex(o, t->pfn);
+	*o++ = '}';
+	json_raw(w->j, w->line, (size_t)(o - w->line));
+}
+
+static bool parse_range(const char *s, uint64_t *a, uint64_t *b)
+{
+	char *end;
+	*a = strtoull(s, &end, 16);
+	if (*end != '-')
+		return false;
+	*b = strtoull(end + 1, &end, 16);
+	return !*end && *a < *b;
+}
+
+static void json_walk_meta(struct json *j, struct pts_program *p, const struct pts_task *t,
+			   const struct pts_mm *mm, const struct pts_arch *a)
+{
+	json_key(j, "dump"); json_string(j, pts_dump_path(p->dump));
+	json_key(j, "pid"); json_int(j, t->pid);
+	json_key(j, "comm"); json_string(j, t->comm);
+	json_key(j, "mm"); json_hex(j, mm->addr);
+	json_key(j, "pgd"); json_hex(j, mm->pgd);
+	json_key(j, "paging_levels"); json_int(j, a->levels);
+	json_key(j, "swap_types");
+	json_begin_object(j);
+	json_key(j, "known"); json_bool(j, a->swap_known);
+	json_key(j, "max_swapfiles"); json_int(j, a->max_swapfiles);
+	if (!a->swap_known) {
+		json_key(j, "why"); json_string(j, a->swap_why);
+	} else {
+		static const char *const names[] = { "hwpoison", "migration_read",
+			"migration_read_exclusive", "migration_write", "device_private_write",
+			"device_private_read", "device_exclusive_write", "device_exclusive_read",
+			"pte_marker", "swapin_error" };
+		const int v[] = { a->t_hwpoison, a->t_mig_read, a->t_mig_rx, a->t_mig_write,
+				  a->t_dev_write, a->t_dev_read, a->t_devx_write, a->t_devx_read,
+				  a->t_marker, a->t_swapin_error };
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+			json_key(j, names[i]);
+			if (v[i] >= 0) json_int(j, v[i]); else json_null(j);
+		}
+	}
+	json_end_object(j);
+}
+
+static struct pts_error *open_mm(struct pts_program *p, const struct opts *o, struct pts_task *t,
+				 struct pts_mm *mm, const struct pts_arch **a)
+{
+	struct pts_error *err = find_task(p, o, t);
+	if (!err)
+		err = pts_arch_get(p, a);
+	if (!err)
+		err = pts_mm_read(p, t, mm);
+	return err;
+}
+
+static int cmd_walk(struct pts_program *p, const struct opts *o)
+{
+	struct pts_task t;
+	struct pts_mm mm;
+	const struct pts_arch *a;
+	struct pts_error *err = open_mm(p, o, &t, &mm, &a);
+	if (err)
+		return mm_missing(p, err);
+	uint64_t start = o->have_range ? o->range_start : 0;
+	uint64_t end = o->have_range ? o->range_end : a->user_end;
+	struct walk_out w = { .p = p, .a = a, .mm = &mm, .json = o->json };
+	/* Indentation by level, from the root down. */
+	for (int l = PTS_PGD, d = 0; l >= PTS_PTE; l = pts_arch_below(a, l))
+		w.depth[l] = d++;
+	struct json j;
+	struct pts_walk_ops ops = { walk_table_cb, walk_entry_cb, walk_table_end_cb, false };
+	struct pts_walk_result res;
+	static char obuf[1 << 16];
+	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
+	if (o->json) {
+		w.j = &j;
+		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_walk_meta(&j, p, &t, &mm, a);
+		json_key(&j, "entries");
+		json_begin_array(&j);
+	} else {
+		printf("pid %d (%s)  mm %" PRIx64 "  pgd %" PRIx64 "  %d-level paging\n", t.pid,
+		       t.comm, mm.addr, mm.pgd, a->levels);
+	}
+	err = pts_walk(p, mm.pgd, start, end, &ops, &w, &res);
+	run_flush(&w);
+	if (err) {
+		pts_mm_free(&mm);
+		free(w.tables.v);
+		return fail(pts_error_wrap(err, "%s: pid %d", pts_dump_path(p->dump), t.pid));
+	}
+	if (o->json) {
+		json_end_array(&j);
+		json_key(&j, "tables");
+		json_begin_array(&j);
+		for (size_t i = 0; i < w.tables.n; i++) {
+			const struct pts_table *tb = &w.tables.v[i];
+			json_begin_object(&j);
+			json_key(&j, "level"); json_string(&j, pts_level_name((unsigned)tb->level));
+			json_key(&j, "pfn"); json_hex(&j, tb->pfn);
+			json_key(&j, "va"); json_hex(&j, tb->va);
+			json_key(&j, "used"); json_uint(&j, tb->used);
+			json_key(&j, "parent_pfn");
+			if (tb->parent_pfn) json_hex(&j, tb->parent_pfn); else json_null(&j);
+			json_key(&j, "revisit"); json_bool(&j, tb->revisit);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_key(&j, "anomalies");
+		json_begin_array(&j);
+		for (size_t i = 0; i < res.anomalies.n; i++)
+			json_string(&j, res.anomalies.v[i].text);
+		json_end_array(&j);
+		json_key(&j, "incomplete");
+		json_begin_array(&j);
+		for (size_t i = 0; i < res.missing.n; i++)
+			json_string(&j, res.missing.v[i]);
+		json_end_array(&j);
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		printf("%" PRIu64 " entries in %" PRIu64 " pte, %" PRIu64 " pmd, %" PRIu64 " pud%s tables\n",
+		       res.entries, res.tables[PTS_PTE], res.tables[PTS_PMD], res.tables[PTS_PUD],
+		       a->levels == 5 ? ", p4d" : "");
+	}
+	fflush(stdout);
+	for (size_t i = 0; i < res.anomalies.n; i++)
+		fprintf(stderr, "ptscope: %s: page tables: %s\n", pts_dump_path(p->dump),
+			res.anomalies.v[i].text);
+	print_notes(p, &res.missing);
+	int rc = res.missing.n ? 1 : 0;
+	pts_walk_result_free(&res);
+	free(w.tables.v);
+	pts_mm_free(&mm);
+	return rc;
+}
+
+static void print_entry_line(const struct pts_entry *e)
+{
+	char fl[256];
+	flags_text(e, fl, sizeof(fl));
+	printf("%-16s raw %#018" PRIx64 "  %s", pts_ekind_name(e->kind), e->raw, fl);
+	if (e->has_pfn)
+		printf("  pfn %#" PRIx64, e->pfn);
+	if (e->kind == PTS_EK_SWAP)
+		printf("  swap type %u offset %#" PRIx64, e->swap_type, e->swap_offset);
+	if (e->kind == PTS_EK_MARKER) {
+		char m[64];
+		pts_marker_text(e->swap_offset, m, sizeof(m));
+		printf("  marker %s", m);
+	}
+	printf("\n");
+}
+
+static int cmd_vtop(struct pts_program *p, const struct opts *o)
+{
+	char *end;
+	if (!o->arg)
+		return fail(pts_error(PTS_ERR_USAGE, "vtop needs an address: vtop -p PID DUMP ADDR"));
+	uint64_t va = strtoull(o->arg, &end, 16);
+	if (*end || !*o->arg)
+		return fail(pts_error(PTS_ERR_USAGE, "%s: not a hexadecimal address", o->arg));
+	struct pts_task t;
+	struct pts_mm mm;
+	const struct pts_arch *a;
+	struct pts_xlate x;
+	struct pts_error *err = open_mm(p, o, &t, &mm, &a);
+	if (err)
+		return mm_missing(p, err);
+	err = pts_translate(p, mm.pgd, va, &x);
+	if (err) {
+		pts_mm_free(&mm);
+		return fail(pts_error_wrap(err, "%s: pid %d", pts_dump_path(p->dump), t.pid));
+	}
+	const struct pts_vma *v = pts_mm_find_vma(&mm, va);
+	if (o->json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_walk_meta(&j, p, &t, &mm, a);
+		json_key(&j, "va"); json_hex(&j, va);
+		json_key(&j, "steps"); json_begin_array(&j);
+		for (int i = 0; i < x.nsteps; i++) {
+			const struct pts_xlate_step *s = &x.step[i];
+			json_begin_object(&j);
+			json_key(&j, "level"); json_string(&j, pts_level_name((unsigned)s->level));
+			json_key(&j, "table_pfn"); json_hex(&j, s->table_pfn);
+			json_key(&j, "index"); json_uint(&j, s->index);
+			json_key(&j, "entry_pa"); json_hex(&j, s->entry_pa);
+			json_key(&j, "raw"); json_hex(&j, s->e.raw);
+			json_key(&j, "kind"); json_string(&j, pts_ekind_name(s->e.kind));
+			json_key(&j, "pfn"); if (s->e.has_pfn) json_hex(&j, s->e.pfn); else json_null(&j);
+			json_key(&j, "flags"); json_begin_array(&j);
+			for (unsigned f = 0; f < PTS_F_N; f++)
+				if (s->e.flags & (1u << f))
+					json_string(&j, pts_eflag_name(f));
+			json_end_array(&j);
+			if (s->e.kind == PTS_EK_SWAP) {
+				json_key(&j, "swap"); json_begin_object(&j);
+				json_key(&j, "type"); json_uint(&j, s->e.swap_type);
+				json_key(&j, "offset"); json_uint(&j, s->e.swap_offset);
+				json_end_object(&j);
+			}
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_key(&j, "mapped"); json_bool(&j, x.mapped);
+		json_key(&j, "pa"); if (x.mapped) json_hex(&j, x.pa); else json_null(&j);
+		json_key(&j, "page_size");
+		json_uint(&j, pts_level_size(a, x.step[x.nsteps - 1].level));
+		json_key(&j, "vma");
+		if (v) {
+			char perms[5];
+			pts_vma_perms(v, perms);
+			json_begin_object(&j);
+			json_key(&j, "start"); json_hex(&j, v->start);
+			json_key(&j, "end"); json_hex(&j, v->end);
+			json_key(&j, "perms"); json_string(&j, perms);
+			json_key(&j, "name"); json_string(&j, v->name);
+			json_key(&j, "vma"); json_hex(&j, v->addr);
+			json_end_object(&j);
+		} else {
+			json_null(&j);
+		}
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		printf("pid %d (%s)  va %#" PRIx64 "\n", t.pid, t.comm, va);
+		for (int i = 0; i < x.nsteps; i++) {
+			const struct pts_xlate_step *s = &x.step[i];
+			printf("  %s[%3u]  table pfn %#-10" PRIx64 " entry at %#-14" PRIx64 " ",
+			       pts_level_name((unsigned)s->level), s->index, s->table_pfn, s->entry_pa);
+			print_entry_line(&s->e);
+		}
+		if (x.mapped)
+			printf("  physical %#" PRIx64 " (%" PRIu64 " KiB page, pfn %#" PRIx64 ")\n", x.pa,
+			       pts_level_size(a, x.step[x.nsteps - 1].level) >> 10, x.pa >> 12);
+		else
+			printf("  not mapped to a page\n");
+		if (v) {
+			char perms[5];
+			pts_vma_perms(v, perms);
+			printf("  vma %#" PRIx64 "-%#" PRIx64 " %s %s  (vm_area_struct %" PRIx64 ")\n",
+			       v->start, v->end, perms, v->name ? v->name : "", v->addr);
+		} else {
+			printf("  in no VMA\n");
+		}
+	}
+	pts_mm_free(&mm);
+	return 0;
+}
+
 static const struct cmd cmd_table[] = {
 	{ "info", "info [--json] DUMP", "kernel, dump format, excluded pages, panic, vmlinux",
 	  false, cmd_info },
@@ -346,6 +809,10 @@ static const struct cmd cmd_table[] = {
 	  true, cmd_ps },
 	{ "vmas", "vmas [--json] -p PID DUMP", "a process's VMAs, as /proc/PID/maps and more",
 	  true, cmd_vmas },
+	{ "walk", "walk [--json] -p PID [--range A-B] DUMP", "every page-table page and entry",
+	  true, cmd_walk },
+	{ "vtop", "vtop [--json] -p PID DUMP ADDR", "one address through every level",
+	  true, cmd_vtop },
 };
 
 static void usage(FILE *f)
@@ -359,6 +826,7 @@ static void usage(FILE *f)
 		"  -j, --json              one JSON document on stdout\n"
 		"  -T, --threads           ps: list every thread\n"
 		"  -p, --pid PID           the process to show\n"
+		"      --range START-END   walk: only these addresses (hex)\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           print the version\n"
 		"\nExit status: 0 success, 2 error (one line on stderr). See ptscope(1).\n");
@@ -372,6 +840,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "threads", no_argument, NULL, 'T' },
 		{ "pid", required_argument, NULL, 'p' },
+		{ "range", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -385,6 +854,13 @@ int main(int argc, char **argv)
 		case 'R': o.open.debug_root = optarg; break;
 		case 'j': o.json = true; break;
 		case 'T': o.threads = true; break;
+		case 'r':
+			if (!parse_range(optarg, &o.range_start, &o.range_end)) {
+				fprintf(stderr, "ptscope: --range %s: expected START-END in hex\n", optarg);
+				return 2;
+			}
+			o.have_range = true;
+			break;
 		case 'p': {
 			char *end;
 			long v = strtol(optarg, &end, 10);
@@ -401,14 +877,18 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (argc - optind != 2) {
+	/* vtop takes one more argument, the address. */
+	int nargs = argc - optind >= 1 && !strcmp(argv[optind], "vtop") ? 3 : 2;
+	if (argc - optind != nargs) {
 		if (argc - optind == 0)
 			usage(stderr);
 		else
-			fprintf(stderr, "ptscope: %s: expected COMMAND DUMP (see ptscope --help)\n",
-				argv[optind]);
+			fprintf(stderr, "ptscope: %s: expected %s (see ptscope --help)\n",
+				argv[optind], nargs == 3 ? "vtop DUMP ADDR" : "COMMAND DUMP");
 		return 2;
 	}
+	if (nargs == 3)
+		o.arg = argv[optind + 2];
 	const struct cmd *cmd = NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(cmd_table); i++)
 		if (!strcmp(argv[optind], cmd_table[i].name))
