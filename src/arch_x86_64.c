@@ -211,13 +211,16 @@ static bool has_fn(struct pts_program *p, const char *name)
 
 /* The swap types above MAX_SWAPFILES (include/linux/swap.h), in the
  * order every kernel since v5.10 lays them out: hwpoison, migration,
- * device private, device exclusive, PTE marker, swapin error.  Which
- * exist is read from the debug info; MAX_SWAPFILES is the length of
- * swap_info[].  The counts must fill the 5-bit type space exactly, or
- * the numbering is declared unknown rather than guessed. */
+ * device private, device exclusive, PTE marker, swapin error.
+ * MAX_SWAPFILES is the length of swap_info[].  Header helpers tell the
+ * era (which types a kernel of that age can have), but they exist as
+ * stubs when a config option is off, so whether the config-dependent
+ * groups are there is solved from the count: 32 - MAX_SWAPFILES is their
+ * sum, and device types (2 to 4) and the marker (1) decompose it one way
+ * only.  Anything else is declared unknown rather than guessed. */
 static void derive_swap(struct pts_program *p, struct pts_arch *a)
 {
-	uint64_t max;
+	uint64_t max, addr;
 	struct pts_error *err = pts_dwarf_var_array_len(p->dw, "swap_info", &max);
 	a->t_hwpoison = a->t_mig_read = a->t_mig_rx = a->t_mig_write = -1;
 	a->t_dev_write = a->t_dev_read = a->t_devx_write = a->t_devx_read = -1;
@@ -230,44 +233,60 @@ static void derive_swap(struct pts_program *p, struct pts_arch *a)
 		return;
 	}
 	a->max_swapfiles = (int)max;
+	/* CONFIG_MEMORY_FAILURE: the function itself, from .symtab */
+	err = pts_symbol(p, "memory_failure", &addr);
+	int hw = !err;
+	pts_error_destroy(err);
+	/* v5.19 6c287605fd56 added READ_EXCLUSIVE (migration is always on
+	 * in the kernels this reads: CONFIG_MIGRATION) */
+	int mig = has_fn(p, "make_readable_exclusive_migration_entry") ? 3 : 2;
+	/* v6.1 15520a3f0469 SWP_SWAPIN_ERROR, unconditional; a marker from v6.5 */
+	int swe = has_fn(p, "make_swapin_error_entry");
+	/* device private: 2; exclusive (v5.14 b756a3b5e7ea) 2 more, one
+	 * from v6.15 (make_device_exclusive) */
+	int dev = has_fn(p, "make_device_exclusive_range") ? 4
+		: has_fn(p, "make_device_exclusive") ? 3 : 2;
+	/* CONFIG_PTE_MARKER, v5.19 679d10331ff7 */
+	int marker_era = has_fn(p, "make_pte_marker") || has_fn(p, "make_pte_marker_entry");
+	int rem = 32 - (int)max - hw - mig - swe;
+	int have_dev = 0, have_marker = 0;
+	if (rem == 0) {
+	} else if (rem == 1 && marker_era) {
+		have_marker = 1;
+	} else if (rem == dev) {
+		have_dev = 1;
+	} else if (rem == dev + 1 && marker_era) {
+		have_dev = have_marker = 1;
+	} else {
+		snprintf(a->swap_why, sizeof(a->swap_why),
+			 "%d special swap types above MAX_SWAPFILES %d do not match this kernel's "
+			 "kinds: numbering unknown", 32 - (int)max, (int)max);
+		return;
+	}
 	int t = (int)max;
-	/* CONFIG_MEMORY_FAILURE */
-	if (has_fn(p, "memory_failure"))
+	if (hw)
 		a->t_hwpoison = t++;
-	/* v5.19 6c287605fd56 "mm: remember exclusively mapped anonymous
-	 * pages with PG_anon_exclusive" added READ_EXCLUSIVE. */
 	a->t_mig_read = t++;
-	if (has_fn(p, "make_readable_exclusive_migration_entry"))
+	if (mig == 3)
 		a->t_mig_rx = t++;
 	a->t_mig_write = t++;
-	/* CONFIG_DEVICE_PRIVATE: v5.14 4dd845b5a3e5 renamed the helpers */
-	if (has_fn(p, "make_writable_device_private_entry") ||
-	    has_fn(p, "make_device_private_entry")) {
+	if (have_dev) {
 		a->t_dev_write = t++;
 		a->t_dev_read = t++;
-		/* v5.14 b756a3b5e7ea device exclusive (write, read); one
-		 * type from v6.15 (make_device_exclusive) */
-		if (has_fn(p, "make_device_exclusive_range")) {
+		if (dev == 4) {
 			a->t_devx_write = t++;
 			a->t_devx_read = t++;
-		} else if (has_fn(p, "make_device_exclusive")) {
+		} else if (dev == 3) {
 			a->t_devx_write = a->t_devx_read = t++;
 		}
 	}
-	/* CONFIG_PTE_MARKER (v5.19 679d10331ff7) */
-	if (has_fn(p, "make_pte_marker") || has_fn(p, "make_pte_marker_entry"))
+	if (have_marker)
 		a->t_marker = t++;
-	/* v6.1 15520a3f0469 SWP_SWAPIN_ERROR, a marker from v6.5 */
-	if (has_fn(p, "make_swapin_error_entry"))
+	if (swe)
 		a->t_swapin_error = t++;
-	if (t != 1 << SWP_TYPE_BITS) {
-		snprintf(a->swap_why, sizeof(a->swap_why),
-			 "the special swap types found (%d above MAX_SWAPFILES %d) do not fill "
-			 "the %d types: numbering unknown", t - (int)max, (int)max,
-			 1 << SWP_TYPE_BITS);
-		return;
-	}
-	a->swap_known = true;
+	a->swap_known = t == 1 << SWP_TYPE_BITS;
+	if (!a->swap_known)
+		snprintf(a->swap_why, sizeof(a->swap_why), "swap types do not add up");
 }
 
 static void arch_free(void *a)
