@@ -543,6 +543,8 @@ static void walk_entry_cb(void *arg, uint64_t va, const struct pts_entry *e,
 	if (e->kind != PTS_EK_PRESENT && e->kind != PTS_EK_TABLE) {
 		o = put_str(o, ",\"swap_type\":");
 		o = put_dec(o, e->swap_type);
+		o = put_str(o, ",\"swap_offset\":");
+		o = put_dec(o, e->swap_offset);
 	}
 	o = put_str(o, ",\"raw\":");
 	o = put_hex(o, e->raw);

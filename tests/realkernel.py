@@ -182,6 +182,119 @@ def check_dump(k, d, kind):
            f"{k} {kind}: live QEMU dump: no panic, no crash time", info)
 
 
+PM_PRESENT, PM_SWAP, PM_UFFD_WP, PM_SOFT_DIRTY = 1 << 63, 1 << 62, 1 << 57, 1 << 55
+
+
+def run_raw(*args):
+    p = subprocess.run([ptscope, *args], capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def read_maps(path):
+    out = []
+    for l in open(path):
+        f = l.rstrip("\n").split(None, 5)
+        if len(f) < 5:
+            continue
+        a, b = f[0].split("-")
+        out.append((int(a, 16), int(b, 16), f[1], int(f[2], 16), f[3], int(f[4]),
+                    f[5] if len(f) > 5 else ""))
+    return out
+
+
+def check_mm(k, d, kind, pid, comm):
+    """vmas against /proc/PID/maps, walk against /proc/PID/pagemap."""
+    fmt, flattened, comp, panicked = KINDS[kind]
+    path = os.path.join(d, kind)
+    vml = os.path.join(d, "vmlinux")
+    odir = os.path.join(d, "oracle", f"pid-{pid}")
+    tag = f"{k} {kind}: pid {pid} {comm}"
+    rc, out, err = run_raw("vmas", "--json", "-p", str(pid), "-k", vml, path)
+    if rc == 1 and panicked and "incomplete" in err and not out:
+        ok("not in the dump" in err, f"{tag}: vmas: mm not in this lossy kdump, said", err)
+        return
+    ok(rc in (0, 1) and (rc == 0 or panicked) and "Sanitizer" not in err and "runtime error" not in err,
+       f"{tag}: vmas runs (exit {rc})", err)
+    if rc not in (0, 1):
+        return
+    v = json.loads(out)
+    ok(not v["anomalies"], f"{tag}: vmas: no tree anomalies on a healthy kernel", v["anomalies"])
+    want = read_maps(os.path.join(odir, "maps"))
+    got = []
+    unnamed = 0
+    for x in v["vmas"]:
+        name = x["name"] or ""
+        if x["name_note"] is not None:
+            unnamed += 1
+        got.append((int(x["start"], 16), int(x["end"], 16), x["perms"], int(x["offset"], 16),
+                    x["dev"], x["inode"], name))
+    if unnamed or any(g[4] is None for g in got):
+        # Only a lossy kdump may lack the dentries and inodes; then the
+        # rest of each line must still be exact, and the gap said.
+        ok(panicked and v["incomplete"], f"{tag}: vmas: names or inodes missing only in a lossy "
+           "kdump, and said", v["incomplete"])
+        got = [(g[0], g[1], g[2], g[3]) for g in got]
+        want = [(w[0], w[1], w[2], w[3]) for w in want]
+    else:
+        want = [(w[0], w[1], w[2], w[3], w[4], w[5], w[6]) for w in want]
+    ok(got == want, f"{tag}: vmas equals /proc/PID/maps line for line ({len(want)} VMAs)",
+       "\n".join(f"got  {g}" for g in got if g not in want) + "\n" +
+       "\n".join(f"want {w}" for w in want if w not in got))
+
+    rc, out, err = run_raw("walk", "--json", "-p", str(pid), "-k", vml, path)
+    ok(rc in (0, 1) and (rc == 0 or panicked) and "Sanitizer" not in err and "runtime error" not in err,
+       f"{tag}: walk runs (exit {rc})", err)
+    if rc not in (0, 1):
+        return
+    w = json.loads(out)
+    ok(not w["anomalies"], f"{tag}: walk: no anomalies on a healthy kernel", w["anomalies"])
+    ok(rc == 0 or w["incomplete"], f"{tag}: walk: an incomplete walk says what is missing", err)
+    softdirty_vmas = [(int(x["start"], 16), int(x["end"], 16)) for x in v["vmas"]
+                      if "softdirty" in x["flags"]]
+    pages = {}
+    for e in w["entries"]:
+        va = int(e["va"], 16)
+        for i in range(0, e["size"], 4096):
+            pages[va + i] = (e, i >> 12)
+    pm = {}
+    for l in open(os.path.join(odir, "pagemap")):
+        a, b = l.split()
+        pm[int(a, 16)] = int(b, 16)
+    bad = []
+    for va, ent in sorted(pm.items()):
+        g = pages.get(va)
+        if ent & PM_PRESENT:
+            if not g or g[0]["kind"] != "present" or int(g[0]["pfn"], 16) + g[1] != ent & ((1 << 55) - 1):
+                bad.append(f"{va:#x}: pagemap present pfn {ent & ((1 << 55) - 1):#x}, walk {g and g[0]}")
+                continue
+        elif ent & PM_SWAP:
+            typ, off = ent & 31, (ent >> 5) & ((1 << 50) - 1)
+            if not g or g[0]["kind"] == "present" or g[0].get("swap_type") != typ or (
+                    int(g[0]["pfn"], 16) if "pfn" in g[0] else g[0]["swap_offset"]) != off:
+                bad.append(f"{va:#x}: pagemap swap type {typ} offset {off:#x}, walk {g and g[0]}")
+                continue
+        else:
+            continue
+        e = g[0]
+        # pagemap also reports soft-dirty for every page of a VM_SOFTDIRTY VMA
+        sd = "soft_dirty" in e["flags"] or any(
+            a <= va < b for a, b in softdirty_vmas)
+        wp = "uffd_wp" in e["flags"] or "uffd_wp" in e.get("marker", "")
+        if sd != bool(ent & PM_SOFT_DIRTY) or wp != bool(ent & PM_UFFD_WP):
+            bad.append(f"{va:#x}: pagemap {ent:#x} soft-dirty/uffd-wp differ from walk {e}")
+    extra = [va for va, g in pages.items() if g[0]["kind"] == "present" and va not in pm]
+    npresent = sum(1 for e in pm.values() if e & PM_PRESENT)
+    nswap = sum(1 for e in pm.values() if e & PM_SWAP)
+    ok(not bad and not extra and npresent,
+       f"{tag}: walk equals pagemap: {npresent} present pages, {nswap} swap-format entries, bits",
+       "\n".join(bad[:20] + [f"{va:#x}: present in the walk, not in pagemap" for va in extra[:20]]))
+    kinds = {}
+    for e in w["entries"]:
+        kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
+    print(f"# {tag}: walk kinds {kinds}")
+    return w
+
+
 def main():
     for k in kernels():
         p = subprocess.run([os.path.join(top, "scripts", "testbed"), "path", k],
@@ -192,6 +305,13 @@ def main():
             continue
         for kind in KINDS:
             check_dump(k, d, kind)
+            oracle = os.path.join(d, "oracle")
+            for t in open(os.path.join(oracle, "tasks")):
+                if not t.strip():
+                    continue
+                t = parse_stat(t)
+                if t["comm"].startswith("wl-") and os.path.isdir(os.path.join(oracle, f"pid-{t['pid']}")):
+                    check_mm(k, d, kind, t["pid"], t["comm"])
     print(f"1..{n}")
     sys.exit(1 if failed else 0)
 
