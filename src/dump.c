@@ -22,7 +22,47 @@ struct pts_dump {
 	struct vmcoreinfo *vmci;
 	struct pts_dump_info info;
 	char arch[16];
+	/* PTSCOPE_TEST_PATCH overlays: synthetic corruption for the tests
+	 * of checks that a healthy kernel never triggers.  Never written to
+	 * the file. */
+	struct patch {
+		enum pts_addr_space as;
+		uint64_t addr, value;
+	} *patches;
+	size_t npatches;
 };
+
+/* "K:ADDR=VALUE" (kernel virtual) or "P:ADDR=VALUE" (physical), 8 bytes
+ * each, separated by ';'. */
+static void parse_patches(struct pts_dump *d)
+{
+	const char *s = getenv("PTSCOPE_TEST_PATCH");
+	while (s && *s) {
+		char sp;
+		unsigned long long a, v;
+		int n = 0;
+		if (sscanf(s, "%c:%llx=%llx%n", &sp, &a, &v, &n) != 3 || (sp != 'K' && sp != 'P'))
+			break;
+		d->patches = xrealloc(d->patches, (d->npatches + 1) * sizeof(*d->patches));
+		d->patches[d->npatches++] = (struct patch){ sp == 'P' ? PTS_PHYS : PTS_KVADDR, a, v };
+		s += n;
+		if (*s == ';')
+			s++;
+	}
+}
+
+static void apply_patches(const struct pts_dump *d, enum pts_addr_space as, uint64_t addr,
+			  uint8_t *buf, size_t len)
+{
+	for (size_t i = 0; i < d->npatches; i++) {
+		const struct patch *pt = &d->patches[i];
+		if (pt->as != as)
+			continue;
+		for (unsigned b = 0; b < 8; b++)
+			if (pt->addr + b >= addr && pt->addr + b < addr + len)
+				buf[pt->addr + b - addr] = (uint8_t)(pt->value >> (8 * b));
+	}
+}
 
 /* makedumpfile diskdump.h: struct disk_dump_header (x86_64 layout). */
 #define DDH_SIG "KDUMP   "
@@ -279,6 +319,7 @@ struct pts_error *pts_dump_open(const char *path, struct pts_dump **ret)
 			err = pts_error_wrap(err, "%s", path);
 		return err;
 	}
+	parse_patches(d);
 	*ret = d;
 	return NULL;
 }
@@ -293,6 +334,7 @@ void pts_dump_close(struct pts_dump *d)
 		close(d->fd);
 	vmcoreinfo_destroy(d->vmci);
 	free(d->data_path);
+	free(d->patches);
 	free(d->path);
 	free(d);
 }
@@ -307,8 +349,11 @@ struct pts_error *pts_dump_read(struct pts_dump *d, enum pts_addr_space as, uint
 	size_t got = len;
 	kdump_status st = kdump_read(d->kd, as == PTS_PHYS ? KDUMP_KPHYSADDR : KDUMP_KVADDR,
 				     addr, buf, &got);
-	if (st == KDUMP_OK && got == len)
+	if (st == KDUMP_OK && got == len) {
+		if (d->npatches)
+			apply_patches(d, as, addr, buf, len);
 		return NULL;
+	}
 	const char *e = kdump_get_err(d->kd);
 	uint64_t at = addr + got;
 	if (st == KDUMP_ERR_NODATA)

@@ -166,8 +166,15 @@ static void index_die(struct pts_dwarf *dw, Dwarf_Die *die)
 				Dwarf_Attribute a;
 				Dwarf_Sword v;
 				const char *en = dwarf_diename(&c);
-				if (en && dwarf_tag(&c) == DW_TAG_enumerator &&
-				    dwarf_formsdata(dwarf_attr(&c, DW_AT_const_value, &a), &v) == 0)
+				Dwarf_Word u;
+				/* Unsigned enums (enum pagetype's 0xf2) come as
+				 * data1 that formsdata sign-extends or refuses. */
+				if (!en || dwarf_tag(&c) != DW_TAG_enumerator ||
+				    !dwarf_attr(&c, DW_AT_const_value, &a))
+					continue;
+				if (dwarf_formudata(&a, &u) == 0 && a.form != DW_FORM_sdata)
+					table_add(&dw->t, en, K_ENUMERATOR, (uint64_t)u);
+				else if (dwarf_formsdata(&a, &v) == 0)
 					table_add(&dw->t, en, K_ENUMERATOR, (uint64_t)v);
 			} while (dwarf_siblingof(&c, &c) == 0);
 		}

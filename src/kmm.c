@@ -623,6 +623,7 @@ struct pts_error *pts_mm_read(struct pts_program *p, const struct pts_task *t, s
 			goto done;
 		}
 		mm->mt_flags = fl;
+		mm->tree_root = root;
 		unsigned height = (fl & MT_FLAGS_HEIGHT_MASK) >> MT_FLAGS_HEIGHT_OFFSET;
 		if (xa_is_node(root))
 			maple_node(&c, root, 0, 0, UINT64_MAX, 1, height, &out);
@@ -635,6 +636,7 @@ struct pts_error *pts_mm_read(struct pts_program *p, const struct pts_task *t, s
 		if ((err = pts_read_u64(p, mm->addr + l->mm_mmap, &v)))
 			return pts_error_wrap(err, "mm %#" PRIx64 " of pid %d", mm->addr, t->pid);
 		uint64_t prev_end = 0;
+		mm->tree_root = v;
 		while (v) {
 			if (!u64set_add(&c.seen, v)) {
 				anomaly(mm, v, "VMA %#" PRIx64 " is reached twice on the vm_next list", v);

@@ -51,6 +51,7 @@ struct pts_mm {
 	uint64_t start_brk, brk, start_stack;
 	bool maple;		/* VMAs from mm->mm_mt (else the vm_next list) */
 	uint64_t mt_flags;
+	uint64_t tree_root;	/* mm_mt.ma_root (maple), mm->mmap (list) */
 	struct pts_vma *vmas;	/* in address order, the gate area last */
 	size_t nvmas;
 	size_t tree_entries;	/* VMAs the tree holds (before order checks) */

@@ -10,6 +10,8 @@
 #include "kinfo.h"
 #include "kmm.h"
 #include "walk.h"
+#include "check.h"
+#include "kpage.h"
 #include "klog.h"
 #include "ktask.h"
 #include "program.h"
@@ -21,7 +23,8 @@ struct opts {
 	bool json, threads;
 	bool have_pid;
 	int32_t pid;
-	const char *arg;	/* the command's own argument (vtop ADDR) */
+	const char *arg, *arg2;	/* the command's own arguments (vtop ADDR) */
+	bool all;
 	bool have_range;
 	uint64_t range_start, range_end;
 };
@@ -286,6 +289,9 @@ static int cmd_vmas(struct pts_program *p, const struct opts *o)
 		json_key(&j, "comm"); json_string(&j, t.comm);
 		json_key(&j, "mm"); json_hex(&j, mm.addr);
 		json_key(&j, "map_count"); json_int(&j, mm.map_count);
+		json_key(&j, "pgtables_bytes");
+		if (mm.have_pgtables_bytes) json_int(&j, mm.pgtables_bytes); else json_null(&j);
+		json_key(&j, "tree_root"); json_hex(&j, mm.tree_root);
 		json_key(&j, "vmas"); json_begin_array(&j);
 		for (size_t i = 0; i < mm.nvmas; i++) {
 			const struct pts_vma *v = &mm.vmas[i];
@@ -656,6 +662,7 @@ static int cmd_walk(struct pts_program *p, const struct opts *o)
 			json_key(&j, "used"); json_uint(&j, tb->used);
 			json_key(&j, "parent_pfn");
 			if (tb->parent_pfn) json_hex(&j, tb->parent_pfn); else json_null(&j);
+			json_key(&j, "parent_index"); json_uint(&j, tb->parent_index);
 			json_key(&j, "revisit"); json_bool(&j, tb->revisit);
 			json_end_object(&j);
 		}
@@ -741,6 +748,10 @@ static int cmd_vtop(struct pts_program *p, const struct opts *o)
 			json_key(&j, "table_pfn"); json_hex(&j, s->table_pfn);
 			json_key(&j, "index"); json_uint(&j, s->index);
 			json_key(&j, "entry_pa"); json_hex(&j, s->entry_pa);
+			uint64_t tp;
+			struct pts_error *e2 = pts_page_addr(p, s->table_pfn, &tp);
+			json_key(&j, "table_page"); if (e2) json_null(&j); else json_hex(&j, tp);
+			pts_error_destroy(e2);
 			json_key(&j, "raw"); json_hex(&j, s->e.raw);
 			json_key(&j, "kind"); json_string(&j, pts_ekind_name(s->e.kind));
 			json_key(&j, "pfn"); if (s->e.has_pfn) json_hex(&j, s->e.pfn); else json_null(&j);
@@ -759,6 +770,22 @@ static int cmd_vtop(struct pts_program *p, const struct opts *o)
 		}
 		json_end_array(&j);
 		json_key(&j, "mapped"); json_bool(&j, x.mapped);
+		json_key(&j, "page");
+		struct pts_page pg;
+		struct pts_error *e3 = x.mapped ? pts_page_read(p, x.pa >> 12, &pg) : NULL;
+		if (x.mapped && !e3) {
+			json_begin_object(&j);
+			json_key(&j, "pfn"); json_hex(&j, pg.pfn);
+			json_key(&j, "struct_page"); json_hex(&j, pg.addr);
+			json_key(&j, "flags"); json_hex(&j, pg.flags);
+			json_key(&j, "refcount"); json_int(&j, pg.refcount);
+			json_key(&j, "mapcount_or_type"); json_hex(&j, pg.page_type);
+			json_end_object(&j);
+		} else {
+			json_null(&j);
+		}
+		json_key(&j, "page_note"); json_string(&j, e3 ? pts_error_text(e3) : NULL);
+		pts_error_destroy(e3);
 		json_key(&j, "pa"); if (x.mapped) json_hex(&j, x.pa); else json_null(&j);
 		json_key(&j, "page_size");
 		json_uint(&j, pts_level_size(a, x.step[x.nsteps - 1].level));
@@ -786,10 +813,19 @@ static int cmd_vtop(struct pts_program *p, const struct opts *o)
 			       pts_level_name((unsigned)s->level), s->index, s->table_pfn, s->entry_pa);
 			print_entry_line(&s->e);
 		}
-		if (x.mapped)
+		if (x.mapped) {
 			printf("  physical %#" PRIx64 " (%" PRIu64 " KiB page, pfn %#" PRIx64 ")\n", x.pa,
 			       pts_level_size(a, x.step[x.nsteps - 1].level) >> 10, x.pa >> 12);
-		else
+			struct pts_page pg;
+			struct pts_error *e3 = pts_page_read(p, x.pa >> 12, &pg);
+			if (e3)
+				printf("  page: %s\n", pts_error_text(e3));
+			else
+				printf("  page %#" PRIx64 "  flags %#" PRIx64 "  refcount %d  "
+				       "_mapcount/page_type %#x\n", pg.addr, pg.flags, pg.refcount,
+				       pg.page_type);
+			pts_error_destroy(e3);
+		} else
 			printf("  not mapped to a page\n");
 		if (v) {
 			char perms[5];
@@ -804,6 +840,131 @@ static int cmd_vtop(struct pts_program *p, const struct opts *o)
 	return 0;
 }
 
+static int cmd_check(struct pts_program *p, const struct opts *o)
+{
+	struct pts_task_list l;
+	struct pts_findings f = { 0 };
+	struct pts_error *err = pts_tasks(p, false, &l);
+	if (err)
+		return fail(pts_error_wrap(err, "%s", pts_dump_path(p->dump)));
+	if (!o->all && !o->have_pid) {
+		pts_task_list_free(&l);
+		return fail(pts_error(PTS_ERR_USAGE, "check: give -p PID or --all"));
+	}
+	bool found = false;
+	struct u64set mms = { 0 };
+	for (size_t i = 0; i < l.n; i++) {
+		const struct pts_task *t = &l.v[i];
+		if (o->have_pid ? t->pid != o->pid : !t->mm)
+			continue;
+		found = true;
+		if (t->mm && !u64set_add(&mms, t->mm))
+			continue;	/* CLONE_VM: one address space, checked once */
+		err = pts_check_task(p, t, &f);
+		if (err && (err->code == PTS_ERR_NODATA || o->all)) {
+			pts_notes_add(&f.missing, "pid %d (%s): not checked: %s", t->pid, t->comm,
+				      pts_error_text(err));
+			pts_error_destroy(err);
+			err = NULL;
+		}
+		if (err)
+			break;
+	}
+	u64set_free(&mms);
+	for (size_t i = 0; i < l.notes.n; i++)
+		pts_notes_add(&f.missing, "%s", l.notes.v[i]);
+	pts_task_list_free(&l);
+	if (!err && !found)
+		err = pts_error(PTS_ERR_USAGE, "no pid %d in the dump", o->pid);
+	if (err) {
+		pts_findings_free(&f);
+		return fail(pts_error_wrap(err, "%s", pts_dump_path(p->dump)));
+	}
+	size_t nchecks;
+	const struct pts_check_info *ci = pts_check_list(&nchecks);
+	if (o->json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_key(&j, "dump"); json_string(&j, pts_dump_path(p->dump));
+		json_key(&j, "address_spaces_checked"); json_uint(&j, f.tasks_checked);
+		json_key(&j, "checks"); json_begin_array(&j);
+		for (size_t i = 0; i < nchecks; i++) {
+			const char *why;
+			bool ap = pts_check_applies(p, i, &why);
+			json_begin_object(&j);
+			json_key(&j, "id"); json_string(&j, ci[i].id);
+			json_key(&j, "title"); json_string(&j, ci[i].title);
+			json_key(&j, "severity"); json_string(&j, pts_severity_name(ci[i].severity));
+			json_key(&j, "rule"); json_string(&j, ci[i].rule);
+			json_key(&j, "source"); json_string(&j, ci[i].source);
+			json_key(&j, "kernels"); json_string(&j, ci[i].kernels);
+			json_key(&j, "applies"); json_bool(&j, ap);
+			json_key(&j, "why_not"); json_string(&j, ap ? NULL : why);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_key(&j, "findings"); json_begin_array(&j);
+		for (size_t i = 0; i < f.v.n; i++) {
+			const struct pts_finding *x = &f.v.v[i];
+			json_begin_object(&j);
+			json_key(&j, "check"); json_string(&j, x->check->id);
+			json_key(&j, "severity"); json_string(&j, pts_severity_name(x->check->severity));
+			json_key(&j, "pid"); json_int(&j, x->pid);
+			json_key(&j, "comm"); json_string(&j, x->comm);
+			json_key(&j, "object"); json_string(&j, x->object);
+			json_key(&j, "address"); json_hex(&j, x->addr);
+			json_key(&j, "va"); if (x->has_va) json_hex(&j, x->va); else json_null(&j);
+			json_key(&j, "evidence"); json_string(&j, x->evidence);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_key(&j, "incomplete"); json_begin_array(&j);
+		for (size_t i = 0; i < f.missing.n; i++)
+			json_string(&j, f.missing.v[i]);
+		json_end_array(&j);
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		for (size_t i = 0; i < f.v.n; i++) {
+			const struct pts_finding *x = &f.v.v[i];
+			printf("%-7s %-9s pid %d (%s) %s %#" PRIx64 ": %s\n",
+			       pts_severity_name(x->check->severity), x->check->id, x->pid, x->comm,
+			       x->object, x->addr, x->evidence);
+		}
+		printf("%zu finding%s in %zu address space%s\n", f.v.n, f.v.n == 1 ? "" : "s",
+		       f.tasks_checked, f.tasks_checked == 1 ? "" : "s");
+	}
+	print_notes(p, &f.missing);
+	int rc = f.v.n || f.missing.n ? 1 : 0;
+	pts_findings_free(&f);
+	return rc;
+}
+
+/* offsetof DUMP TYPE MEMBER: a layout question answered from the debug
+ * info of the dump's kernel (for scripts and for building test patches). */
+static int cmd_offsetof(struct pts_program *p, const struct opts *o)
+{
+	struct pts_member m;
+	struct pts_error *err = pts_dwarf_member(p->dw, o->arg, o->arg2, &m);
+	if (err)
+		return fail(err);
+	if (o->json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_key(&j, "type"); json_string(&j, o->arg);
+		json_key(&j, "member"); json_string(&j, o->arg2);
+		json_key(&j, "offset"); json_uint(&j, m.offset);
+		json_key(&j, "size"); json_uint(&j, m.size);
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		printf("%" PRIu64 " %" PRIu64 "\n", m.offset, m.size);
+	}
+	return 0;
+}
+
 static const struct cmd cmd_table[] = {
 	{ "info", "info [--json] DUMP", "kernel, dump format, excluded pages, panic, vmlinux",
 	  false, cmd_info },
@@ -815,6 +976,10 @@ static const struct cmd cmd_table[] = {
 	  true, cmd_walk },
 	{ "vtop", "vtop [--json] -p PID DUMP ADDR", "one address through every level",
 	  true, cmd_vtop },
+	{ "check", "check [--json] (-p PID | --all) DUMP", "findings: states that break mm rules",
+	  true, cmd_check },
+	{ "offsetof", "offsetof DUMP TYPE MEMBER", "offset and size of a member (\"struct mm_struct\" pgd)",
+	  true, cmd_offsetof },
 };
 
 static void usage(FILE *f)
@@ -829,6 +994,7 @@ static void usage(FILE *f)
 		"  -T, --threads           ps: list every thread\n"
 		"  -p, --pid PID           the process to show\n"
 		"      --range START-END   walk: only these addresses (hex)\n"
+		"      --all               check: every process\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           print the version\n"
 		"\nExit status: 0 success, 2 error (one line on stderr). See ptscope(1).\n");
@@ -843,6 +1009,7 @@ int main(int argc, char **argv)
 		{ "threads", no_argument, NULL, 'T' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "range", required_argument, NULL, 'r' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -856,6 +1023,7 @@ int main(int argc, char **argv)
 		case 'R': o.open.debug_root = optarg; break;
 		case 'j': o.json = true; break;
 		case 'T': o.threads = true; break;
+		case 'a': o.all = true; break;
 		case 'r':
 			if (!parse_range(optarg, &o.range_start, &o.range_end)) {
 				fprintf(stderr, "ptscope: --range %s: expected START-END in hex\n", optarg);
@@ -880,17 +1048,21 @@ int main(int argc, char **argv)
 		}
 	}
 	/* vtop takes one more argument, the address. */
-	int nargs = argc - optind >= 1 && !strcmp(argv[optind], "vtop") ? 3 : 2;
+	int nargs = argc - optind < 1 ? 2 : !strcmp(argv[optind], "vtop") ? 3
+		  : !strcmp(argv[optind], "offsetof") ? 4 : 2;
 	if (argc - optind != nargs) {
 		if (argc - optind == 0)
 			usage(stderr);
 		else
 			fprintf(stderr, "ptscope: %s: expected %s (see ptscope --help)\n",
-				argv[optind], nargs == 3 ? "vtop DUMP ADDR" : "COMMAND DUMP");
+				argv[optind], nargs == 3 ? "vtop DUMP ADDR" : nargs == 4 ?
+				"offsetof DUMP TYPE MEMBER" : "COMMAND DUMP");
 		return 2;
 	}
-	if (nargs == 3)
+	if (nargs >= 3)
 		o.arg = argv[optind + 2];
+	if (nargs == 4)
+		o.arg2 = argv[optind + 3];
 	const struct cmd *cmd = NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(cmd_table); i++)
 		if (!strcmp(argv[optind], cmd_table[i].name))

@@ -305,6 +305,15 @@ def main():
             continue
         for kind in KINDS:
             check_dump(k, d, kind)
+            fmt, flattened, comp, panicked = KINDS[kind]
+            rc, out, err = run_raw("check", "--all", "--json", "-k", os.path.join(d, "vmlinux"),
+                                   os.path.join(d, kind))
+            c = json.loads(out) if rc in (0, 1) and out else None
+            ok(c is not None and not c["findings"] and c["address_spaces_checked"] >= 2
+               and (rc == 0 or panicked and c["incomplete"]),
+               f"{k} {kind}: check --all: no findings on a healthy kernel (exit {rc}"
+               f"{', incomplete dump' if rc == 1 else ''})",
+               (c and c["findings"][:10]) or err)
             oracle = os.path.join(d, "oracle")
             for t in open(os.path.join(oracle, "tasks")):
                 if not t.strip():

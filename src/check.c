@@ -1,0 +1,464 @@
+#include "config.h"
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "arch.h"
+#include "check.h"
+#include "kmm.h"
+#include "kpage.h"
+#include "util.h"
+#include "walk.h"
+
+struct ctx;
+
+/* One check: what it says, and where it looks. */
+struct check {
+	struct pts_check_info info;
+	bool (*applies)(struct pts_program *p, const char **why);
+	void (*on_mm)(struct ctx *c);
+	void (*on_table)(struct ctx *c, const struct pts_table *t);
+	void (*on_entry)(struct ctx *c, uint64_t va, const struct pts_entry *e,
+			 const struct pts_table *t, unsigned idx, const struct pts_vma *v);
+	void (*on_table_end)(struct ctx *c, const struct pts_table *t);
+	void (*on_done)(struct ctx *c);
+};
+
+struct ctx {
+	struct pts_program *p;
+	const struct pts_arch *a;
+	const struct pts_task *t;
+	struct pts_mm mm;
+	struct pts_walk_result walk;
+	struct pts_findings *out;
+	const struct check *cur;
+	bool applies[32];
+	uint64_t max_pfn;
+	/* A3/A4: anon THP leaves, per PMD table being walked and in all */
+	uint64_t anon_pmd_leaves, thp_in_table[PTS_NLEVELS], deposits;
+	bool deposits_known;
+};
+
+static void finding(struct ctx *c, const char *object, uint64_t addr, bool has_va, uint64_t va,
+		    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void finding(struct ctx *c, const char *object, uint64_t addr, bool has_va, uint64_t va,
+		    const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	struct pts_finding f = { &c->cur->info, c->t->pid, "", object, addr, has_va, va, s };
+	memcpy(f.comm, c->t->comm, sizeof(f.comm));
+	VEC_PUSH(&c->out->v, f);
+}
+
+static bool vma_anon(const struct pts_vma *v)
+{
+	return v && !v->file && !v->ops;
+}
+
+/* ---- MT: the VMA tree ---------------------------------------------- */
+
+static void mt_on_mm(struct ctx *c)
+{
+	for (size_t i = 0; i < c->mm.anomalies.n; i++)
+		finding(c, "mm", c->mm.anomalies.v[i].obj, false, 0, "%s", c->mm.anomalies.v[i].text);
+}
+
+/* ---- PT-STRUCT: the shape of the tables ------------------------------ */
+
+static void struct_on_done(struct ctx *c)
+{
+	for (size_t i = 0; i < c->walk.anomalies.n; i++) {
+		const struct pts_walk_anomaly *w = &c->walk.anomalies.v[i];
+		finding(c, "entry", w->table_pfn, true, w->va, "%s", w->text);
+	}
+}
+
+/* ---- A1: page-table page identity ---------------------------------- */
+
+static void a1_on_table(struct ctx *c, const struct pts_table *t)
+{
+	/* x86 allocates PUD and P4D tables without a constructor: strict
+	 * for PTE and PMD tables only. */
+	if (t->level > PTS_PMD || t->revisit)
+		return;
+	struct pts_page pg;
+	struct pts_error *err = pts_page_read(c->p, t->pfn, &pg);
+	if (err) {
+		pts_notes_add(&c->out->missing, "A1: struct page of %s table pfn %#" PRIx64 ": %s",
+			      pts_level_name((unsigned)t->level), t->pfn, pts_error_text(err));
+		pts_error_destroy(err);
+		return;
+	}
+	if (!pg.is_table || pg.refcount <= 0)
+		finding(c, "table", t->pfn, true, t->va,
+			"%s table pfn %#" PRIx64 " (from entry %u of table %#" PRIx64 "): struct page %#"
+			PRIx64 " has page_type %#x%s, refcount %d", pts_level_name((unsigned)t->level),
+			t->pfn, t->parent_index, t->parent_pfn, pg.addr, pg.page_type,
+			pg.is_table ? "" : " (not PageTable)", pg.refcount);
+}
+
+/* ---- LEAF: misaligned huge leaves ------------------------------------ */
+
+static void leaf_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
+			  const struct pts_table *t, unsigned idx, const struct pts_vma *v)
+{
+	(void)v;
+	if (e->kind != PTS_EK_PRESENT || e->level == PTS_PTE)
+		return;
+	/* Bits 13 up to the leaf size are reserved in a PMD/PUD leaf (12 is PAT). */
+	uint64_t mask = (pts_level_size(c->a, e->level) - 1) & ~0x1fffULL;
+	uint64_t raw = (e->raw & (1ULL << 8)) && !(e->raw & 1) ? ~e->raw : e->raw;
+	if (raw & mask & c->a->pfn_mask)
+		finding(c, "entry", t->pfn, true, va, "%s leaf %#" PRIx64 " (entry %u of table %#"
+			PRIx64 ") has reserved address bits %#" PRIx64 " set: not aligned to %" PRIu64
+			" KiB", pts_level_name(e->level), e->raw, idx, t->pfn, raw & mask,
+			pts_level_size(c->a, e->level) >> 10);
+}
+
+/* ---- PFN: frames beyond the end of memory ---------------------------- */
+
+static void pfn_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
+			 const struct pts_table *t, unsigned idx, const struct pts_vma *v)
+{
+	if (!e->has_pfn || e->kind == PTS_EK_TABLE)
+		return;
+	/* VM_PFNMAP/VM_IO/VM_MIXEDMAP and special entries may map device
+	 * memory that is not RAM. */
+	if (e->kind == PTS_EK_PRESENT &&
+	    ((e->flags & (1u << PTS_F_SPECIAL)) ||
+	     (v && (v->flags & (PTS_VM_PFNMAP | PTS_VM_IO | PTS_VM_MIXEDMAP)))))
+		return;
+	uint64_t last = e->pfn + (pts_level_size(c->a, e->level) >> 12) - 1;
+	if (last >= c->max_pfn)
+		finding(c, "entry", t->pfn, true, va, "%s %s entry %#" PRIx64 " (entry %u of table %#"
+			PRIx64 ") maps pfn %#" PRIx64 ", beyond the end of memory (max pfn %#" PRIx64 ")",
+			pts_level_name(e->level), pts_ekind_name(e->kind), e->raw, idx, t->pfn, e->pfn,
+			c->max_pfn);
+}
+
+/* ---- VMA: entries outside every VMA ---------------------------------- */
+
+static void vma_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
+			 const struct pts_table *t, unsigned idx, const struct pts_vma *v)
+{
+	if (v || e->kind == PTS_EK_TABLE || c->mm.missing.n)
+		return;
+	finding(c, "entry", t->pfn, true, va, "%s %s entry %#" PRIx64 " (entry %u of table %#" PRIx64
+		") at %#" PRIx64 " lies in no VMA", pts_level_name(e->level), pts_ekind_name(e->kind),
+		e->raw, idx, t->pfn, va);
+}
+
+/* ---- KIND: entry kinds impossible in their VMA (E1-E4) ---------------- */
+
+static void kind_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
+			  const struct pts_table *t, unsigned idx, const struct pts_vma *v)
+{
+	if (!v || e->kind == PTS_EK_PRESENT || e->kind == PTS_EK_TABLE || e->kind == PTS_EK_NONE ||
+	    e->kind == PTS_EK_BAD)
+		return;
+	bool hugetlb = v->flags & PTS_VM_HUGETLB;
+	bool shared = v->flags & PTS_VM_SHARED;
+	bool cow = (v->flags & (PTS_VM_SHARED | 0x20ULL /* VM_MAYWRITE */)) == 0x20ULL;
+	const char *why = NULL;
+	char m[64];
+	switch (e->kind) {
+	case PTS_EK_SWAP:
+		/* E5: shmem keeps swap entries in its page cache, hugetlb never swaps */
+		if (shared || hugetlb)
+			why = hugetlb ? "a swap entry in a hugetlb VMA" : "a swap entry in a shared VMA";
+		else if (e->level != PTS_PTE)
+			why = "a swap entry above PTE level";
+		break;
+	case PTS_EK_DEVICE_EXCLUSIVE:
+		/* E3: made only in COW mappings, at PTE level, never hugetlb */
+		if (e->level != PTS_PTE || hugetlb || !cow || v->file)
+			why = "a device-exclusive entry outside a private anonymous COW mapping at "
+			      "PTE level";
+		break;
+	case PTS_EK_DEVICE_PRIVATE:
+		if (hugetlb || e->level != PTS_PTE)
+			why = "a device-private entry in hugetlb or above PTE level";
+		break;
+	case PTS_EK_MIGRATION:
+		/* E2: READ_EXCLUSIVE only for anon folios */
+		if ((e->flags & (1u << PTS_F_READ_EXCLUSIVE)) && v->file && (v->flags & PTS_VM_SHARED))
+			why = "a read-exclusive migration entry in a shared file mapping";
+		break;
+	case PTS_EK_MARKER:
+		pts_marker_text(e->swap_offset, m, sizeof(m));
+		/* E4: the offset is a non-zero mask of known markers */
+		if (!e->swap_offset || (e->swap_offset & ~7ULL))
+			why = "a PTE marker with no or unknown marker bits";
+		else if ((e->swap_offset & 1) && !(v->flags & PTS_VM_UFFD_WP))
+			why = "a uffd-wp marker in a VMA not registered for uffd-wp";
+		else if ((e->swap_offset & 1) && vma_anon(v) &&
+			 pts_kernel_version(c->p) < PTS_KVER(6, 4))
+			/* anonymous uffd-wp markers arrived in v6.4
+			 * (UFFD_FEATURE_WP_UNPOPULATED); a macro */
+			why = "a uffd-wp marker in an anonymous VMA, before v6.4";
+		break;
+	case PTS_EK_UNKNOWN:
+		why = "a swap type this kernel does not have";
+		break;
+	default:
+		break;
+	}
+	if (e->level > PTS_PTE && !hugetlb && e->kind != PTS_EK_MIGRATION && !why)
+		why = "a non-present PMD that is not a THP migration entry";
+	if (why)
+		finding(c, "entry", t->pfn, true, va, "%s: %s entry %#" PRIx64 " (type %u) at %#" PRIx64
+			" (entry %u of table %#" PRIx64 ") in VMA %#" PRIx64 "-%#" PRIx64 " flags %#" PRIx64,
+			why, pts_ekind_name(e->kind), e->raw, e->swap_type, va, idx, t->pfn, v->start,
+			v->end, v->flags);
+}
+
+/* ---- A3: THP deposits ------------------------------------------------ */
+
+static void count_thp(struct ctx *c, const struct pts_entry *e, const struct pts_vma *v)
+{
+	/* do_huge_pmd_anonymous_page() and the huge zero page deposit one
+	 * PTE table per anonymous PMD leaf; file THPs deposit none on x86. */
+	if (e->level == PTS_PMD && e->kind == PTS_EK_PRESENT && v && !v->file &&
+	    !(v->flags & PTS_VM_HUGETLB))
+		c->thp_in_table[PTS_PMD]++, c->anon_pmd_leaves++;
+	else if (e->level == PTS_PMD && e->kind == PTS_EK_MIGRATION && v && !v->file)
+		c->thp_in_table[PTS_PMD]++, c->anon_pmd_leaves++;
+}
+
+static void a3_on_table(struct ctx *c, const struct pts_table *t)
+{
+	if (t->level == PTS_PMD)
+		c->thp_in_table[PTS_PMD] = 0;
+}
+
+static void a3_on_table_end(struct ctx *c, const struct pts_table *t)
+{
+	if (t->level != PTS_PMD || t->revisit)
+		return;
+	struct pts_page pg;
+	uint64_t lru;
+	struct pts_error *err = pts_page_read(c->p, t->pfn, &pg);
+	if (!err)
+		err = pts_page_lru_offset(c->p, &lru);
+	uint64_t n = 0;
+	if (!err && pg.pmd_huge_pte) {
+		/* the first deposit, then the others on its lru list */
+		uint64_t head = pg.pmd_huge_pte + lru, node;
+		n = 1;
+		err = pts_read_u64(c->p, head, &node);
+		while (!err && node != head && n <= 512) {
+			n++;
+			err = pts_read_u64(c->p, node, &node);
+		}
+	}
+	if (err) {
+		c->deposits_known = false;
+		pts_notes_add(&c->out->missing, "A3: deposits of pmd table pfn %#" PRIx64 ": %s",
+			      t->pfn, pts_error_text(err));
+		pts_error_destroy(err);
+		return;
+	}
+	c->deposits += n;
+	if (n != c->thp_in_table[PTS_PMD])
+		finding(c, "table", t->pfn, true, t->va, "pmd table pfn %#" PRIx64 " holds %" PRIu64
+			" anonymous THP leaves but %s%" PRIu64 " deposited PTE tables (pmd_huge_pte %#"
+			PRIx64 ")", t->pfn, c->thp_in_table[PTS_PMD], n > 512 ? "more than " : "", n,
+			pg.pmd_huge_pte);
+}
+
+static bool a3_applies(struct pts_program *p, const char **why)
+{
+	if (pts_page_split_pmd_deposit(p))
+		return true;
+	*why = "deposits are kept per mm (no split PMD locks): not decoded";
+	return false;
+}
+
+/* ---- A4: mm->pgtables_bytes ------------------------------------------ */
+
+static void a4_on_done(struct ctx *c)
+{
+	if (!c->mm.have_pgtables_bytes || c->walk.missing.n)
+		return;
+	uint64_t tables = c->walk.tables[PTS_PTE] + c->walk.tables[PTS_PMD] + c->walk.tables[PTS_PUD];
+	/* deposited PTE tables are charged when allocated (mm_inc_nr_ptes) */
+	uint64_t dep = c->anon_pmd_leaves;
+	int64_t want = (int64_t)((tables + dep) * c->p->page_size);
+	if (c->mm.pgtables_bytes != want)
+		finding(c, "mm", c->mm.addr, false, 0, "mm %#" PRIx64 " pgtables_bytes is %" PRId64
+			" but its tables are %" PRIu64 " pte + %" PRIu64 " pmd + %" PRIu64 " pud + %"
+			PRIu64 " deposited = %" PRId64 " bytes", c->mm.addr, c->mm.pgtables_bytes,
+			c->walk.tables[PTS_PTE], c->walk.tables[PTS_PMD], c->walk.tables[PTS_PUD], dep,
+			want);
+}
+
+static bool a4_applies(struct pts_program *p, const char **why)
+{
+	if (pts_dwarf_has_member(p->dw, "struct mm_struct", "pgtables_bytes"))
+		return true;
+	*why = "the kernel has no mm->pgtables_bytes";
+	return false;
+}
+
+static bool maple_applies(struct pts_program *p, const char **why)
+{
+	(void)p;
+	(void)why;
+	return true;
+}
+
+static const struct check checks[] = {
+	{ { "MT", "VMA tree consistency",
+	    "VMAs in mm->mm_mt cover [vm_start, vm_end-1], ordered and non-overlapping; their "
+	    "count is map_count; each vma->vm_mm is the mm; nodes are well formed (v5.10: the "
+	    "vm_next list, ordered)",
+	    "mm/mmap.c validate_mm() (v6.1), mm/vma.c validate_mm() (v6.12+); lib/maple_tree.c",
+	    "all (maple tree from v6.1)", PTS_SEV_ERROR },
+	  maple_applies, mt_on_mm, NULL, NULL, NULL, NULL },
+	{ { "PT-STRUCT", "page-table structure",
+	    "a table entry points to a page table of the next level, inside memory; non-present "
+	    "entries appear only where the level can hold them",
+	    "arch/x86/include/asm/pgtable.h (p?d_bad, p?d_present)", "all", PTS_SEV_ERROR },
+	  NULL, NULL, NULL, NULL, NULL, struct_on_done },
+	{ { "A1", "page-table page identity",
+	    "every page a non-leaf PMD or PUD entry points to is a live page table (PageTable, "
+	    "refcount > 0)",
+	    "include/linux/mm.h pagetable_pte_ctor/pagetable_pmd_ctor (pgtable_pte_page_ctor "
+	    "before v6.6)", "all", PTS_SEV_ERROR },
+	  NULL, NULL, a1_on_table, NULL, NULL, NULL },
+	{ { "LEAF", "misaligned huge leaf",
+	    "a PMD or PUD leaf maps a naturally aligned frame: the address bits below its size "
+	    "(above PAT) are zero",
+	    "arch/x86/include/asm/pgtable_types.h PHYSICAL_PMD_PAGE_MASK", "all", PTS_SEV_ERROR },
+	  NULL, NULL, NULL, leaf_on_entry, NULL, NULL },
+	{ { "PFN", "frame beyond memory",
+	    "a leaf or pfn swap entry refers to RAM below max_pfn, except special entries and "
+	    "VM_PFNMAP/VM_IO/VM_MIXEDMAP VMAs", "mm/memory.c vm_normal_page()", "all",
+	    PTS_SEV_ERROR },
+	  NULL, NULL, NULL, pfn_on_entry, NULL, NULL },
+	{ { "VMA", "entry outside every VMA",
+	    "page tables map only addresses inside a VMA: unmapping zaps the range "
+	    "(unmap_region, free_pgtables)", "mm/mmap.c unmap_region(), mm/memory.c "
+	    "unmap_page_range()", "all", PTS_SEV_ERROR },
+	  NULL, NULL, NULL, vma_on_entry, NULL, NULL },
+	{ { "KIND", "entry kind impossible in its VMA",
+	    "swap entries only in private non-hugetlb VMAs at PTE level (E5); device-exclusive "
+	    "only in private anonymous COW mappings at PTE level (E3); PTE markers hold known "
+	    "bits, uffd-wp ones only in VM_UFFD_WP VMAs and anonymous ones from v6.4 (E4); "
+	    "non-present PMDs outside hugetlb are THP migration entries (E2)",
+	    "include/linux/swapops.h; mm/memory.c copy_nonpresent_pte(), handle_pte_marker(); "
+	    "mm/rmap.c make_device_exclusive*()", "all", PTS_SEV_ERROR },
+	  NULL, NULL, NULL, kind_on_entry, NULL, NULL },
+	{ { "A3", "THP deposited tables",
+	    "each anonymous THP (or huge zero) PMD leaf has exactly one PTE table deposited on its "
+	    "PMD table's pmd_huge_pte list",
+	    "mm/pgtable-generic.c pgtable_trans_huge_deposit()", "split PMD locks (x86-64)",
+	    PTS_SEV_ERROR },
+	  a3_applies, NULL, a3_on_table, NULL, a3_on_table_end, NULL },
+	{ { "A4", "page-table byte count",
+	    "mm->pgtables_bytes equals the page size times the PTE, PMD and PUD tables reachable "
+	    "from the mm, plus deposited PTE tables",
+	    "kernel/fork.c check_mm(); include/linux/mm.h mm_inc_nr_ptes()", "v4.17+",
+	    PTS_SEV_WARNING },
+	  a4_applies, NULL, NULL, NULL, NULL, a4_on_done },
+};
+
+static struct pts_check_info infos[ARRAY_SIZE(checks)];
+
+const struct pts_check_info *pts_check_list(size_t *n)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(checks); i++)
+		infos[i] = checks[i].info;
+	*n = ARRAY_SIZE(checks);
+	return infos;
+}
+
+bool pts_check_applies(struct pts_program *p, size_t i, const char **why)
+{
+	*why = NULL;
+	return i < ARRAY_SIZE(checks) && (!checks[i].applies || checks[i].applies(p, why));
+}
+
+const char *pts_severity_name(enum pts_severity s)
+{
+	return s == PTS_SEV_ERROR ? "error" : "warning";
+}
+
+#define EACH(c, fn, ...)							\
+	for (size_t _i = 0; _i < ARRAY_SIZE(checks); _i++)			\
+		if ((c)->applies[_i] && checks[_i].fn) {			\
+			(c)->cur = &checks[_i];					\
+			checks[_i].fn(c, ##__VA_ARGS__);			\
+		}
+
+static void cb_table(void *arg, const struct pts_table *t)
+{
+	struct ctx *c = arg;
+	EACH(c, on_table, t);
+}
+
+static void cb_entry(void *arg, uint64_t va, const struct pts_entry *e, const struct pts_table *t,
+		     unsigned idx)
+{
+	struct ctx *c = arg;
+	const struct pts_vma *v = pts_mm_find_vma(&c->mm, va);
+	count_thp(c, e, v);
+	EACH(c, on_entry, va, e, t, idx, v);
+}
+
+static void cb_table_end(void *arg, const struct pts_table *t)
+{
+	struct ctx *c = arg;
+	EACH(c, on_table_end, t);
+}
+
+struct pts_error *pts_check_task(struct pts_program *p, const struct pts_task *t,
+				 struct pts_findings *out)
+{
+	struct ctx *c = xcalloc(1, sizeof(*c));
+	c->p = p;
+	c->t = t;
+	c->out = out;
+	c->max_pfn = pts_dump_info(p->dump)->max_pfn;
+	struct pts_error *err = pts_arch_get(p, &c->a);
+	if (!err)
+		err = pts_mm_read(p, t, &c->mm);
+	if (err) {
+		free(c);
+		return err;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
+		const char *why;
+		c->applies[i] = pts_check_applies(p, i, &why);
+	}
+	for (size_t i = 0; i < c->mm.missing.n; i++)
+		pts_notes_add(&out->missing, "pid %d: %s", t->pid, c->mm.missing.v[i]);
+	EACH(c, on_mm);
+	struct pts_walk_ops ops = { cb_table, cb_entry, cb_table_end, false };
+	err = pts_walk(p, c->mm.pgd, 0, UINT64_MAX, &ops, c, &c->walk);
+	if (!err) {
+		for (size_t i = 0; i < c->walk.missing.n; i++)
+			pts_notes_add(&out->missing, "pid %d: %s", t->pid, c->walk.missing.v[i]);
+		EACH(c, on_done);
+		out->tasks_checked++;
+	}
+	pts_walk_result_free(&c->walk);
+	pts_mm_free(&c->mm);
+	free(c);
+	return err;
+}
+
+void pts_findings_free(struct pts_findings *f)
+{
+	for (size_t i = 0; i < f->v.n; i++)
+		free(f->v.v[i].evidence);
+	free(f->v.v);
+	pts_notes_free(&f->missing);
+	memset(f, 0, sizeof(*f));
+}

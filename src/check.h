@@ -1,0 +1,46 @@
+/* Findings: states that break the kernel's documented mm rules.  Each
+ * check is one unit in the registry (check.c) with an id, a title, a
+ * severity, the rule, its kernel source reference and the kernels it
+ * applies to, decided from the debug info. */
+#ifndef PTS_CHECK_H
+#define PTS_CHECK_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "klist.h"
+#include "ktask.h"
+#include "program.h"
+
+enum pts_severity { PTS_SEV_WARNING = 1, PTS_SEV_ERROR };
+
+struct pts_check_info {
+	const char *id, *title, *rule, *source, *kernels;
+	enum pts_severity severity;
+};
+
+struct pts_finding {
+	const struct pts_check_info *check;
+	int32_t pid;
+	char comm[16];
+	const char *object;	/* "mm", "vma", "table", "entry", "page" */
+	uint64_t addr;		/* the object: struct address, or table PFN */
+	bool has_va;
+	uint64_t va;
+	char *evidence;		/* the values read */
+};
+
+struct pts_findings {
+	VEC(struct pts_finding) v;
+	struct pts_notes missing;	/* what could not be checked */
+	size_t tasks_checked;
+};
+
+/* The registry, in report order. */
+const struct pts_check_info *pts_check_list(size_t *n);
+/* Whether check i applies to this kernel (and why not, if not). */
+bool pts_check_applies(struct pts_program *p, size_t i, const char **why);
+/* Run every check on t's address space. */
+struct pts_error *pts_check_task(struct pts_program *p, const struct pts_task *t,
+				 struct pts_findings *out);
+void pts_findings_free(struct pts_findings *f);
+const char *pts_severity_name(enum pts_severity s);
+#endif

@@ -1,0 +1,126 @@
+#include "config.h"
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kpage.h"
+#include "util.h"
+
+struct page_layout {
+	uint64_t vmemmap, size, flags, refcount, page_type, lru;
+	bool have_deposit;
+	uint64_t pmd_huge_pte;
+	bool new_types;		/* page_type >> 24 == PGTY_table */
+	uint32_t pg_table;
+	int64_t pgty_table;
+	bool split_deposit;
+};
+
+static struct pts_error *layout(struct pts_program *p, struct page_layout **ret)
+{
+	if (p->layout[PTS_LAYOUT_PAGE]) {
+		*ret = p->layout[PTS_LAYOUT_PAGE];
+		return NULL;
+	}
+	struct page_layout *l = xcalloc(1, sizeof(*l));
+	struct pts_error *err;
+	uint64_t sym;
+	/* vmemmap_base moves with KASLR; VMEMMAP_START defaults otherwise */
+	l->vmemmap = p->paging_levels == 5 ? 0xffd4000000000000ULL : 0xffffea0000000000ULL;
+	if (!(err = pts_symbol(p, "vmemmap_base", &sym)))
+		err = pts_read_u64(p, sym, &l->vmemmap);
+	pts_error_destroy(err);
+	if ((err = pts_dwarf_sizeof(p->dw, "struct page", &l->size)) ||
+	    (err = pts_offsetof(p, "struct page", "flags", &l->flags)) ||
+	    (err = pts_offsetof(p, "struct page", "_refcount", &l->refcount)) ||
+	    (err = pts_offsetof(p, "struct page", "page_type", &l->page_type)) ||
+	    (err = pts_offsetof(p, "struct page", "lru", &l->lru))) {
+		free(l);
+		return pts_error_wrap(err, "struct page layout");
+	}
+	/* v6.6 (ptdesc) moved pmd_huge_pte from struct page to struct ptdesc,
+	 * which overlays it. */
+	l->have_deposit = pts_offsetof_opt(p, "struct ptdesc", "pmd_huge_pte", &l->pmd_huge_pte) ||
+			  pts_offsetof_opt(p, "struct page", "pmd_huge_pte", &l->pmd_huge_pte);
+	/* v6.12 (4ffca5a96678 "mm: support only one page_type per page"):
+	 * the type is the top byte, enum pagetype; before, a cleared bit
+	 * under PAGE_TYPE_BASE 0xf0000000, PG_table 0x200. */
+	err = pts_dwarf_enum(p->dw, "PGTY_table", &l->pgty_table);
+	l->new_types = !err;
+	pts_error_destroy(err);
+	/* PG_table was 0x400 while PG_kmemcg held 0x200, until v5.11
+	 * (18b2db3b0385 "mm: Convert page kmemcg type to a page memcg flag"),
+	 * the same series that renamed page->mem_cgroup to memcg_data. */
+	l->pg_table = pts_dwarf_has_member(p->dw, "struct page", "mem_cgroup") ? 0x400 : 0x200;
+	/* USE_SPLIT_PMD_PTLOCKS off keeps one deposit list in the mm */
+	l->split_deposit = !pts_dwarf_has_member(p->dw, "struct mm_struct", "pmd_huge_pte");
+	p->layout[PTS_LAYOUT_PAGE] = l;
+	p->layout_free[PTS_LAYOUT_PAGE] = free;
+	*ret = l;
+	return NULL;
+}
+
+struct pts_error *pts_page_addr(struct pts_program *p, uint64_t pfn, uint64_t *ret)
+{
+	struct page_layout *l;
+	struct pts_error *err = layout(p, &l);
+	if (err)
+		return err;
+	*ret = l->vmemmap + pfn * l->size;
+	return NULL;
+}
+
+struct pts_error *pts_page_pfn(struct pts_program *p, uint64_t page, uint64_t *ret)
+{
+	struct page_layout *l;
+	struct pts_error *err = layout(p, &l);
+	if (err)
+		return err;
+	if (page < l->vmemmap || (page - l->vmemmap) % l->size)
+		return pts_error(PTS_ERR_CORRUPT, "%#" PRIx64 " is not a struct page", page);
+	*ret = (page - l->vmemmap) / l->size;
+	return NULL;
+}
+
+struct pts_error *pts_page_lru_offset(struct pts_program *p, uint64_t *ret)
+{
+	struct page_layout *l;
+	struct pts_error *err = layout(p, &l);
+	if (!err)
+		*ret = l->lru;
+	return err;
+}
+
+bool pts_page_split_pmd_deposit(struct pts_program *p)
+{
+	struct page_layout *l;
+	struct pts_error *err = layout(p, &l);
+	pts_error_destroy(err);
+	return !err && l->split_deposit && l->have_deposit;
+}
+
+struct pts_error *pts_page_read(struct pts_program *p, uint64_t pfn, struct pts_page *ret)
+{
+	struct page_layout *l;
+	struct pts_error *err = layout(p, &l);
+	if (err)
+		return err;
+	uint8_t buf[256];
+	memset(ret, 0, sizeof(*ret));
+	ret->pfn = pfn;
+	ret->addr = l->vmemmap + pfn * l->size;
+	if (l->size > sizeof(buf))
+		return pts_error(PTS_ERR_FORMAT, "struct page of %" PRIu64 " bytes", l->size);
+	if ((err = pts_read(p, ret->addr, buf, l->size)))
+		return err;
+	memcpy(&ret->flags, buf + l->flags, 8);
+	memcpy(&ret->refcount, buf + l->refcount, 4);
+	memcpy(&ret->page_type, buf + l->page_type, 4);
+	memcpy(&ret->lru_next, buf + l->lru, 8);
+	if (l->have_deposit)
+		memcpy(&ret->pmd_huge_pte, buf + l->pmd_huge_pte, 8);
+	if (l->new_types)
+		ret->is_table = (ret->page_type >> 24) == (uint32_t)l->pgty_table;
+	else
+		ret->is_table = (ret->page_type & (0xf0000000u | l->pg_table)) == 0xf0000000u;
+	return NULL;
+}

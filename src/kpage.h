@@ -1,0 +1,28 @@
+/* struct page: the few fields the page-table checks need (the full
+ * folio reader belongs to the rmap work). */
+#ifndef PTS_KPAGE_H
+#define PTS_KPAGE_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "program.h"
+
+struct pts_page {
+	uint64_t pfn, addr;	/* addr: the struct page in the vmemmap */
+	uint64_t flags;
+	int32_t refcount;
+	uint32_t page_type;
+	bool is_table;		/* PageTable() as this kernel encodes it */
+	uint64_t pmd_huge_pte;	/* first deposited PTE table (a PMD table's) */
+	uint64_t lru_next;
+};
+
+struct pts_error *pts_page_read(struct pts_program *p, uint64_t pfn, struct pts_page *ret);
+/* The struct page address of pfn, and back. */
+struct pts_error *pts_page_addr(struct pts_program *p, uint64_t pfn, uint64_t *ret);
+struct pts_error *pts_page_pfn(struct pts_program *p, uint64_t page, uint64_t *ret);
+/* Offset of page->lru, for lists of pages. */
+struct pts_error *pts_page_lru_offset(struct pts_program *p, uint64_t *ret);
+/* Split PMD page-table locks: deposits hang off the PMD table's page,
+ * else off mm->pmd_huge_pte. */
+bool pts_page_split_pmd_deposit(struct pts_program *p);
+#endif

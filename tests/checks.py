@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Each check fires (TAP): synthetic corruption laid over real test-bed dumps
+through PTSCOPE_TEST_PATCH (8-byte overlays on the dump's memory, never
+written to the file), for states a healthy kernel does not produce.  Every
+patched run must name the expected check, finish in bounded time (loops in
+tables and trees), and never crash."""
+import json, os, subprocess, sys
+
+top = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), ".."))
+ptscope = os.environ.get("PTSCOPE", os.path.join(top, "src", "ptscope"))
+n = failed = 0
+M64 = (1 << 64) - 1
+
+
+def ok(cond, what, detail=""):
+    global n, failed
+    n += 1
+    failed += not cond
+    print(f"{'' if cond else 'not '}ok {n} - {what}")
+    if not cond and detail:
+        for l in str(detail).splitlines()[:30]:
+            print("# " + l)
+
+
+def run(args, patch=None, timeout=120):
+    env = dict(os.environ)
+    if patch:
+        env["PTSCOPE_TEST_PATCH"] = ";".join(f"{sp}:{a:x}={v & M64:x}" for sp, a, v in patch)
+    try:
+        p = subprocess.run([ptscope, *args], capture_output=True, text=True, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, "", "timed out"
+    return p.returncode, p.stdout, p.stderr
+
+
+def dump_dir(name):
+    p = subprocess.run([os.path.join(top, "scripts", "testbed"), "path", name],
+                       capture_output=True, text=True)
+    return p.stdout.strip() if p.returncode == 0 else None
+
+
+def swp(typ, off):
+    """x86-64 __swp_entry(): type in bits 59-63, offset inverted in 9-58."""
+    return (typ << 59) | ((((~off) << 14) & M64) >> 5)
+
+
+class Dump:
+    def __init__(self, name, kind="qemu.elf"):
+        self.d = dump_dir(name)
+        self.path = os.path.join(self.d, kind)
+        self.vml = os.path.join(self.d, "vmlinux")
+        tasks = [l for l in open(os.path.join(self.d, "oracle", "tasks")) if "(wl-basic)" in l]
+        self.pid = int(tasks[0].split()[0])
+
+    def json(self, *args):
+        rc, out, err = run([args[0], "--json", "-k", self.vml, *args[1:], self.path])
+        return json.loads(out)
+
+    def offsetof(self, t, m):
+        rc, out, err = run(["offsetof", "-k", self.vml, self.path, t, m])
+        return int(out.split()[0])
+
+    def check(self, patch, what, want):
+        rc, out, err = run(["check", "--json", "-p", str(self.pid), "-k", self.vml, self.path], patch)
+        if rc is None:
+            ok(False, f"{what}: check finishes", err)
+            return
+        sane = "Sanitizer" not in err and "runtime error" not in err and rc in (1, 2)
+        c = json.loads(out) if rc == 1 and out else {"findings": []}
+        ids = {f["check"] for f in c["findings"]}
+        ok(sane and want in ids, f"{what}: check {want} fires (exit {rc})",
+           f"findings {[(f['check'], f['evidence']) for f in c['findings'][:8]]}\n{err}")
+
+
+def main():
+    d = Dump("deb12")
+    rc, out, err = run(["check", "--json", "-p", str(d.pid), "-k", d.vml, d.path])
+    ok(rc == 0 and not json.loads(out)["findings"], "deb12: the unpatched dump is clean", out + err)
+    w = d.json("walk", "-p", str(d.pid))
+    v = d.json("vmas", "-p", str(d.pid))
+    tables = w["tables"]
+    pte_tables = [t for t in tables if t["level"] == "pte"]
+    pmd_tables = [t for t in tables if t["level"] == "pmd"]
+    root = [t for t in tables if t["level"] == "pgd"][0]
+    data = [e for e in w["entries"] if e["kind"] == "present" and e["level"] == "pte"]
+    pt = pte_tables[0]
+    pmd_entry_pa = int(pt["parent_pfn"], 16) * 4096 + pt["parent_index"] * 8
+
+    # A1: a PMD entry pointing at a user data page instead of a PTE table.
+    d.check([("P", pmd_entry_pa, (int(data[0]["pfn"], 16) << 12) | 0x67)],
+            "pmd entry to a data page", "A1")
+    # PT-STRUCT: a non-present, non-empty PMD-table pointer slot in a PUD.
+    pm = pmd_tables[0]
+    d.check([("P", int(pm["parent_pfn"], 16) * 4096 + pm["parent_index"] * 8, 0x2)],
+            "garbage in a pud entry", "PT-STRUCT")
+    # A loop: a PMD entry pointing back at the PGD: no hang, said.
+    d.check([("P", pmd_entry_pa, (int(root["pfn"], 16) << 12) | 0x67)],
+            "pmd entry pointing back at the pgd (a cycle)", "PT-STRUCT")
+    # LEAF: a huge PMD leaf whose frame is not 2 MiB aligned.
+    d.check([("P", pmd_entry_pa, (0x1000 << 12) | (1 << 13) | 0xe7)],
+            "misaligned pmd leaf", "LEAF")
+    # PFN: a PTE of an anonymous page beyond the end of memory.
+    anon = [x for x in v["vmas"] if x["name"] is None and "write" in x["flags"]]
+    inanon = [e for e in data if any(int(x["start"], 16) <= int(e["va"], 16) < int(x["end"], 16)
+                                     for x in anon)]
+    e = inanon[0]
+    pte_pa = int(e["table_pfn"], 16) * 4096 + ((int(e["va"], 16) >> 12) & 511) * 8
+    d.check([("P", pte_pa, (int(e["raw"], 16) & ~(((1 << 40) - 1) << 12)) | (0x7ffffff << 12))],
+            "pte beyond memory", "PFN")
+    # VMA: a present PTE in the gap after the program's data.
+    t0 = int(pt["va"], 16)
+    gap = [i for i in range(512) if not any(int(x["start"], 16) <= t0 + i * 4096 < int(x["end"], 16)
+                                              for x in v["vmas"])]
+    d.check([("P", int(pt["pfn"], 16) * 4096 + gap[-1] * 8, int(data[0]["raw"], 16))],
+            "present pte outside every vma", "VMA")
+    # KIND: a swap entry in the shared tmpfs mapping (shmem keeps swap in its cache).
+    shm = [x for x in v["vmas"] if x["name"] == "/tmp/wl-shared"][0]
+    se = [e for e in data if int(shm["start"], 16) <= int(e["va"], 16) < int(shm["end"], 16)][0]
+    d.check([("P", int(se["table_pfn"], 16) * 4096 + ((int(se["va"], 16) >> 12) & 511) * 8, swp(0, 5))],
+            "swap entry in a shared vma", "KIND")
+    # KIND: a marker with unknown bits.
+    mt = w["swap_types"]["pte_marker"]
+    d.check([("P", pte_pa, swp(mt, 0x40))], "pte marker with unknown bits", "KIND")
+    # A4: pgtables_bytes off by one page.
+    off = d.offsetof("struct mm_struct", "pgtables_bytes")
+    d.check([("K", int(v["mm"], 16) + off, v["pgtables_bytes"] + 4096)],
+            "pgtables_bytes one page off", "A4")
+    # MT: a VMA whose vm_mm is another mm.
+    off = d.offsetof("struct vm_area_struct", "vm_mm")
+    d.check([("K", int(v["vmas"][3]["vma"], 16) + off, int(v["mm"], 16) + 0x1000)],
+            "vma with a foreign vm_mm", "MT")
+    # MT: a maple node whose first child is the root itself: a cycle, no hang.
+    rootn = int(v["tree_root"], 16)
+    node, typ = rootn & ~0xff, (rootn >> 3) & 0xf
+    so = d.offsetof("struct maple_arange_64" if typ == 3 else "struct maple_range_64", "slot")
+    d.check([("K", node + so, node | (typ << 3) | 4)], "maple node pointing at the root (a cycle)",
+            "MT")
+    # MT: pivots out of order.
+    po = d.offsetof("struct maple_arange_64" if typ == 3 else "struct maple_range_64", "pivot")
+    d.check([("K", node + po, 0x7fffffffffff), ("K", node + po + 8, 0x1000)],
+            "maple pivots out of order", "MT")
+
+    # A3 needs anonymous THP: the trixie kernel's workload has them.
+    d3 = Dump("deb13")
+    w3 = d3.json("walk", "-p", str(d3.pid))
+    thp = [e for e in w3["entries"] if e["level"] == "pmd" and e["kind"] == "present"]
+    ok(thp, "deb13: the workload has anonymous THP leaves", len(w3["entries"]))
+    if thp:
+        rc, out, err = run(["vtop", "--json", "-k", d3.vml, "-p", str(d3.pid), d3.path, thp[0]["va"]])
+        vt = json.loads(out)
+        pmd_step = [s for s in vt["steps"] if s["level"] == "pmd"][0]
+        off = d3.offsetof("struct ptdesc", "pmd_huge_pte")
+        d3.check([("K", int(pmd_step["table_page"], 16) + off, 0)],
+                 "deb13: a THP's deposited table lost", "A3")
+    print(f"1..{n}")
+    sys.exit(1 if failed else 0)
+
+
+main()
