@@ -680,9 +680,9 @@ static int cmd_walk(struct pts_program *p, const struct opts *o)
 		json_end_object(&j);
 		json_finish(&j);
 	} else {
-		printf("%" PRIu64 " entries in %" PRIu64 " pte, %" PRIu64 " pmd, %" PRIu64 " pud%s tables\n",
-		       res.entries, res.tables[PTS_PTE], res.tables[PTS_PMD], res.tables[PTS_PUD],
-		       a->levels == 5 ? ", p4d" : "");
+		printf("%" PRIu64 " entries covering %" PRIu64 " pages, in %" PRIu64 " pte, %" PRIu64
+		       " pmd, %" PRIu64 " pud%s tables\n", res.entries, res.pages, res.tables[PTS_PTE],
+		       res.tables[PTS_PMD], res.tables[PTS_PUD], a->levels == 5 ? " and p4d" : "");
 	}
 	fflush(stdout);
 	for (size_t i = 0; i < res.anomalies.n; i++)

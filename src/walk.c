@@ -82,7 +82,10 @@ static void walk_table(struct wctx *c, uint64_t pfn, int level, uint64_t base, u
 		uint64_t va = base + (uint64_t)i * span;
 		struct pts_entry e;
 		pts_entry_decode(a, level, r, &e);
-		c->res->entries++;
+		if (e.kind != PTS_EK_TABLE) {
+			c->res->entries++;
+			c->res->pages += span >> 12;
+		}
 		if (e.kind == PTS_EK_TABLE) {
 			if (c->ops->tables && c->ops->entry)
 				c->ops->entry(c->arg, va, &e, &t, i);

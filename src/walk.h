@@ -42,7 +42,8 @@ struct pts_walk_anomaly {
 
 struct pts_walk_result {
 	uint64_t tables[PTS_NLEVELS];	/* distinct tables read, by level */
-	uint64_t entries;		/* non-none entries seen */
+	uint64_t entries;		/* leaves and special entries (not table pointers) */
+	uint64_t pages;			/* 4 KiB pages they cover */
 	struct pts_notes missing;	/* tables the dump lacks */
 	VEC(struct pts_walk_anomaly) anomalies;
 };

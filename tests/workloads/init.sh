@@ -39,11 +39,23 @@ if [ -e /proc/vmcore ]; then
 	poweroff -f
 fi
 
+# zram swap, for the workloads' swapped-out pages.
+while read -r m; do insmod $M/$m 2>/dev/null; done < /zram_modules
+swap=none
+if [ -e /sys/block/zram0 ]; then
+	for a in lzo-rle lzo lz4 zstd; do
+		echo $a > /sys/block/zram0/comp_algorithm 2>/dev/null && break
+	done
+	echo 64M > /sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null &&
+		swapon /dev/zram0 && swap=$(cat /sys/block/zram0/comp_algorithm)
+fi
+echo "PTSCOPE-SWAP $swap"
+
 for w in /wl/wl_*; do
 	"$w" &
 done
 n=$(cat /wl/expected_ready)
-for i in $(seq 1 300); do
+for i in $(seq 1 1200); do
 	[ "$(ls /run/ready | wc -l)" -ge "$n" ] && break
 	sleep 0.1
 done

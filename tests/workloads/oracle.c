@@ -50,10 +50,22 @@ static int do_pid(const char *pid)
 			continue;
 		if (start >= 0x800000000000UL)
 			continue;	/* [vsyscall]: no page table entries */
-		for (unsigned long va = start; va < end; va += 4096) {
-			uint64_t e;
-			if (pread(pm, &e, 8, (off_t)(va / 4096 * 8)) != 8)
-				break;
+		/* In chunks: a million-page process must not cost a
+		 * million system calls under TCG. */
+		static uint64_t chunk[4096];
+		size_t have = 0, at = 0;
+		for (unsigned long va = start; va < end; va += 4096, at++) {
+			if (at == have) {
+				size_t want = (end - va) / 4096;
+				if (want > 4096)
+					want = 4096;
+				ssize_t r = pread(pm, chunk, want * 8, (off_t)(va / 4096 * 8));
+				if (r <= 0)
+					break;
+				have = (size_t)r / 8;
+				at = 0;
+			}
+			uint64_t e = chunk[at];
 			if (!e)
 				continue;
 			fprintf(out, "%lx %" PRIx64 "\n", va, e);
