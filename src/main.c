@@ -642,8 +642,18 @@ static int cmd_walk(struct pts_program *p, const struct opts *o)
 		printf("pid %d (%s)  mm %" PRIx64 "  pgd %" PRIx64 "  %d-level paging\n", t.pid,
 		       t.comm, mm.addr, mm.pgd, a->levels);
 	}
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = pts_walk(p, mm.pgd, start, end, &ops, &w, &res);
 	run_flush(&w);
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	/* For scripts/bench: the walk alone, output included. */
+	if (getenv("PTSCOPE_TIMING"))
+		fprintf(stderr, "ptscope: timing: walk %.6f s, %" PRIu64 " entries, %" PRIu64 " tables\n",
+			(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+			res.entries, res.tables[0] + res.tables[1] + res.tables[2] + res.tables[3] +
+			res.tables[4]);
 	if (err) {
 		pts_mm_free(&mm);
 		free(w.tables.v);
