@@ -69,6 +69,15 @@ ln -s "$V" "$t/root2/usr/lib/debug/.build-id/${bid:0:2}/${bid:2}.debug"
 "$P" ps --debug-root "$t/root2" "$D/kdump-lzo" > "$t/out" 2>&1 && grep -q wl-basic "$t/out"
 ok $? "vmlinux found by build ID under --debug-root"
 expect_err "unknown command" "frob" "unknown command" frob "$D/kdump-lzo"
+# Address-space commands: a pid the dump lacks, a kernel thread, bad arguments.
+expect_err "walk of an unknown pid" "$D/kdump-lzo" "no pid 999999" walk -k "$V" -p 999999 "$D/kdump-lzo"
+expect_err "vmas of a kernel thread" "$D/kdump-lzo" "kernel thread.*no mm" vmas -k "$V" -p 2 "$D/kdump-lzo"
+expect_err "walk without a pid" "$D/kdump-lzo" "give -p PID" walk -k "$V" "$D/kdump-lzo"
+expect_err "vtop of a kernel address" "$D/kdump-lzo" "not a user address" vtop -k "$V" -p 1 "$D/kdump-lzo" ffffffff81000000
+expect_err "vtop of garbage" "zz" "not a hexadecimal address" vtop -k "$V" -p 1 "$D/kdump-lzo" zz
+expect_err "walk with a bad range" "--range" "expected START-END" walk -k "$V" -p 1 --range 5-1 "$D/kdump-lzo"
+expect_err "check without -p or --all" "check:" "give -p PID or --all" check -k "$V" "$D/kdump-lzo"
+expect_err "offsetof of no such member" "nosuch" "nosuch|not" offsetof -k "$V" "$D/kdump-lzo" "struct mm_struct" nosuch
 
 # The dumps are never written: size and modification time unchanged.
 before=$(stat -L -c '%s %Y' "$D"/kdump-lzo "$D"/qemu-z.flat | md5sum)

@@ -318,6 +318,26 @@ def check_mm(k, d, kind, pid, comm):
     ok(not bad and not extra and npresent,
        f"{tag}: walk equals pagemap: {npresent} present pages, {nswap} swap-format entries, bits",
        "\n".join(bad[:20] + [f"{va:#x}: present in the walk, not in pagemap" for va in extra[:20]]))
+    # An independent walker: libaddrxlat's x86-64 page-table method rooted
+    # at this mm's PGD (tests/xlat), on a sample of the present pages.
+    if kind in ("qemu.elf", "kdump-lzo") and not big:
+        xlat = os.path.join(os.environ.get("top_builddir", top), "tests", "xlat")
+        root = [t for t in w["tables"] if t["level"] == "pgd"][0]
+        sample = sorted(va for va, g in pages.items() if g[0]["kind"] == "present"
+                        and "protnone" not in g[0]["flags"])
+        sample = sample[::max(1, len(sample) // 300)]
+        p = subprocess.run([xlat, path, f"{int(root['pfn'], 16) * 4096:x}"], capture_output=True,
+                           text=True, input="".join(f"{va:x}\n" for va in sample))
+        got = {}
+        for l in p.stdout.splitlines():
+            f = l.split()
+            got[int(f[0], 16)] = int(f[1], 16) >> 12 if f[1] != "-" else None
+        diff = [f"{va:#x}: walk pfn {int(pages[va][0]['pfn'], 16) + pages[va][1]:#x}, "
+                f"libaddrxlat {got.get(va)}" for va in sample
+                if got.get(va) != int(pages[va][0]["pfn"], 16) + pages[va][1]]
+        ok(p.returncode == 0 and sample and not diff,
+           f"{tag}: libaddrxlat translates {len(sample)} sampled pages as the walk does",
+           "\n".join(diff[:20]) + p.stderr)
     kinds = {}
     for e in w["entries"]:
         kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
@@ -335,6 +355,11 @@ def check_mm(k, d, kind, pid, comm):
         if "uffd-wp shmem ok" in con:
             ok(kinds.get("marker", 0) >= 1, f"{tag}: uffd-wp PTE markers decoded "
                f"({kinds.get('marker', 0)})", kinds)
+        disk = [x for x in v["vmas"] if x["name"] == "/mnt/disk/data"]
+        ok("wl-mm disk file ok" in con and disk and disk[0]["dev"] != "00:00" and any(
+            int(disk[0]["start"], 16) <= int(e["va"], 16) < int(disk[0]["end"], 16)
+            and e["kind"] == "present" for e in w["entries"]),
+           f"{tag}: a file on the guest's ext4 disk is mapped and walked", disk)
         wp = [e for e in w["entries"] if e["kind"] == "present" and "uffd_wp" in e["flags"]]
         if "uffd-wp anon ok" in con:
             ok(wp, f"{tag}: uffd-wp bits on present anonymous PTEs ({len(wp)})")

@@ -39,6 +39,10 @@ if [ -e /proc/vmcore ]; then
 	poweroff -f
 fi
 
+# A disk file system for file mappings backed by a block device.
+mkdir -p /mnt/disk
+mount -t ext4 -o ro /dev/vdd /mnt/disk && echo "PTSCOPE-DISK ok" || echo "PTSCOPE-DISK none"
+
 # zram swap, for the workloads' swapped-out pages.
 while read -r m; do insmod $M/$m 2>/dev/null; done < /zram_modules
 swap=none

@@ -78,6 +78,16 @@ int main(void)
 	int r = madvise(sw, sl, MADV_PAGEOUT);
 	printf("PTSCOPE-WL wl-mm pageout %s\n", r ? strerror(errno) : "ok");
 
+	/* A file on a disk file system (ext4 on /dev/vdd), every other page
+	 * read: page cache backed by a block device. */
+	int dfd = open("/mnt/disk/data", O_RDONLY);
+	volatile char *disk = dfd < 0 ? MAP_FAILED
+			    : mmap(NULL, 64 * PAGE, PROT_READ, MAP_PRIVATE, dfd, 0);
+	if (disk != MAP_FAILED)
+		for (int i = 0; i < 64; i += 2)
+			(void)disk[i * PAGE];
+	printf("PTSCOPE-WL wl-mm disk file %s\n", disk == MAP_FAILED ? "none" : "ok");
+
 	/* userfaultfd write protection. */
 	int uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
 	struct uffdio_api api = { .api = UFFD_API, .features = 0 };
