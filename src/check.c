@@ -306,6 +306,82 @@ static bool a4_applies(struct pts_program *p, const char **why)
 	return false;
 }
 
+
+/* ---- E5: swap entries point at used slots ---------------------------- */
+
+struct swap_layout {
+	bool ok, have_map;
+	uint64_t swap_info, nswap, flags, max, map;
+	int64_t used;
+};
+
+static struct swap_layout swapl;
+
+static bool e5_applies(struct pts_program *p, const char **why)
+{
+	struct pts_error *err;
+	struct swap_layout *l = &swapl;
+	memset(l, 0, sizeof(*l));
+	if ((err = pts_symbol(p, "swap_info", &l->swap_info)) ||
+	    (err = pts_dwarf_var_array_len(p->dw, "swap_info", &l->nswap)) ||
+	    (err = pts_offsetof(p, "struct swap_info_struct", "flags", &l->flags)) ||
+	    (err = pts_offsetof(p, "struct swap_info_struct", "max", &l->max)) ||
+	    (err = pts_dwarf_enum(p->dw, "SWP_USED", &l->used))) {
+		*why = "swap_info layout unknown";
+		pts_error_destroy(err);
+		return false;
+	}
+	l->have_map = pts_offsetof_opt(p, "struct swap_info_struct", "swap_map", &l->map);
+	l->ok = true;
+	return true;
+}
+
+static void e5_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
+			const struct pts_table *t, unsigned idx, const struct pts_vma *v)
+{
+	(void)v;
+	if (e->kind != PTS_EK_SWAP || !swapl.ok)
+		return;
+	struct swap_layout *l = &swapl;
+	uint64_t si = 0, flags = 0, map = 0;
+	uint32_t max = 0;
+	uint8_t count = 0;
+	const char *why = NULL;
+	struct pts_error *err = NULL;
+	if (e->swap_type >= l->nswap)
+		why = "its type is beyond MAX_SWAPFILES";
+	else if ((err = pts_read_u64(c->p, l->swap_info + 8 * e->swap_type, &si)))
+		goto nodata;
+	else if (!si)
+		why = "no swap device has this type";
+	else if ((err = pts_read_u64(c->p, si + l->flags, &flags)) ||
+		 (err = pts_read_u32(c->p, si + l->max, &max)))
+		goto nodata;
+	else if (!(flags & (uint64_t)l->used))
+		why = "its swap device is not in use (SWP_USED clear)";
+	else if (e->swap_offset >= max)
+		why = "its offset is beyond the device's max";
+	else if (l->have_map) {
+		if ((err = pts_read_u64(c->p, si + l->map, &map)) ||
+		    (map && (err = pts_read(c->p, map + e->swap_offset, &count, 1))))
+			goto nodata;
+		/* swap_count(): SWAP_HAS_CACHE 0x40 and COUNT_CONTINUED 0x80 aside */
+		if (map && !(count & 0x3f))
+			why = "its slot's swap_map count is zero";
+		else if (map && (count & 0x3f) == 0x3f)
+			why = "its slot is marked bad (SWAP_MAP_BAD)";
+	}
+	if (why)
+		finding(c, "entry", t->pfn, true, va, "swap entry %#" PRIx64 " (type %u offset %#" PRIx64
+			", entry %u of table %#" PRIx64 "): %s (swap_info %#" PRIx64 " flags %#" PRIx64
+			" max %u, swap_map count %#x)", e->raw, e->swap_type, e->swap_offset, idx, t->pfn,
+			why, si, flags, max, count);
+	return;
+nodata:
+	pts_notes_add(&c->out->missing, "E5: swap entry at %#" PRIx64 ": %s", va, pts_error_text(err));
+	pts_error_destroy(err);
+}
+
 static bool maple_applies(struct pts_program *p, const char **why)
 {
 	(void)p;
@@ -355,6 +431,12 @@ static const struct check checks[] = {
 	    "include/linux/swapops.h; mm/memory.c copy_nonpresent_pte(), handle_pte_marker(); "
 	    "mm/rmap.c make_device_exclusive*()", "all", PTS_SEV_ERROR },
 	  NULL, NULL, NULL, kind_on_entry, NULL, NULL },
+	{ { "E5", "swap entry without a used slot",
+	    "a swap entry's type names a swap device in use (SWP_USED) and its offset a slot "
+	    "below max whose swap_map count is not zero",
+	    "mm/swapfile.c swp_swap_info(), __swap_entry_free(); include/linux/swap.h",
+	    "all (swap_map counts where the kernel has swap_map)", PTS_SEV_ERROR },
+	  e5_applies, NULL, NULL, e5_on_entry, NULL, NULL },
 	{ { "A3", "THP deposited tables",
 	    "each anonymous THP (or huge zero) PMD leaf has exactly one PTE table deposited on its "
 	    "PMD table's pmd_huge_pte list",

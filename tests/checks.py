@@ -121,6 +121,11 @@ def main():
     # KIND: a marker with unknown bits.
     mt = w["swap_types"]["pte_marker"]
     d.check([("P", pte_pa, swp(mt, 0x40))], "pte marker with unknown bits", "KIND")
+    # E5: a swap entry of a type no swap device has, and one past the end
+    # of the zram device.
+    sw = [e for e in w["entries"] if e["kind"] == "swap"] or [None]
+    d.check([("P", pte_pa, swp(7, 5))], "swap entry of an unused type", "E5")
+    d.check([("P", pte_pa, swp(0, 0x7fffffff))], "swap entry beyond the device", "E5")
     # A4: pgtables_bytes off by one page.
     off = d.offsetof("struct mm_struct", "pgtables_bytes")
     d.check([("K", int(v["mm"], 16) + off, v["pgtables_bytes"] + 4096)],
