@@ -6,7 +6,8 @@
 #include "util.h"
 
 struct page_layout {
-	uint64_t vmemmap, size, flags, refcount, page_type, lru;
+	uint64_t vmemmap, size, flags, refcount, page_type, lru, compound_head, mapcount;
+	int64_t pg_head;
 	bool have_deposit;
 	uint64_t pmd_huge_pte;
 	bool new_types;		/* page_type >> 24 == PGTY_table */
@@ -33,7 +34,12 @@ static struct pts_error *layout(struct pts_program *p, struct page_layout **ret)
 	    (err = pts_offsetof(p, "struct page", "flags", &l->flags)) ||
 	    (err = pts_offsetof(p, "struct page", "_refcount", &l->refcount)) ||
 	    (err = pts_offsetof(p, "struct page", "page_type", &l->page_type)) ||
-	    (err = pts_offsetof(p, "struct page", "lru", &l->lru))) {
+	    (err = pts_offsetof(p, "struct page", "lru", &l->lru)) ||
+	    (!pts_offsetof_opt(p, "struct page", "compound_head", &l->compound_head) &&
+	     /* 7.x renamed it compound_info; bit 0 still marks a tail */
+	     (err = pts_offsetof(p, "struct page", "compound_info", &l->compound_head))) ||
+	    (err = pts_offsetof(p, "struct page", "_mapcount", &l->mapcount)) ||
+	    (err = pts_dwarf_enum(p->dw, "PG_head", &l->pg_head))) {
 		free(l);
 		return pts_error_wrap(err, "struct page layout");
 	}
@@ -116,6 +122,11 @@ struct pts_error *pts_page_read(struct pts_program *p, uint64_t pfn, struct pts_
 	memcpy(&ret->refcount, buf + l->refcount, 4);
 	memcpy(&ret->page_type, buf + l->page_type, 4);
 	memcpy(&ret->lru_next, buf + l->lru, 8);
+	uint64_t ch;
+	memcpy(&ch, buf + l->compound_head, 8);
+	ret->compound = (ch & 1) || (ret->flags & (1ULL << l->pg_head));
+	memcpy(&ret->mapcount, buf + l->mapcount, 4);
+	ret->mapcount++;
 	if (l->have_deposit)
 		memcpy(&ret->pmd_huge_pte, buf + l->pmd_huge_pte, 8);
 	if (l->new_types)

@@ -13,6 +13,8 @@ struct pts_page {
 	uint32_t page_type;
 	bool is_table;		/* PageTable() as this kernel encodes it */
 	uint64_t pmd_huge_pte;	/* first deposited PTE table (a PMD table's) */
+	bool compound;		/* head (PG_head) or tail (compound_head bit 0) */
+	int32_t mapcount;	/* this page's own _mapcount + 1 (small pages: its mapcount) */
 	uint64_t lru_next;
 };
 

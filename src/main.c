@@ -24,7 +24,7 @@ struct opts {
 	bool have_pid;
 	int32_t pid;
 	const char *arg, *arg2;	/* the command's own arguments (vtop ADDR) */
-	bool all;
+	bool all, pages;
 	bool have_range;
 	uint64_t range_start, range_end;
 };
@@ -385,7 +385,7 @@ struct walk_out {
 	struct pts_program *p;
 	const struct pts_arch *a;
 	const struct pts_mm *mm;
-	bool json;
+	bool json, pages;
 	struct json *j;
 	struct run run;
 	int depth[PTS_NLEVELS];
@@ -552,6 +552,23 @@ static void walk_entry_cb(void *arg, uint64_t va, const struct pts_entry *e,
 		o = put_str(o, ",\"swap_offset\":");
 		o = put_dec(o, e->swap_offset);
 	}
+	if (w->pages && e->kind == PTS_EK_PRESENT) {
+		struct pts_page pg;
+		struct pts_error *err = pts_page_read(w->p, e->pfn, &pg);
+		if (!err) {
+			o = put_str(o, ",\"page\":{\"refcount\":");
+			o = put_dec(o, (uint64_t)(int64_t)pg.refcount);
+			o = put_str(o, ",\"mapcount\":");
+			if (pg.mapcount < 0) {
+				*o++ = '-';
+				o = put_dec(o, (uint64_t)-(int64_t)pg.mapcount);
+			} else {
+				o = put_dec(o, (uint64_t)pg.mapcount);
+			}
+			o = put_str(o, pg.compound ? ",\"compound\":true}" : ",\"compound\":false}");
+		}
+		pts_error_destroy(err);
+	}
 	o = put_str(o, ",\"raw\":");
 	o = put_hex(o, e->raw);
 	o = put_str(o, ",\"table_pfn\":");
@@ -622,7 +639,7 @@ static int cmd_walk(struct pts_program *p, const struct opts *o)
 		return mm_missing(p, err);
 	uint64_t start = o->have_range ? o->range_start : 0;
 	uint64_t end = o->have_range ? o->range_end : a->user_end;
-	struct walk_out w = { .p = p, .a = a, .mm = &mm, .json = o->json };
+	struct walk_out w = { .p = p, .a = a, .mm = &mm, .json = o->json, .pages = o->pages };
 	/* Indentation by level, from the root down. */
 	for (int l = PTS_PGD, d = 0; l >= PTS_PTE; l = pts_arch_below(a, l))
 		w.depth[l] = d++;
@@ -1005,6 +1022,7 @@ static void usage(FILE *f)
 		"  -p, --pid PID           the process to show\n"
 		"      --range START-END   walk: only these addresses (hex)\n"
 		"      --all               check: every process\n"
+		"      --pages             walk --json: the struct page of each present entry\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           print the version\n"
 		"\nExit status: 0 success, 2 error (one line on stderr). See ptscope(1).\n");
@@ -1020,6 +1038,7 @@ int main(int argc, char **argv)
 		{ "pid", required_argument, NULL, 'p' },
 		{ "range", required_argument, NULL, 'r' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "pages", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1034,6 +1053,7 @@ int main(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'T': o.threads = true; break;
 		case 'a': o.all = true; break;
+		case 'P': o.pages = true; break;
 		case 'r':
 			if (!parse_range(optarg, &o.range_start, &o.range_end)) {
 				fprintf(stderr, "ptscope: --range %s: expected START-END in hex\n", optarg);
