@@ -23,7 +23,9 @@ struct opts {
 	bool json, threads;
 	bool have_pid;
 	int32_t pid;
-	const char *arg, *arg2;	/* the command's own arguments (vtop ADDR) */
+	const char *arg, *arg2;	/* the command's own arguments (offsetof TYPE MEMBER) */
+	char **addrs;		/* vtop ADDR... */
+	int naddrs;
 	bool all, pages;
 	bool have_range;
 	uint64_t range_start, range_end;
@@ -740,30 +742,19 @@ static void print_entry_line(const struct pts_entry *e)
 	printf("\n");
 }
 
-static int cmd_vtop(struct pts_program *p, const struct opts *o)
+static struct pts_error *vtop_one(struct pts_program *p, const struct opts *o, struct json *jp,
+				  const struct pts_task *tp, const struct pts_mm *mmp,
+				  const struct pts_arch *a, uint64_t va)
 {
-	char *end;
-	if (!o->arg)
-		return fail(pts_error(PTS_ERR_USAGE, "vtop needs an address: vtop -p PID DUMP ADDR"));
-	uint64_t va = strtoull(o->arg, &end, 16);
-	if (*end || !*o->arg)
-		return fail(pts_error(PTS_ERR_USAGE, "%s: not a hexadecimal address", o->arg));
-	struct pts_task t;
-	struct pts_mm mm;
-	const struct pts_arch *a;
 	struct pts_xlate x;
-	struct pts_error *err = open_mm(p, o, &t, &mm, &a);
+	struct pts_error *err = pts_translate(p, mmp->pgd, va, &x);
 	if (err)
-		return mm_missing(p, err);
-	err = pts_translate(p, mm.pgd, va, &x);
-	if (err) {
-		pts_mm_free(&mm);
-		return fail(pts_error_wrap(err, "%s: pid %d", pts_dump_path(p->dump), t.pid));
-	}
+		return err;
+	const struct pts_task t = *tp;
+	const struct pts_mm mm = *mmp;
 	const struct pts_vma *v = pts_mm_find_vma(&mm, va);
 	if (o->json) {
-		struct json j;
-		json_init(&j, stdout);
+		struct json j = *jp;
 		json_begin_object(&j);
 		json_walk_meta(&j, p, &t, &mm, a);
 		json_key(&j, "va"); json_hex(&j, va);
@@ -775,9 +766,9 @@ static int cmd_vtop(struct pts_program *p, const struct opts *o)
 			json_key(&j, "table_pfn"); json_hex(&j, s->table_pfn);
 			json_key(&j, "index"); json_uint(&j, s->index);
 			json_key(&j, "entry_pa"); json_hex(&j, s->entry_pa);
-			uint64_t tp;
-			struct pts_error *e2 = pts_page_addr(p, s->table_pfn, &tp);
-			json_key(&j, "table_page"); if (e2) json_null(&j); else json_hex(&j, tp);
+			uint64_t tpage;
+			struct pts_error *e2 = pts_page_addr(p, s->table_pfn, &tpage);
+			json_key(&j, "table_page"); if (e2) json_null(&j); else json_hex(&j, tpage);
 			pts_error_destroy(e2);
 			json_key(&j, "raw"); json_hex(&j, s->e.raw);
 			json_key(&j, "kind"); json_string(&j, pts_ekind_name(s->e.kind));
@@ -831,7 +822,7 @@ static int cmd_vtop(struct pts_program *p, const struct opts *o)
 			json_null(&j);
 		}
 		json_end_object(&j);
-		json_finish(&j);
+		*jp = j;
 	} else {
 		printf("pid %d (%s)  va %#" PRIx64 "\n", t.pid, t.comm, va);
 		for (int i = 0; i < x.nsteps; i++) {
@@ -863,7 +854,46 @@ static int cmd_vtop(struct pts_program *p, const struct opts *o)
 			printf("  in no VMA\n");
 		}
 	}
+	return NULL;
+}
+
+static int cmd_vtop(struct pts_program *p, const struct opts *o)
+{
+	if (!o->naddrs)
+		return fail(pts_error(PTS_ERR_USAGE, "vtop needs an address: vtop -p PID DUMP ADDR"));
+	uint64_t *va = xcalloc((size_t)o->naddrs, sizeof(*va));
+	for (int i = 0; i < o->naddrs; i++) {
+		char *end;
+		va[i] = strtoull(o->addrs[i], &end, 16);
+		if (*end || !*o->addrs[i]) {
+			free(va);
+			return fail(pts_error(PTS_ERR_USAGE, "%s: not a hexadecimal address",
+					      o->addrs[i]));
+		}
+	}
+	struct pts_task t;
+	struct pts_mm mm;
+	const struct pts_arch *a;
+	struct pts_error *err = open_mm(p, o, &t, &mm, &a);
+	if (err) {
+		free(va);
+		return mm_missing(p, err);
+	}
+	struct json j;
+	json_init(&j, stdout);
+	/* several addresses: one object each, in an array */
+	if (o->json && o->naddrs > 1)
+		json_begin_array(&j);
+	for (int i = 0; i < o->naddrs && !err; i++)
+		err = vtop_one(p, o, &j, &t, &mm, a, va[i]);
+	if (o->json && o->naddrs > 1)
+		json_end_array(&j);
+	if (o->json && !err)
+		json_finish(&j);
 	pts_mm_free(&mm);
+	free(va);
+	if (err)
+		return fail(pts_error_wrap(err, "%s: pid %d", pts_dump_path(p->dump), t.pid));
 	return 0;
 }
 
@@ -1001,7 +1031,7 @@ static const struct cmd cmd_table[] = {
 	  true, cmd_vmas },
 	{ "walk", "walk [--json] -p PID [--range A-B] DUMP", "every page-table page and entry",
 	  true, cmd_walk },
-	{ "vtop", "vtop [--json] -p PID DUMP ADDR", "one address through every level",
+	{ "vtop", "vtop [--json] -p PID DUMP ADDR...", "addresses through every level",
 	  true, cmd_vtop },
 	{ "check", "check [--json] (-p PID | --all) DUMP", "findings: states that break mm rules",
 	  true, cmd_check },
@@ -1080,7 +1110,8 @@ int main(int argc, char **argv)
 	/* vtop takes one more argument, the address. */
 	int nargs = argc - optind < 1 ? 2 : !strcmp(argv[optind], "vtop") ? 3
 		  : !strcmp(argv[optind], "offsetof") ? 4 : 2;
-	if (argc - optind != nargs) {
+	bool variadic = nargs == 3;	/* vtop ADDR... */
+	if (variadic ? argc - optind < nargs : argc - optind != nargs) {
 		if (argc - optind == 0)
 			usage(stderr);
 		else
@@ -1091,6 +1122,10 @@ int main(int argc, char **argv)
 	}
 	if (nargs >= 3)
 		o.arg = argv[optind + 2];
+	if (variadic) {
+		o.addrs = &argv[optind + 2];
+		o.naddrs = argc - optind - 2;
+	}
 	if (nargs == 4)
 		o.arg2 = argv[optind + 3];
 	const struct cmd *cmd = NULL;

@@ -126,6 +126,19 @@ def main():
     sw = [e for e in w["entries"] if e["kind"] == "swap"] or [None]
     d.check([("P", pte_pa, swp(7, 5))], "swap entry of an unused type", "E5")
     d.check([("P", pte_pa, swp(0, 0x7fffffff))], "swap entry beyond the device", "E5")
+    # The walk itself on garbage: a PMD entry back at the PGD, and a 1 GiB
+    # PUD leaf laid over a PUD entry: decoded, said, no hang.
+    rc, out, err = run(["walk", "--json", "-p", str(d.pid), "-k", d.vml, d.path],
+                       [("P", pmd_entry_pa, (int(root["pfn"], 16) << 12) | 0x67)])
+    ok(rc == 0 and "already in use as a table of another level" in out,
+       "walk on a table cycle: finishes, says it", f"exit {rc} {err}")
+    pud_slot = int(pm["parent_pfn"], 16) * 4096 + pm["parent_index"] * 8
+    rc, out, err = run(["walk", "--json", "-p", str(d.pid), "-k", d.vml, d.path],
+                       [("P", pud_slot, (0x40000 << 12) | 0xe7)])
+    big = [e for e in json.loads(out)["entries"] if e["level"] == "pud"] if rc == 0 else []
+    ok(big and big[0]["size"] == 1 << 30 and big[0]["pfn"] == "0x40000" and big[0]["kind"] == "present"
+       and "pse" in big[0]["flags"] and int(big[0]["va"], 16) % (1 << 30) == 0,
+       "a 1 GiB PUD leaf decodes with its size and frame", big or err)
     # A4: pgtables_bytes off by one page.
     off = d.offsetof("struct mm_struct", "pgtables_bytes")
     d.check([("K", int(v["mm"], 16) + off, v["pgtables_bytes"] + 4096)],

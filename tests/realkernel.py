@@ -361,6 +361,26 @@ def check_mm(k, d, kind, pid, comm):
         ok(p.returncode == 0 and sample and not diff,
            f"{tag}: libaddrxlat translates {len(sample)} sampled pages as the walk does",
            "\n".join(diff[:20]) + p.stderr)
+    # vtop agrees with the walk: the first entry of each kind and level,
+    # and up to 8 more spread over the address space, in one run.
+    if kind in ("qemu.elf", "kdump-lzo"):
+        pick = {}
+        for e in w["entries"]:
+            pick.setdefault((e["kind"], e["level"]), e)
+        pick = list(pick.values()) + w["entries"][::max(1, len(w["entries"]) // 8)]
+        rc, out, err = run_raw("vtop", "--json", "-p", str(pid), "-k", vml, path,
+                               *[e["va"] for e in pick])
+        vt = json.loads(out) if rc == 0 else []
+        vt = vt if isinstance(vt, list) else [vt]
+        diff = []
+        for e, x in zip(pick, vt):
+            last = x["steps"][-1]
+            if (last["level"], last["kind"], last["raw"], last["pfn"]) != (
+                    e["level"], e["kind"], e["raw"], e.get("pfn")) or (
+                    e["kind"] == "present" and x["pa"] != hex(int(e["pfn"], 16) * 4096)):
+                diff.append(f"{e['va']}: walk {e}, vtop {last} pa {x['pa']}")
+        ok(rc == 0 and len(vt) == len(pick) and not diff,
+           f"{tag}: vtop agrees with the walk on {len(pick)} addresses", "\n".join(diff) + err)
     kinds = {}
     for e in w["entries"]:
         kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
