@@ -46,10 +46,8 @@ static void finding(struct ctx *c, const char *object, uint64_t addr, bool has_v
 		    const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
 	struct pts_finding f = { &c->cur->info, c->t->pid, "", object, addr, has_va, va, s };
 	memcpy(f.comm, c->t->comm, sizeof(f.comm));

@@ -8,13 +8,10 @@
 void pts_notes_add(struct pts_notes *n, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (s)
-		VEC_PUSH(n, s);
+	VEC_PUSH(n, s);
 }
 
 void pts_notes_free(struct pts_notes *n)

@@ -186,13 +186,9 @@ static void anomaly(struct pts_mm *mm, uint64_t obj, const char *fmt, ...)
 static void anomaly(struct pts_mm *mm, uint64_t obj, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (!s)
-		return;
 	struct pts_anomaly a = { obj, s };
 	VEC_PUSH(&mm->anomalies, a);
 }

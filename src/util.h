@@ -2,6 +2,7 @@
  * an analysis tool has nothing useful to do without memory), strings. */
 #ifndef PTS_UTIL_H
 #define PTS_UTIL_H
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,6 +11,7 @@ void *xcalloc(size_t n, size_t m);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -24,13 +24,9 @@ static void anomaly(struct wctx *c, uint64_t va, int level, uint64_t table_pfn, 
 		    uint64_t raw, const char *fmt, ...)
 {
 	va_list ap;
-	char *s;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	if (!s)
-		return;
 	struct pts_walk_anomaly an = { va, level, table_pfn, index, raw, s };
 	VEC_PUSH(&c->res->anomalies, an);
 }

@@ -2,7 +2,7 @@
 """Real-kernel tests (TAP): ptscope's ps and info on every dump kind of every
 kernel in tests/kernels, against the oracle the guest kernel wrote just
 before the dumps.  A kernel without dumps is a failure, never a skip."""
-import json, os, subprocess, sys
+import concurrent.futures, json, os, subprocess, sys, threading
 
 top = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), ".."))
 ptscope = os.environ.get("PTSCOPE", os.path.join(top, "src", "ptscope"))
@@ -16,17 +16,32 @@ KINDS = {  # file: (format, flattened, compression, panicked)
 }
 n = 0
 failed = 0
+# Dumps are checked two at a time (the tests are mostly waiting for
+# ptscope); each job's results are kept and printed in order.
+out = threading.local()
 
 
 def ok(cond, what, detail=""):
-    global n, failed
-    n += 1
-    if not cond:
-        failed += 1
-    print(f"{'' if cond else 'not '}ok {n} - {what}")
+    lines = [(bool(cond), what)]
     if not cond and detail:
-        for l in str(detail).splitlines()[:40]:
-            print("# " + l)
+        lines += ["# " + l for l in str(detail).splitlines()[:40]]
+    out.buf.extend(lines)
+
+
+def note(text):
+    out.buf.append("# " + text)
+
+
+def flush(buf):
+    global n, failed
+    for x in buf:
+        if isinstance(x, tuple):
+            n += 1
+            failed += not x[0]
+            print(f"{'' if x[0] else 'not '}ok {n} - {x[1]}")
+        else:
+            print(x)
+    sys.stdout.flush()
 
 
 def kernels():
@@ -384,7 +399,7 @@ def check_mm(k, d, kind, pid, comm):
     kinds = {}
     for e in w["entries"]:
         kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
-    print(f"# {tag}: walk kinds {kinds}")
+    note(f"{tag}: walk kinds {kinds}")
     if comm == "wl-mm":
         # The workload says on the console what the guest gave it.
         con = open(os.path.join(d, "console.log"), errors="replace").read()
@@ -409,34 +424,48 @@ def check_mm(k, d, kind, pid, comm):
     return w
 
 
-def main():
-    for k in kernels():
-        p = subprocess.run([os.path.join(top, "scripts", "testbed"), "path", k],
-                           capture_output=True, text=True)
-        d = p.stdout.strip()
-        ok(p.returncode == 0 and os.path.isdir(d), f"{k}: test-bed dumps exist", p.stderr)
-        if p.returncode != 0:
+def job(k, d, kind):
+    out.buf = []
+    check_dump(k, d, kind)
+    fmt, flattened, comp, panicked = KINDS[kind]
+    rc, o, err = run_raw("check", "--all", "--json", "-k", os.path.join(d, "vmlinux"),
+                         os.path.join(d, kind))
+    c = json.loads(o) if rc in (0, 1) and o else None
+    ok(c is not None and not c["findings"] and c["address_spaces_checked"] >= 2
+       and (rc == 0 or panicked and c["incomplete"]),
+       f"{k} {kind}: check --all: no findings on a healthy kernel (exit {rc}"
+       f"{', incomplete dump' if rc == 1 else ''})",
+       (c and c["findings"][:10]) or err)
+    oracle = os.path.join(d, "oracle")
+    for t in open(os.path.join(oracle, "tasks")):
+        if not t.strip():
             continue
-        for kind in KINDS:
-            check_dump(k, d, kind)
-            fmt, flattened, comp, panicked = KINDS[kind]
-            rc, out, err = run_raw("check", "--all", "--json", "-k", os.path.join(d, "vmlinux"),
-                                   os.path.join(d, kind))
-            c = json.loads(out) if rc in (0, 1) and out else None
-            ok(c is not None and not c["findings"] and c["address_spaces_checked"] >= 2
-               and (rc == 0 or panicked and c["incomplete"]),
-               f"{k} {kind}: check --all: no findings on a healthy kernel (exit {rc}"
-               f"{', incomplete dump' if rc == 1 else ''})",
-               (c and c["findings"][:10]) or err)
-            oracle = os.path.join(d, "oracle")
-            for t in open(os.path.join(oracle, "tasks")):
-                if not t.strip():
-                    continue
-                t = parse_stat(t)
-                if t["comm"].startswith("wl-") and os.path.isdir(os.path.join(oracle, f"pid-{t['pid']}")):
-                    check_mm(k, d, kind, t["pid"], t["comm"])
+        t = parse_stat(t)
+        if t["comm"].startswith("wl-") and os.path.isdir(os.path.join(oracle, f"pid-{t['pid']}")):
+            check_mm(k, d, kind, t["pid"], t["comm"])
+    return out.buf
+
+
+def main():
+    jobs = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
+        for k in kernels():
+            p = subprocess.run([os.path.join(top, "scripts", "testbed"), "path", k],
+                               capture_output=True, text=True)
+            d = p.stdout.strip()
+            out.buf = []
+            ok(p.returncode == 0 and os.path.isdir(d), f"{k}: test-bed dumps exist", p.stderr)
+            jobs.append(out.buf)
+            if p.returncode != 0:
+                continue
+            for kind in KINDS:
+                jobs.append(ex.submit(job, k, d, kind))
+        for j in jobs:
+            try:
+                flush(j if isinstance(j, list) else j.result())
+            except Exception as e:  # a crash of the test itself is a failure
+                flush([(False, f"test job raised {e!r}")])
     print(f"1..{n}")
     sys.exit(1 if failed else 0)
-
 
 main()
