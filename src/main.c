@@ -365,8 +365,10 @@ static int flags_text(const struct pts_entry *e, char *buf, size_t n)
 {
 	size_t len = 0;
 	buf[0] = '\0';
+	/* "present present": the kind says it (PROT_NONE shows as protnone) */
+	uint32_t flags = e->kind == PTS_EK_PRESENT ? e->flags & ~(1u << PTS_F_PRESENT) : e->flags;
 	for (unsigned f = 0; f < PTS_F_N; f++)
-		if (e->flags & (1u << f)) {
+		if (flags & (1u << f)) {
 			int r = snprintf(buf + len, n - len, "%s%s", len ? " " : "", pts_eflag_name(f));
 			if (r < 0 || (size_t)r >= n - len)
 				break;
