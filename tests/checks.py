@@ -72,6 +72,73 @@ class Dump:
            f"findings {[(f['check'], f['evidence']) for f in c['findings'][:8]]}\n{err}")
 
 
+def expected_swap_types(d):
+    """The numbering of swap types above MAX_SWAPFILES, computed from the
+    kernel's config and version as include/linux/swap.h lays it out
+    (INVARIANTS E1), independently of how ptscope derives it."""
+    kdir = os.path.dirname(os.path.realpath(os.path.join(d, "vmlinux")))
+    cfg = os.path.join(kdir, "config")
+    if not os.path.exists(cfg):
+        return None
+    conf = {}
+    for l in open(cfg):
+        if l.startswith("CONFIG_") and "=" in l:
+            a, b = l.strip().split("=", 1)
+            conf[a] = b
+    rel = os.path.basename(kdir)
+    ver = tuple(int(x) for x in rel.split("-")[0].split("+")[0].split(".")[:2])
+    hw = conf.get("CONFIG_MEMORY_FAILURE") == "y"
+    mig = ["migration_read"] + (["migration_read_exclusive"] if ver >= (5, 19) else []) + ["migration_write"]
+    dev = []
+    if conf.get("CONFIG_DEVICE_PRIVATE") == "y":
+        dev = ["device_private_write", "device_private_read"]
+        if (5, 14) <= ver < (6, 15):
+            dev += ["device_exclusive_write", "device_exclusive_read"]
+        elif ver >= (6, 15):
+            dev += ["device_exclusive"]
+    # CONFIG_PTE_MARKER from v5.19 until the option went away (always on)
+    marker = ver >= (5, 19) and conf.get("CONFIG_PTE_MARKER", "y" if ver >= (6, 6) else "n") == "y"
+    swe = (6, 1) <= ver < (6, 5)
+    names = (["hwpoison"] if hw else []) + mig + dev + (["pte_marker"] if marker else []) + \
+        (["swapin_error"] if swe else [])
+    first = 32 - len(names)
+    return {"max_swapfiles": first, **{n: first + i for i, n in enumerate(names)}}
+
+
+def decode_tests(name):
+    """Swap-type numbering against the config; every special kind this
+    kernel has, laid over one PTE, decodes to its kind, mode and frame."""
+    d = Dump(name)
+    w = d.json("walk", "-p", str(d.pid))
+    st = w["swap_types"]
+    want = expected_swap_types(d.d)
+    got = {k: v for k, v in st.items() if k not in ("known", "why") and v is not None}
+    if "device_exclusive" in (want or {}):
+        got.pop("device_exclusive_read", None)
+        got["device_exclusive"] = got.pop("device_exclusive_write", None)
+    ok(want is not None and st["known"] and got == want,
+       f"{name}: swap types above MAX_SWAPFILES as the config and swap.h say", f"{got}\n{want}")
+    e = [x for x in w["entries"] if x["kind"] == "present" and x["level"] == "pte"][0]
+    pa = int(e["table_pfn"], 16) * 4096 + ((int(e["va"], 16) >> 12) & 511) * 8
+    cases = [("migration_read", "migration", "read"), ("migration_read_exclusive", "migration",
+              "read_exclusive"), ("migration_write", "migration", "write"),
+             ("hwpoison", "hwpoison", None), ("device_private_write", "device_private", "write"),
+             ("device_private_read", "device_private", "read"),
+             ("device_exclusive_write", "device_exclusive", "write")]
+    for key, kind, mode in cases:
+        t = st.get(key)
+        if t is None:
+            continue
+        rc, out, err = run(["walk", "--json", "-p", str(d.pid), "--range",
+                            f"{int(e['va'], 16):x}-{int(e['va'], 16) + 4096:x}", "-k", d.vml, d.path],
+                           [("P", pa, swp(t, 0x1234) | 0x2)])   # + soft-dirty
+        x = json.loads(out)["entries"] if rc == 0 else []
+        ok(x and x[0]["kind"] == kind and x[0]["pfn"] == "0x1234" and (not mode or mode in x[0]["flags"])
+           and "soft_dirty" in x[0]["flags"],
+           f"{name}: a {key.replace('_', ' ')} entry (type {t}) decodes as {kind}"
+           f"{' ' + mode if mode else ''} with its frame", x or err)
+
+
 def main():
     d = Dump("deb12")
     rc, out, err = run(["check", "--json", "-p", str(d.pid), "-k", d.vml, d.path])
@@ -158,6 +225,9 @@ def main():
     d.check([("K", node + po, 0x7fffffffffff), ("K", node + po + 8, 0x1000)],
             "maple pivots out of order", "MT")
 
+    decode_tests("deb12")
+    decode_tests("deb13")
+    decode_tests("deb11")
     # A3 needs anonymous THP: the trixie kernel's workload has them.
     d3 = Dump("deb13")
     w3 = d3.json("walk", "-p", str(d3.pid))
