@@ -6,6 +6,7 @@
 #include <string.h>
 #include "arch.h"
 #include "check.h"
+#include "hugetlb.h"
 #include "kmm.h"
 #include "kpage.h"
 #include "util.h"
@@ -23,6 +24,8 @@ struct check {
 			 const struct pts_table *t, unsigned idx, const struct pts_vma *v);
 	void (*on_table_end)(struct ctx *c, const struct pts_table *t);
 	void (*on_done)(struct ctx *c);
+	/* Across the dump (hugetlb sharing): once per check run. */
+	void (*on_dump)(struct ctx *c, const struct pts_hugetlb *h);
 };
 
 struct ctx {
@@ -33,6 +36,9 @@ struct ctx {
 	struct pts_walk_result walk;
 	struct pts_findings *out;
 	const struct check *cur;
+	int32_t tpid;		/* whom findings are about */
+	char tcomm[16];
+	bool hgm;
 	bool applies[32];
 	uint64_t max_pfn;
 	/* A3/A4: anon THP leaves, per PMD table being walked and in all */
@@ -49,8 +55,8 @@ static void finding(struct ctx *c, const char *object, uint64_t addr, bool has_v
 	va_start(ap, fmt);
 	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	struct pts_finding f = { &c->cur->info, c->t->pid, "", object, addr, has_va, va, s };
-	memcpy(f.comm, c->t->comm, sizeof(f.comm));
+	struct pts_finding f = { &c->cur->info, c->tpid, "", object, addr, has_va, va, s };
+	memcpy(f.comm, c->tcomm, sizeof(f.comm));
 	VEC_PUSH(&c->out->v, f);
 }
 
@@ -380,6 +386,138 @@ nodata:
 	pts_error_destroy(err);
 }
 
+
+/* ---- B3/C1: the shape of hugetlb entries ------------------------------ */
+
+static bool hgm_kernel(struct pts_program *p)
+{
+	/* HGM (James Houghton's series, never merged) adds struct
+	 * hugetlb_pte; stock kernels have none (INVARIANTS C1). */
+	uint64_t sz;
+	struct pts_error *err = pts_dwarf_sizeof(p->dw, "struct hugetlb_pte", &sz);
+	pts_error_destroy(err);
+	return !err;
+}
+
+static void b3_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
+			const struct pts_table *t, unsigned idx, const struct pts_vma *v)
+{
+	if (!v || !(v->flags & PTS_VM_HUGETLB) || !v->huge_size || e->kind == PTS_EK_TABLE)
+		return;
+	uint64_t size = pts_level_size(c->a, e->level);
+	const char *why = NULL;
+	if (size < v->huge_size)
+		why = c->hgm ? NULL : "mapped below the hstate's level (a high-granularity mapping "
+				      "on a kernel without HGM)";
+	else if (size > v->huge_size)
+		why = "a leaf larger than the hstate";
+	else if (e->kind == PTS_EK_SWAP || e->kind == PTS_EK_DEVICE_PRIVATE ||
+		 e->kind == PTS_EK_DEVICE_EXCLUSIVE || e->kind == PTS_EK_UNKNOWN)
+		why = "an entry kind hugetlb never holds (only leaves, migration, hwpoison, markers)";
+	if (why)
+		finding(c, "entry", t->pfn, true, va, "hugetlb VMA %#" PRIx64 "-%#" PRIx64 " (hstate %"
+			PRIu64 " KiB): %s %s entry %#" PRIx64 " (entry %u of table %#" PRIx64 "): %s",
+			v->start, v->end, v->huge_size >> 10, pts_level_name(e->level),
+			pts_ekind_name(e->kind), e->raw, idx, t->pfn, why);
+}
+
+/* ---- B1/B2: the hugetlb vma_lock ------------------------------------ */
+
+static void b1_on_dump(struct ctx *c, const struct pts_hugetlb *h)
+{
+	for (size_t i = 0; i < h->vmas.n; i++) {
+		const struct pts_hvma *hv = &h->vmas.v[i];
+		if (!hv->have_lock)
+			continue;
+		c->tpid = hv->pid;
+		memcpy(c->tcomm, hv->comm, sizeof(c->tcomm));
+		if (hv->lock_vma != hv->v.addr && hv->lock_vma)
+			finding(c, "vma", hv->v.addr, true, hv->v.start, "VMA %#" PRIx64 " (%#" PRIx64
+				"-%#" PRIx64 ") has hugetlb_vma_lock %#" PRIx64 " whose vma is %#" PRIx64,
+				hv->v.addr, hv->v.start, hv->v.end, hv->lock, hv->lock_vma);
+		for (size_t k = 0; k < i; k++)
+			if (h->vmas.v[k].have_lock && h->vmas.v[k].lock == hv->lock)
+				finding(c, "vma", hv->v.addr, true, hv->v.start, "VMAs %#" PRIx64 " and %#"
+					PRIx64 " share hugetlb_vma_lock %#" PRIx64, h->vmas.v[k].v.addr,
+					hv->v.addr, hv->lock);
+	}
+}
+
+static void b2_on_dump(struct ctx *c, const struct pts_hugetlb *h)
+{
+	for (size_t i = 0; i < h->vmas.n; i++) {
+		const struct pts_hvma *hv = &h->vmas.v[i];
+		if (!hv->have_lock || hv->lock_vma)
+			continue;
+		c->tpid = hv->pid;
+		memcpy(c->tcomm, hv->comm, sizeof(c->tcomm));
+		finding(c, "vma", hv->v.addr, true, hv->v.start, "live VMA %#" PRIx64 " (%#" PRIx64
+			"-%#" PRIx64 ") points at hugetlb_vma_lock %#" PRIx64 " whose vma is NULL (refs %d):"
+			" the lock was released", hv->v.addr, hv->v.start, hv->v.end, hv->lock,
+			hv->lock_refs);
+	}
+}
+
+/* ---- B4/B5: PMD sharing --------------------------------------------- */
+
+static void sharing_blame(struct ctx *c, const struct pts_htable *t)
+{
+	const struct pts_hsharer *s0 = &t->sharers.v[0];
+	c->tpid = s0->pid;
+	memcpy(c->tcomm, s0->comm, sizeof(c->tcomm));
+}
+
+static void b4_on_dump(struct ctx *c, const struct pts_hugetlb *h)
+{
+	const uint64_t locked_mask = PTS_VM_LOCKED | 0x80000ULL;	/* VM_LOCKONFAULT */
+	for (size_t i = 0; i < h->tables.n; i++) {
+		const struct pts_htable *t = &h->tables.v[i];
+		if (t->sharers.n < 2)
+			continue;
+		const struct pts_hsharer *s0 = &t->sharers.v[0];
+		uint64_t idx0 = s0->pgoff + ((s0->va - s0->vm_start) >> 12);
+		for (size_t k = 0; k < t->sharers.n; k++) {
+			const struct pts_hsharer *x = &t->sharers.v[k];
+			uint64_t idx = x->pgoff + ((x->va - x->vm_start) >> 12);
+			const char *why = !(x->vm_flags & PTS_VM_MAYSHARE) ? "is not VM_MAYSHARE"
+				: !x->covers ? "does not cover the whole PUD range"
+				: (x->vm_flags & PTS_VM_UFFD_WP) ? "is registered for uffd-wp"
+				: idx != idx0 ? "maps another file index there"
+				: (x->vm_flags & ~locked_mask) != (s0->vm_flags & ~locked_mask) ?
+				  "has other vm_flags" : NULL;
+			if (why) {
+				sharing_blame(c, t);
+				finding(c, "table", t->pfn, true, x->va, "pmd table pfn %#" PRIx64 " shared by %zu"
+					" PUD entries, but the sharer pid %d VMA %#" PRIx64 " (%#" PRIx64 "-%#"
+					PRIx64 " flags %#" PRIx64 ") %s", t->pfn, t->sharers.n, x->pid, x->vma,
+					x->vm_start, x->vm_end, x->vm_flags, why);
+			}
+		}
+	}
+}
+
+static void b5_on_dump(struct ctx *c, const struct pts_hugetlb *h)
+{
+	for (size_t i = 0; i < h->tables.n; i++) {
+		const struct pts_htable *t = &h->tables.v[i];
+		if (!t->count_known || t->count == t->expected)
+			continue;
+		sharing_blame(c, t);
+		finding(c, "table", t->pfn, true, t->sharers.v[0].va, "pmd table pfn %#" PRIx64
+			" is referenced by %zu PUD entries but its %s is %" PRId64 ", not %"
+			PRId64, t->pfn, t->sharers.n, t->pt_share_count ? "pt_share_count" :
+			"refcount", t->count, t->expected);
+	}
+}
+
+static bool lock_applies(struct pts_program *p, const char **why)
+{
+	if (pts_dwarf_has_member(p->dw, "struct hugetlb_vma_lock", "vma"))
+		return true;
+	*why = "no struct hugetlb_vma_lock (before v6.1)";
+	return false;
+}
+
 static bool maple_applies(struct pts_program *p, const char **why)
 {
 	(void)p;
@@ -394,33 +532,33 @@ static const struct check checks[] = {
 	    "vm_next list, ordered)",
 	    "mm/mmap.c validate_mm() (v6.1), mm/vma.c validate_mm() (v6.12+); lib/maple_tree.c",
 	    "all (maple tree from v6.1)", PTS_SEV_ERROR },
-	  maple_applies, mt_on_mm, NULL, NULL, NULL, NULL },
+	  maple_applies, mt_on_mm, NULL, NULL, NULL, NULL, NULL },
 	{ { "PT-STRUCT", "page-table structure",
 	    "a table entry points to a page table of the next level, inside memory; non-present "
 	    "entries appear only where the level can hold them",
 	    "arch/x86/include/asm/pgtable.h (p?d_bad, p?d_present)", "all", PTS_SEV_ERROR },
-	  NULL, NULL, NULL, NULL, NULL, struct_on_done },
+	  NULL, NULL, NULL, NULL, NULL, struct_on_done, NULL },
 	{ { "A1", "page-table page identity",
 	    "every page a non-leaf PMD or PUD entry points to is a live page table (PageTable, "
 	    "refcount > 0)",
 	    "include/linux/mm.h pagetable_pte_ctor/pagetable_pmd_ctor (pgtable_pte_page_ctor "
 	    "before v6.6)", "all", PTS_SEV_ERROR },
-	  NULL, NULL, a1_on_table, NULL, NULL, NULL },
+	  NULL, NULL, a1_on_table, NULL, NULL, NULL, NULL },
 	{ { "LEAF", "misaligned huge leaf",
 	    "a PMD or PUD leaf maps a naturally aligned frame: the address bits below its size "
 	    "(above PAT) are zero",
 	    "arch/x86/include/asm/pgtable_types.h PHYSICAL_PMD_PAGE_MASK", "all", PTS_SEV_ERROR },
-	  NULL, NULL, NULL, leaf_on_entry, NULL, NULL },
+	  NULL, NULL, NULL, leaf_on_entry, NULL, NULL, NULL },
 	{ { "PFN", "frame beyond memory",
 	    "a leaf or pfn swap entry refers to RAM below max_pfn, except special entries and "
 	    "VM_PFNMAP/VM_IO/VM_MIXEDMAP VMAs", "mm/memory.c vm_normal_page()", "all",
 	    PTS_SEV_ERROR },
-	  NULL, NULL, NULL, pfn_on_entry, NULL, NULL },
+	  NULL, NULL, NULL, pfn_on_entry, NULL, NULL, NULL },
 	{ { "VMA", "entry outside every VMA",
 	    "page tables map only addresses inside a VMA: unmapping zaps the range "
 	    "(unmap_region, free_pgtables)", "mm/mmap.c unmap_region(), mm/memory.c "
 	    "unmap_page_range()", "all", PTS_SEV_ERROR },
-	  NULL, NULL, NULL, vma_on_entry, NULL, NULL },
+	  NULL, NULL, NULL, vma_on_entry, NULL, NULL, NULL },
 	{ { "KIND", "entry kind impossible in its VMA",
 	    "swap entries only in private non-hugetlb VMAs at PTE level (E5); device-exclusive "
 	    "only in private anonymous COW mappings at PTE level (E3); PTE markers hold known "
@@ -428,25 +566,55 @@ static const struct check checks[] = {
 	    "non-present PMDs outside hugetlb are THP migration entries (E2)",
 	    "include/linux/swapops.h; mm/memory.c copy_nonpresent_pte(), handle_pte_marker(); "
 	    "mm/rmap.c make_device_exclusive*()", "all", PTS_SEV_ERROR },
-	  NULL, NULL, NULL, kind_on_entry, NULL, NULL },
+	  NULL, NULL, NULL, kind_on_entry, NULL, NULL, NULL },
 	{ { "E5", "swap entry without a used slot",
 	    "a swap entry's type names a swap device in use (SWP_USED) and its offset a slot "
 	    "below max whose swap_map count is not zero",
 	    "mm/swapfile.c swp_swap_info(), __swap_entry_free(); include/linux/swap.h",
 	    "all (swap_map counts where the kernel has swap_map)", PTS_SEV_ERROR },
-	  e5_applies, NULL, NULL, e5_on_entry, NULL, NULL },
+	  e5_applies, NULL, NULL, e5_on_entry, NULL, NULL, NULL },
+	{ { "B3", "shape of hugetlb entries",
+	    "hugetlb page tables stop at the hstate's level: a leaf of exactly that size, none, a "
+	    "migration or hwpoison entry or a marker; never swap or device entries; mapping below "
+	    "the hstate needs HGM, which no stock kernel has (C1)",
+	    "mm/hugetlb.c huge_pte_alloc(), hugetlb_fault(); INVARIANTS B3, C1", "all",
+	    PTS_SEV_ERROR },
+	  NULL, NULL, NULL, b3_on_entry, NULL, NULL, NULL },
+	{ { "B1", "hugetlb vma_lock back-pointer",
+	    "a shared hugetlb VMA's vm_private_data is NULL or a hugetlb_vma_lock whose vma is "
+	    "that VMA, and no two VMAs share one lock",
+	    "mm/hugetlb.c hugetlb_vma_lock_alloc(), hugetlb_vm_op_open()", "v6.1+",
+	    PTS_SEV_ERROR },
+	  lock_applies, NULL, NULL, NULL, NULL, NULL, b1_on_dump },
+	{ { "B2", "hugetlb vma_lock that outlived its VMA",
+	    "a live VMA never points at a hugetlb_vma_lock whose vma is NULL "
+	    "(__hugetlb_vma_unlock_write_put clears both)",
+	    "mm/hugetlb.c __hugetlb_vma_unlock_write_put(); fs/hugetlbfs/inode.c "
+	    "hugetlb_unmap_file_folio()", "v6.1+", PTS_SEV_ERROR },
+	  lock_applies, NULL, NULL, NULL, NULL, NULL, b2_on_dump },
+	{ { "B4", "PMD sharing eligibility",
+	    "every sharer of a PMD table is VM_MAYSHARE, covers the whole PUD range, is not "
+	    "uffd-wp, maps the same file index there and has the same flags but VM_LOCKED",
+	    "mm/hugetlb.c want_pmd_share(), page_table_shareable()", "all", PTS_SEV_ERROR },
+	  NULL, NULL, NULL, NULL, NULL, NULL, b4_on_dump },
+	{ { "B5", "PMD share count",
+	    "the PUD entries that reference a shared PMD table, found through the file's i_mmap "
+	    "in every mm, number pt_share_count + 1 (v6.13 59d9094df3d7 and backports) or the "
+	    "table page's refcount (before)",
+	    "mm/hugetlb.c huge_pmd_share(), huge_pmd_unshare()", "all", PTS_SEV_ERROR },
+	  NULL, NULL, NULL, NULL, NULL, NULL, b5_on_dump },
 	{ { "A3", "THP deposited tables",
 	    "each anonymous THP (or huge zero) PMD leaf has exactly one PTE table deposited on its "
 	    "PMD table's pmd_huge_pte list",
 	    "mm/pgtable-generic.c pgtable_trans_huge_deposit()", "split PMD locks (x86-64)",
 	    PTS_SEV_ERROR },
-	  a3_applies, NULL, a3_on_table, NULL, a3_on_table_end, NULL },
+	  a3_applies, NULL, a3_on_table, NULL, a3_on_table_end, NULL, NULL },
 	{ { "A4", "page-table byte count",
 	    "mm->pgtables_bytes equals the page size times the PTE, PMD and PUD tables reachable "
 	    "from the mm, plus deposited PTE tables",
 	    "kernel/fork.c check_mm(); include/linux/mm.h mm_inc_nr_ptes()", "v4.17+",
 	    PTS_SEV_WARNING },
-	  a4_applies, NULL, NULL, NULL, NULL, a4_on_done },
+	  a4_applies, NULL, NULL, NULL, NULL, a4_on_done, NULL },
 };
 
 static struct pts_check_info infos[ARRAY_SIZE(checks)];
@@ -504,6 +672,9 @@ struct pts_error *pts_check_task(struct pts_program *p, const struct pts_task *t
 	struct ctx *c = xcalloc(1, sizeof(*c));
 	c->p = p;
 	c->t = t;
+	c->tpid = t->pid;
+	memcpy(c->tcomm, t->comm, sizeof(c->tcomm));
+	c->hgm = hgm_kernel(p);
 	c->out = out;
 	c->max_pfn = pts_dump_info(p->dump)->max_pfn;
 	struct pts_error *err = pts_arch_get(p, &c->a);
@@ -532,6 +703,31 @@ struct pts_error *pts_check_task(struct pts_program *p, const struct pts_task *t
 	pts_mm_free(&c->mm);
 	free(c);
 	return err;
+}
+
+struct pts_error *pts_check_dump(struct pts_program *p, int32_t pid, struct pts_findings *out)
+{
+	struct ctx *c = xcalloc(1, sizeof(*c));
+	c->p = p;
+	c->out = out;
+	struct pts_hugetlb h;
+	struct pts_error *err = pts_arch_get(p, &c->a);
+	if (!err)
+		err = pts_hugetlb_scan(p, pid, &h);
+	if (err) {
+		free(c);
+		return err;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
+		const char *why;
+		c->applies[i] = pts_check_applies(p, i, &why);
+	}
+	for (size_t i = 0; i < h.missing.n; i++)
+		pts_notes_add(&out->missing, "hugetlb: %s", h.missing.v[i]);
+	EACH(c, on_dump, &h);
+	pts_hugetlb_free(&h);
+	free(c);
+	return NULL;
 }
 
 void pts_findings_free(struct pts_findings *f)

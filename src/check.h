@@ -41,6 +41,10 @@ bool pts_check_applies(struct pts_program *p, size_t i, const char **why);
 /* Run every check on t's address space. */
 struct pts_error *pts_check_task(struct pts_program *p, const struct pts_task *t,
 				 struct pts_findings *out);
+/* The checks that look across address spaces (hugetlb PMD sharing and
+ * vma_locks); pid < 0 for the whole dump, else that process's VMAs and
+ * every sharer of their tables. */
+struct pts_error *pts_check_dump(struct pts_program *p, int32_t pid, struct pts_findings *out);
 void pts_findings_free(struct pts_findings *f);
 const char *pts_severity_name(enum pts_severity s);
 #endif

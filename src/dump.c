@@ -28,24 +28,28 @@ struct pts_dump {
 	struct patch {
 		enum pts_addr_space as;
 		uint64_t addr, value;
+		unsigned width;
 	} *patches;
 	size_t npatches;
 };
 
 /* "K:ADDR=VALUE" (kernel virtual) or "P:ADDR=VALUE" (physical), 8 bytes
- * each, separated by ';'. */
+ * each unless "/N" follows (N bytes, 1 to 8), separated by ';'. */
 static void parse_patches(struct pts_dump *d)
 {
 	const char *s = getenv("PTSCOPE_TEST_PATCH");
 	while (s && *s) {
 		char sp;
 		unsigned long long a, v;
-		int n = 0;
+		unsigned w = 8;
+		int n = 0, m = 0;
 		if (sscanf(s, "%c:%llx=%llx%n", &sp, &a, &v, &n) != 3 || (sp != 'K' && sp != 'P'))
 			break;
-		d->patches = xrealloc(d->patches, (d->npatches + 1) * sizeof(*d->patches));
-		d->patches[d->npatches++] = (struct patch){ sp == 'P' ? PTS_PHYS : PTS_KVADDR, a, v };
 		s += n;
+		if (*s == '/' && sscanf(s, "/%u%n", &w, &m) == 1 && w >= 1 && w <= 8)
+			s += m;
+		d->patches = xrealloc(d->patches, (d->npatches + 1) * sizeof(*d->patches));
+		d->patches[d->npatches++] = (struct patch){ sp == 'P' ? PTS_PHYS : PTS_KVADDR, a, v, w };
 		if (*s == ';')
 			s++;
 	}
@@ -58,7 +62,7 @@ static void apply_patches(const struct pts_dump *d, enum pts_addr_space as, uint
 		const struct patch *pt = &d->patches[i];
 		if (pt->as != as)
 			continue;
-		for (unsigned b = 0; b < 8; b++)
+		for (unsigned b = 0; b < pt->width; b++)
 			if (pt->addr + b >= addr && pt->addr + b < addr + len)
 				buf[pt->addr + b - addr] = (uint8_t)(pt->value >> (8 * b));
 	}

@@ -41,6 +41,10 @@ struct mm_layout {
 	uint64_t ops_name, special_name_fn, sm_name;
 	/* files and paths */
 	uint64_t file_path_mnt, file_path_dentry, file_inode, inode_ino, inode_sb, sb_dev;
+	uint64_t file_mapping;
+	/* hstate_file(): HUGETLBFS_SB(inode->i_sb)->hstate->order */
+	bool have_hstate;
+	uint64_t sb_fs_info, hsb_hstate, hstate_order;
 	uint64_t d_parent, d_name_name, d_op, d_hash_pprev, dop_dname, simple_dname;
 	uint64_t mount_mnt, mnt_parent, mnt_mountpoint, vfsmnt_root;
 	uint64_t task_fs, fs_root_mnt, fs_root_dentry;
@@ -139,6 +143,10 @@ static struct pts_error *mm_layout(struct pts_program *p, struct mm_layout **ret
 	OFF(inode_ino, "struct inode", "i_ino");
 	OFF(inode_sb, "struct inode", "i_sb");
 	OFF(sb_dev, "struct super_block", "s_dev");
+	OFF(file_mapping, "struct file", "f_mapping");
+	l->have_hstate = pts_offsetof_opt(p, "struct super_block", "s_fs_info", &l->sb_fs_info) &&
+			 pts_offsetof_opt(p, "struct hugetlbfs_sb_info", "hstate", &l->hsb_hstate) &&
+			 pts_offsetof_opt(p, "struct hstate", "order", &l->hstate_order);
 	OFF(d_parent, "struct dentry", "d_parent");
 	OFF(d_name_name, "struct dentry", "d_name.name");
 	OFF(d_op, "struct dentry", "d_op");
@@ -326,7 +334,15 @@ static void vma_name(struct walk_ctx *c, struct pts_vma *v, const uint8_t *buf)
 		} else {
 			v->dev = dev;
 			v->ino = ino;
+			uint64_t info, hs;
+			uint32_t order;
+			if ((v->flags & PTS_VM_HUGETLB) && l->have_hstate &&
+			    pts_try_u64(p, sb + l->sb_fs_info, &info) &&
+			    pts_try_u64(p, info + l->hsb_hstate, &hs) &&
+			    pts_try_u32(p, hs + l->hstate_order, &order) && order < 40)
+				v->huge_size = p->page_size << order;
 		}
+		pts_try_u64(p, v->file + l->file_mapping, &v->mapping);
 		if ((err = file_path(p, l, v->file, c->root_mnt, c->root_dentry, &v->name)))
 			goto fail;
 		return;

@@ -32,6 +32,8 @@ struct pts_vma {
 	uint32_t dev;		/* the file's st_dev (kernel encoding) */
 	uint64_t ino;
 	bool dev_unknown;	/* dev and ino could not be read */
+	uint64_t mapping;	/* the file's address_space (f_mapping) */
+	uint64_t huge_size;	/* hugetlb VMAs: the hstate's page size, 0 if unknown */
 	char *name;		/* as /proc/PID/maps names it; NULL: none */
 	char *name_note;	/* why the name could not be built */
 	bool gate;		/* the [vsyscall] gate area, not in the mm */

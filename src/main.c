@@ -11,6 +11,7 @@
 #include "kmm.h"
 #include "walk.h"
 #include "check.h"
+#include "hugetlb.h"
 #include "kpage.h"
 #include "klog.h"
 #include "ktask.h"
@@ -318,6 +319,8 @@ static int cmd_vmas(struct pts_program *p, const struct opts *o)
 			json_key(&j, "file"); if (v->file) json_hex(&j, v->file); else json_null(&j);
 			json_key(&j, "anon_vma"); if (v->anon_vma) json_hex(&j, v->anon_vma); else json_null(&j);
 			json_key(&j, "gate"); json_bool(&j, v->gate);
+			json_key(&j, "hugetlb_page_size");
+			if (v->huge_size) json_uint(&j, v->huge_size); else json_null(&j);
 			json_end_object(&j);
 		}
 		json_end_array(&j);
@@ -343,9 +346,12 @@ static int cmd_vmas(struct pts_program *p, const struct opts *o)
 			const char *name = v->name ? v->name : v->name_note ? "?" : "";
 			printf("%*s%s", *name ? 73 - w > 0 ? 73 - w : 0 : 0, "", name);
 			pts_vm_flags_text(p, v->flags, fl, sizeof(fl));
-			char av[40] = "";
+			char av[80] = "";
 			if (v->anon_vma)
 				snprintf(av, sizeof(av), "  anon_vma %" PRIx64, v->anon_vma);
+			if (v->huge_size)
+				snprintf(av + strlen(av), sizeof(av) - strlen(av), "  hstate %" PRIu64 "K",
+					 v->huge_size >> 10);
 			printf("\n    vma %" PRIx64 "%s  [%s]%s%s\n", v->addr, av, fl,
 			       v->name_note ? "  name unknown: " : "", v->name_note ? v->name_note : "");
 		}
@@ -930,6 +936,8 @@ static int cmd_check(struct pts_program *p, const struct opts *o)
 			break;
 	}
 	u64set_free(&mms);
+	if (!err && found)
+		err = pts_check_dump(p, o->have_pid ? o->pid : -1, &f);
 	for (size_t i = 0; i < l.notes.n; i++)
 		pts_notes_add(&f.missing, "%s", l.notes.v[i]);
 	pts_task_list_free(&l);
@@ -1024,6 +1032,124 @@ static int cmd_offsetof(struct pts_program *p, const struct opts *o)
 	return 0;
 }
 
+static int cmd_hugetlb(struct pts_program *p, const struct opts *o)
+{
+	struct pts_hugetlb h;
+	struct pts_error *err = pts_hugetlb_scan(p, o->have_pid ? o->pid : -1, &h);
+	if (err)
+		return fail(pts_error_wrap(err, "%s", pts_dump_path(p->dump)));
+	if (o->json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_key(&j, "dump"); json_string(&j, pts_dump_path(p->dump));
+		json_key(&j, "share_count_source"); json_string(&j, h.count_source);
+		json_key(&j, "vmas"); json_begin_array(&j);
+		for (size_t i = 0; i < h.vmas.n; i++) {
+			const struct pts_hvma *hv = &h.vmas.v[i];
+			char perms[5];
+			pts_vma_perms(&hv->v, perms);
+			json_begin_object(&j);
+			json_key(&j, "pid"); json_int(&j, hv->pid);
+			json_key(&j, "comm"); json_string(&j, hv->comm);
+			json_key(&j, "mm"); json_hex(&j, hv->mm);
+			json_key(&j, "vma"); json_hex(&j, hv->v.addr);
+			json_key(&j, "start"); json_hex(&j, hv->v.start);
+			json_key(&j, "end"); json_hex(&j, hv->v.end);
+			json_key(&j, "perms"); json_string(&j, perms);
+			json_key(&j, "name"); json_string(&j, hv->v.name);
+			json_key(&j, "page_size");
+			if (hv->v.huge_size) json_uint(&j, hv->v.huge_size); else json_null(&j);
+			json_key(&j, "mapping"); json_hex(&j, hv->v.mapping);
+			json_key(&j, "vma_lock");
+			if (hv->have_lock) {
+				json_begin_object(&j);
+				json_key(&j, "lock"); json_hex(&j, hv->lock);
+				json_key(&j, "vma"); json_hex(&j, hv->lock_vma);
+				json_key(&j, "refs"); json_int(&j, hv->lock_refs);
+				json_end_object(&j);
+			} else {
+				json_null(&j);
+			}
+			json_key(&j, "resv_map");
+			if (hv->resv_map) json_hex(&j, hv->resv_map); else json_null(&j);
+			json_key(&j, "resv_owner"); json_bool(&j, hv->resv_flags & 1);
+			json_key(&j, "resv_unmapped"); json_bool(&j, hv->resv_flags & 2);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_key(&j, "pmd_tables"); json_begin_array(&j);
+		for (size_t i = 0; i < h.tables.n; i++) {
+			const struct pts_htable *t = &h.tables.v[i];
+			json_begin_object(&j);
+			json_key(&j, "pfn"); json_hex(&j, t->pfn);
+			json_key(&j, "mapping"); json_hex(&j, t->mapping);
+			json_key(&j, "shared"); json_bool(&j, t->sharers.n > 1);
+			json_key(&j, "count");
+			if (t->count_known) json_int(&j, t->count); else json_null(&j);
+			json_key(&j, "count_expected"); json_int(&j, t->expected);
+			json_key(&j, "sharers"); json_begin_array(&j);
+			for (size_t k = 0; k < t->sharers.n; k++) {
+				const struct pts_hsharer *x = &t->sharers.v[k];
+				json_begin_object(&j);
+				json_key(&j, "pid"); json_int(&j, x->pid);
+				json_key(&j, "comm"); json_string(&j, x->comm);
+				json_key(&j, "mm"); json_hex(&j, x->mm);
+				json_key(&j, "vma"); json_hex(&j, x->vma);
+				json_key(&j, "va"); json_hex(&j, x->va);
+				json_key(&j, "covers_pud_range"); json_bool(&j, x->covers);
+				json_end_object(&j);
+			}
+			json_end_array(&j);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_key(&j, "incomplete"); json_begin_array(&j);
+		for (size_t i = 0; i < h.missing.n; i++)
+			json_string(&j, h.missing.v[i]);
+		json_end_array(&j);
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		printf("hugetlb VMAs (share counts from %s):\n", h.count_source);
+		for (size_t i = 0; i < h.vmas.n; i++) {
+			const struct pts_hvma *hv = &h.vmas.v[i];
+			char perms[5];
+			pts_vma_perms(&hv->v, perms);
+			printf("  pid %-6d %-15s %#" PRIx64 "-%#" PRIx64 " %s %5" PRIu64 "K  %s", hv->pid,
+			       hv->comm, hv->v.start, hv->v.end, perms, hv->v.huge_size >> 10,
+			       hv->v.name ? hv->v.name : "?");
+			if (hv->have_lock)
+				printf("  vma_lock %#" PRIx64 " (vma %#" PRIx64 ", refs %d)", hv->lock,
+				       hv->lock_vma, hv->lock_refs);
+			if (hv->resv_map)
+				printf("  resv_map %#" PRIx64 "%s", hv->resv_map,
+				       hv->resv_flags & 1 ? " (owner)" : "");
+			printf("\n");
+		}
+		size_t shared = 0;
+		for (size_t i = 0; i < h.tables.n; i++) {
+			const struct pts_htable *t = &h.tables.v[i];
+			if (t->sharers.n < 2)
+				continue;
+			shared++;
+			printf("shared pmd table pfn %#" PRIx64 ": %zu sharers, kernel count %" PRId64
+			       " (%s, expected %" PRId64 ")\n", t->pfn, t->sharers.n, t->count,
+			       h.count_source, t->expected);
+			for (size_t k = 0; k < t->sharers.n; k++) {
+				const struct pts_hsharer *x = &t->sharers.v[k];
+				printf("  pid %-6d %-15s mm %" PRIx64 "  vma %" PRIx64 "  at %#" PRIx64 "\n",
+				       x->pid, x->comm, x->mm, x->vma, x->va);
+			}
+		}
+		printf("%zu hugetlb VMAs, %zu PMD tables, %zu shared\n", h.vmas.n, h.tables.n, shared);
+	}
+	print_notes(p, &h.missing);
+	int rc = h.missing.n ? 1 : 0;
+	pts_hugetlb_free(&h);
+	return rc;
+}
+
 static const struct cmd cmd_table[] = {
 	{ "info", "info [--json] DUMP", "kernel, dump format, excluded pages, panic, vmlinux",
 	  false, cmd_info },
@@ -1037,6 +1163,8 @@ static const struct cmd cmd_table[] = {
 	  true, cmd_vtop },
 	{ "check", "check [--json] (-p PID | --all) DUMP", "findings: states that break mm rules",
 	  true, cmd_check },
+	{ "hugetlb", "hugetlb [--json] [-p PID] DUMP",
+	  "hugetlb VMAs, hstates, vma_locks, shared PMD tables with every sharer", true, cmd_hugetlb },
 	{ "offsetof", "offsetof DUMP TYPE MEMBER", "offset and size of a member (\"struct mm_struct\" pgd)",
 	  true, cmd_offsetof },
 };

@@ -211,3 +211,17 @@ unsigned pts_kernel_version(const struct pts_program *p)
 		return 0;
 	return PTS_KVER(a, b);
 }
+
+bool pts_try_u64(struct pts_program *p, uint64_t kva, uint64_t *ret)
+{
+	struct pts_error *err = pts_read_u64(p, kva, ret);
+	pts_error_destroy(err);
+	return !err;
+}
+
+bool pts_try_u32(struct pts_program *p, uint64_t kva, uint32_t *ret)
+{
+	struct pts_error *err = pts_read_u32(p, kva, ret);
+	pts_error_destroy(err);
+	return !err;
+}

@@ -41,6 +41,9 @@ void pts_program_close(struct pts_program *p);
 struct pts_error *pts_read(struct pts_program *p, uint64_t kva, void *buf, size_t len);
 struct pts_error *pts_read_u64(struct pts_program *p, uint64_t kva, uint64_t *ret);
 struct pts_error *pts_read_u32(struct pts_program *p, uint64_t kva, uint32_t *ret);
+/* Best effort reads: true on success, the error dropped. */
+bool pts_try_u64(struct pts_program *p, uint64_t kva, uint64_t *ret);
+bool pts_try_u32(struct pts_program *p, uint64_t kva, uint32_t *ret);
 /* A NUL-terminated string of at most n - 1 bytes, read page by page so
  * that a short string near the end of a mapping still reads. */
 struct pts_error *pts_read_str(struct pts_program *p, uint64_t kva, char *buf, size_t n);

@@ -25,7 +25,8 @@ def ok(cond, what, detail=""):
 def run(args, patch=None, timeout=120):
     env = dict(os.environ)
     if patch:
-        env["PTSCOPE_TEST_PATCH"] = ";".join(f"{sp}:{a:x}={v & M64:x}" for sp, a, v in patch)
+        env["PTSCOPE_TEST_PATCH"] = ";".join(
+            f"{x[0]}:{x[1]:x}={x[2] & M64:x}" + (f"/{x[3]}" if len(x) > 3 else "") for x in patch)
     try:
         p = subprocess.run([ptscope, *args], capture_output=True, text=True, env=env, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -60,8 +61,9 @@ class Dump:
         rc, out, err = run(["offsetof", "-k", self.vml, self.path, t, m])
         return int(out.split()[0])
 
-    def check(self, patch, what, want):
-        rc, out, err = run(["check", "--json", "-p", str(self.pid), "-k", self.vml, self.path], patch)
+    def check(self, patch, what, want, all_=False):
+        who = ["--all"] if all_ else ["-p", str(self.pid)]
+        rc, out, err = run(["check", "--json", *who, "-k", self.vml, self.path], patch)
         if rc is None:
             ok(False, f"{what}: check finishes", err)
             return
@@ -137,6 +139,56 @@ def decode_tests(name):
            and "soft_dirty" in x[0]["flags"],
            f"{name}: a {key.replace('_', ' ')} entry (type {t}) decodes as {kind}"
            f"{' ' + mode if mode else ''} with its frame", x or err)
+
+
+def hugetlb_tests(name):
+    """B1-B5 fire on states laid over the hugetlb workload of a real dump."""
+    d = Dump(name)
+    tasks = {l.split()[1].strip("()"): int(l.split()[0])
+             for l in open(os.path.join(d.d, "oracle", "tasks")) if l.strip()}
+    h = d.json("hugetlb")
+    shared = [t for t in h["pmd_tables"] if t["shared"]]
+    ok(shared, f"{name}: the dump has a shared PMD table", h["pmd_tables"])
+    if not shared:
+        return
+    t = shared[0]
+    s2 = [x for x in t["sharers"] if x["pid"] == tasks["wl-huge-s2"]][0]
+    rc, out, err = run(["vtop", "--json", "-k", d.vml, "-p", str(s2["pid"]), d.path, s2["va"]])
+    step = [s for s in json.loads(out)["steps"] if s["level"] == "pmd"][0]
+    page = int(step["table_page"], 16)
+    if h["share_count_source"] == "pt_share_count":
+        try:
+            off = d.offsetof("struct ptdesc", "pt_share_count")
+        except (ValueError, IndexError):
+            off = d.offsetof("struct page", "pt_share_count")
+    else:
+        off = d.offsetof("struct page", "_refcount")
+    d.check([("K", page + off, t["count"] + 1, 4)], f"{name}: share count one too high", "B5", True)
+    d.check([("K", page + off, t["count"] - 1, 4)], f"{name}: share count one too low", "B5", True)
+    lk = [v for v in h["vmas"] if v["pid"] == tasks["wl-huge-s2"]][0]
+    if lk["vma_lock"]:
+        lo = d.offsetof("struct hugetlb_vma_lock", "vma")
+        lock = int(lk["vma_lock"]["lock"], 16)
+        d.check([("K", lock + lo, int(lk["vma"], 16) + 0x100)], f"{name}: vma_lock back-pointer "
+                "to another VMA", "B1", True)
+        d.check([("K", lock + lo, 0)], f"{name}: a live VMA's vma_lock says its VMA is gone", "B2",
+                True)
+    fo = d.offsetof("struct vm_area_struct", "vm_flags")
+    v2 = [x for x in d.json("vmas", "-p", str(s2["pid"]))["vmas"] if x["vma"] == s2["vma"]][0]
+    d.check([("K", int(s2["vma"], 16) + fo, int(v2["vm_flags"], 16) & ~0x80)],
+            f"{name}: a sharer that is not VM_MAYSHARE", "B4", True)
+    # B3: the private hugetlb mapping's PMD leaf made a pointer to a PTE table.
+    pid = tasks["wl-huge"]
+    pv = [v for v in h["vmas"] if v["pid"] == pid][0]
+    rc, out, err = run(["vtop", "--json", "-k", d.vml, "-p", str(pid), d.path, pv["start"]])
+    st = [s for s in json.loads(out)["steps"] if s["level"] == "pmd"][0]
+    w = d.json("walk", "-p", str(pid))
+    pte = [x for x in w["tables"] if x["level"] == "pte"][0]
+    old = d.pid
+    d.pid = pid
+    d.check([("P", int(st["entry_pa"], 16), (int(pte["pfn"], 16) << 12) | 0x67)],
+            f"{name}: a hugetlb range mapped by PTEs (no HGM)", "B3")
+    d.pid = old
 
 
 def main():
@@ -225,6 +277,7 @@ def main():
     d.check([("K", node + po, 0x7fffffffffff), ("K", node + po + 8, 0x1000)],
             "maple pivots out of order", "MT")
 
+    hugetlb_tests("deb12")
     decode_tests("deb12")
     decode_tests("deb13")
     decode_tests("deb11")

@@ -424,6 +424,47 @@ def check_mm(k, d, kind, pid, comm):
     return w
 
 
+def check_hugetlb(k, d, kind):
+    """wl-huge-s1..s3 map one hugetlbfs file at the same 1 GiB-aligned
+    address: the kernel must share one PMD table between exactly them;
+    wl-huge-un maps it at an unaligned address and shares nothing."""
+    fmt, flattened, comp, panicked = KINDS[kind]
+    tag = f"{k} {kind}: hugetlb"
+    con = open(os.path.join(d, "console.log"), errors="replace").read()
+    tasks = {parse_stat(l)["comm"]: parse_stat(l)["pid"]
+             for l in open(os.path.join(d, "oracle", "tasks")) if l.strip()}
+    names = ["wl-huge-s1", "wl-huge-s2", "wl-huge-s3", "wl-huge-un", "wl-huge"]
+    ok("PTSCOPE-HUGE" in con and all(n in tasks for n in names),
+       f"{tag}: the guest has hugetlbfs and the hugetlb workload", con[-1500:])
+    rc, o, err = run_raw("hugetlb", "--json", "-k", os.path.join(d, "vmlinux"), os.path.join(d, kind))
+    h = json.loads(o) if rc in (0, 1) and o else None
+    ok(h is not None and (rc == 0 or panicked), f"{tag}: runs (exit {rc})", err)
+    if not h:
+        return
+    sharers = {tasks[n] for n in names[:3]}
+    shared = [t for t in h["pmd_tables"] if t["shared"]]
+    got = [{x["pid"] for x in t["sharers"]} for t in shared]
+    if h["incomplete"] and panicked:
+        # a lossy kdump may lack VMAs or i_mmap nodes: whatever is shown
+        # must still be right
+        ok(all(g <= sharers for g in got), f"{tag}: shared tables only among the sharers "
+           "(lossy kdump, incomplete said)", got)
+        return
+    ok(got == [sharers], f"{tag}: one PMD table shared by exactly wl-huge-s1..s3 "
+       f"({sorted(sharers)})", got)
+    ok(all(t["count"] == t["count_expected"] for t in shared),
+       f"{tag}: the kernel's share count ({h['share_count_source']}) agrees with the sharers",
+       [(t["pfn"], t["count"], t["count_expected"]) for t in shared])
+    un = [v for v in h["vmas"] if v["pid"] == tasks["wl-huge-un"]]
+    ok(un and not any(tasks["wl-huge-un"] in g for g in got),
+       f"{tag}: the unaligned mapping shares nothing", un)
+    ok(all(v["page_size"] == 2 << 20 for v in h["vmas"]) and len(h["vmas"]) >= 6,
+       f"{tag}: {len(h['vmas'])} hugetlb VMAs, hstate 2 MiB", [(v["pid"], v["page_size"]) for v in h["vmas"]])
+    priv = [v for v in h["vmas"] if v["pid"] == tasks["wl-huge"]]
+    ok(priv and priv[0]["resv_map"] and priv[0]["resv_owner"],
+       f"{tag}: the private mapping's owner holds its resv_map", priv)
+
+
 def job(k, d, kind):
     out.buf = []
     check_dump(k, d, kind)
@@ -436,6 +477,7 @@ def job(k, d, kind):
        f"{k} {kind}: check --all: no findings on a healthy kernel (exit {rc}"
        f"{', incomplete dump' if rc == 1 else ''})",
        (c and c["findings"][:10]) or err)
+    check_hugetlb(k, d, kind)
     oracle = os.path.join(d, "oracle")
     for t in open(os.path.join(oracle, "tasks")):
         if not t.strip():

@@ -43,6 +43,11 @@ fi
 mkdir -p /mnt/disk
 mount -t ext4 -o ro /dev/vdd /mnt/disk && echo "PTSCOPE-DISK ok" || echo "PTSCOPE-DISK none"
 
+# hugetlbfs, for the hugetlb workload: 24 pages of 2 MiB.
+mkdir -p /mnt/huge
+echo 24 > /proc/sys/vm/nr_hugepages
+mount -t hugetlbfs none /mnt/huge && echo "PTSCOPE-HUGE $(cat /proc/sys/vm/nr_hugepages)"
+
 # zram swap, for the workloads' swapped-out pages.
 while read -r m; do insmod $M/$m 2>/dev/null; done < /zram_modules
 swap=none

@@ -1,0 +1,289 @@
+#include "config.h"
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "arch.h"
+#include "hugetlb.h"
+#include "kpage.h"
+#include "ktask.h"
+#include "util.h"
+#include "walk.h"
+
+#define MAX_TREE (1u << 20)	/* VMAs of one file: far above any real count */
+#define RB_DEPTH 128
+
+struct hl {
+	uint64_t rb_left, rb_right, i_mmap, shared_rb;
+	uint64_t vm_start, vm_end, vm_mm, vm_flags, vm_pgoff, mm_pgd;
+	bool have_lock;
+	uint64_t lock_refs, lock_vma;
+	bool pt_share;
+	uint64_t pt_share_count;
+};
+
+static struct pts_error *layout(struct pts_program *p, struct hl *l)
+{
+	struct pts_error *err;
+	memset(l, 0, sizeof(*l));
+#define OFF(f, t, m) if ((err = pts_offsetof(p, t, m, &l->f))) return err
+	OFF(rb_left, "struct rb_node", "rb_left");
+	OFF(rb_right, "struct rb_node", "rb_right");
+	OFF(i_mmap, "struct address_space", "i_mmap.rb_root.rb_node");
+	OFF(shared_rb, "struct vm_area_struct", "shared.rb");
+	OFF(vm_start, "struct vm_area_struct", "vm_start");
+	OFF(vm_end, "struct vm_area_struct", "vm_end");
+	OFF(vm_mm, "struct vm_area_struct", "vm_mm");
+	OFF(vm_flags, "struct vm_area_struct", "vm_flags");
+	OFF(vm_pgoff, "struct vm_area_struct", "vm_pgoff");
+	OFF(mm_pgd, "struct mm_struct", "pgd");
+#undef OFF
+	/* v6.1 8d9bfb260814 "hugetlb: add vma based lock for pmd sharing" */
+	l->have_lock = pts_offsetof_opt(p, "struct hugetlb_vma_lock", "refs", &l->lock_refs) &&
+		       pts_offsetof_opt(p, "struct hugetlb_vma_lock", "vma", &l->lock_vma);
+	/* 59d9094df3d7 (v6.13, backported to 6.1.y and 6.12.y) counts
+	 * sharers in ptdesc->pt_share_count instead of the page refcount. */
+	l->pt_share = pts_offsetof_opt(p, "struct ptdesc", "pt_share_count", &l->pt_share_count) ||
+		      pts_offsetof_opt(p, "struct page", "pt_share_count", &l->pt_share_count);
+	return NULL;
+}
+
+struct owner {
+	uint64_t mm;
+	int32_t pid;
+	char comm[16];
+};
+
+struct scan {
+	struct pts_program *p;
+	const struct pts_arch *a;
+	struct hl l;
+	struct pts_hugetlb *h;
+	struct owner *owners;
+	size_t nowners;
+	struct u64set seen_vma, seen_range;
+	size_t nodes;
+};
+
+static const struct owner *owner_of(const struct scan *s, uint64_t mm)
+{
+	for (size_t i = 0; i < s->nowners; i++)
+		if (s->owners[i].mm == mm)
+			return &s->owners[i];
+	return NULL;
+}
+
+static struct pts_htable *table_for(struct pts_hugetlb *h, uint64_t pfn, uint64_t mapping)
+{
+	for (size_t i = 0; i < h->tables.n; i++)
+		if (h->tables.v[i].pfn == pfn)
+			return &h->tables.v[i];
+	struct pts_htable t = { .pfn = pfn, .mapping = mapping };
+	VEC_PUSH(&h->tables, t);
+	return &h->tables.v[h->tables.n - 1];
+}
+
+/* One VMA found in a file's i_mmap: the PUD entry of every 1 GiB range it
+ * touches, and the PMD table behind it. */
+static void sharer_vma(struct scan *s, uint64_t vma, uint64_t mapping)
+{
+	struct pts_program *p = s->p;
+	const struct hl *l = &s->l;
+	uint64_t start, end, mm, flags, pgoff, pgd;
+	if (!pts_try_u64(p, vma + l->vm_start, &start) || !pts_try_u64(p, vma + l->vm_end, &end) ||
+	    !pts_try_u64(p, vma + l->vm_mm, &mm) || !pts_try_u64(p, vma + l->vm_flags, &flags) ||
+	    !pts_try_u64(p, vma + l->vm_pgoff, &pgoff) || !pts_try_u64(p, mm + l->mm_pgd, &pgd)) {
+		pts_notes_add(&s->h->missing, "VMA %#" PRIx64 " in i_mmap of %#" PRIx64
+			      ": not readable", vma, mapping);
+		return;
+	}
+	if (!(flags & PTS_VM_HUGETLB) || start >= end)
+		return;
+	uint64_t pud = pts_level_size(s->a, PTS_PUD);
+	for (uint64_t r = start & ~(pud - 1); r < end && r >= (start & ~(pud - 1)); r += pud) {
+		/* one PUD entry per (mm, range), however many VMAs share it */
+		if (!u64set_add(&s->seen_range, (mm ^ (r * 0x9e3779b97f4a7c15ULL)) | 1))
+			continue;
+		struct pts_xlate x;
+		struct pts_error *err = pts_translate(p, pgd, r < start ? start : r, &x);
+		if (err) {
+			pts_notes_add(&s->h->missing, "page tables of mm %#" PRIx64 " at %#" PRIx64 ": %s",
+				      mm, r, pts_error_text(err));
+			pts_error_destroy(err);
+			continue;
+		}
+		for (int i = 0; i < x.nsteps; i++) {
+			const struct pts_xlate_step *st = &x.step[i];
+			if (st->level != PTS_PUD || st->e.kind != PTS_EK_TABLE)
+				continue;
+			struct pts_htable *t = table_for(s->h, st->e.pfn, mapping);
+			const struct owner *o = owner_of(s, mm);
+			struct pts_hsharer sh = { o ? o->pid : 0, "", mm, vma, r, start, end, flags, pgoff,
+						  start <= r && end >= r + pud };
+			if (o)
+				memcpy(sh.comm, o->comm, sizeof(sh.comm));
+			VEC_PUSH(&t->sharers, sh);
+		}
+	}
+}
+
+/* In-order walk of the i_mmap interval tree (an augmented rbtree of
+ * vm_area_struct.shared.rb), bounded in depth and size. */
+static void tree(struct scan *s, uint64_t node, uint64_t mapping, int depth)
+{
+	if (!node)
+		return;
+	if (depth > RB_DEPTH || ++s->nodes > MAX_TREE || !u64set_add(&s->seen_vma, node)) {
+		pts_notes_add(&s->h->missing, "i_mmap tree of %#" PRIx64 " is too deep or has a "
+			      "cycle at node %#" PRIx64 ": the rest not read", mapping, node);
+		return;
+	}
+	uint64_t left, right;
+	if (!pts_try_u64(s->p, node + s->l.rb_left, &left) ||
+	    !pts_try_u64(s->p, node + s->l.rb_right, &right)) {
+		pts_notes_add(&s->h->missing, "i_mmap node %#" PRIx64 " of %#" PRIx64
+			      ": not in the dump", node, mapping);
+		return;
+	}
+	tree(s, left, mapping, depth + 1);
+	sharer_vma(s, node - s->l.shared_rb, mapping);
+	tree(s, right, mapping, depth + 1);
+}
+
+static void decode_private(struct scan *s, struct pts_hvma *hv)
+{
+	const struct pts_vma *v = &hv->v;
+	if (!v->private_data)
+		return;
+	if (v->flags & PTS_VM_MAYSHARE) {
+		/* hugetlb_vma_lock_alloc(): {refs, rw_sema, vma} */
+		if (!s->l.have_lock)
+			return;
+		uint32_t refs;
+		hv->lock = v->private_data;
+		if (pts_try_u64(s->p, hv->lock + s->l.lock_vma, &hv->lock_vma) &&
+		    pts_try_u32(s->p, hv->lock + s->l.lock_refs, &refs)) {
+			hv->have_lock = true;
+			hv->lock_refs = (int32_t)refs;
+		} else {
+			pts_notes_add(&s->h->missing, "hugetlb_vma_lock %#" PRIx64 " of VMA %#" PRIx64
+				      ": not in the dump", hv->lock, v->addr);
+		}
+	} else {
+		/* set_vma_resv_map(): resv_map | HPAGE_RESV_OWNER 1 | UNMAPPED 2 */
+		hv->resv_map = v->private_data & ~3ULL;
+		hv->resv_flags = (unsigned)(v->private_data & 3);
+	}
+}
+
+struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid, struct pts_hugetlb *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	struct scan s = { .p = p, .h = ret };
+	struct pts_error *err = pts_arch_get(p, &s.a);
+	if (!err)
+		err = layout(p, &s.l);
+	if (err)
+		return err;
+	ret->have_vma_lock = s.l.have_lock;
+	ret->count_source = s.l.pt_share ? "pt_share_count" : "refcount";
+	struct pts_task_list tl;
+	if ((err = pts_tasks(p, false, &tl)))
+		return err;
+	for (size_t i = 0; i < tl.notes.n; i++)
+		pts_notes_add(&ret->missing, "%s", tl.notes.v[i]);
+	s.owners = xcalloc(tl.n + 1, sizeof(*s.owners));
+	struct u64set mms = { 0 }, maps = { 0 };
+	for (size_t i = 0; i < tl.n; i++) {
+		const struct pts_task *t = &tl.v[i];
+		if (!t->mm || !u64set_add(&mms, t->mm))
+			continue;
+		struct owner o = { t->mm, t->pid, "" };
+		memcpy(o.comm, t->comm, sizeof(o.comm));
+		s.owners[s.nowners++] = o;
+		if (pid >= 0 && t->pid != pid)
+			continue;
+		struct pts_mm mm;
+		if ((err = pts_mm_read(p, t, &mm))) {
+			pts_notes_add(&ret->missing, "pid %d: %s", t->pid, pts_error_text(err));
+			pts_error_destroy(err);
+			err = NULL;
+			continue;
+		}
+		for (size_t k = 0; k < mm.missing.n; k++)
+			pts_notes_add(&ret->missing, "pid %d: %s", t->pid, mm.missing.v[k]);
+		for (size_t k = 0; k < mm.nvmas; k++) {
+			struct pts_vma *v = &mm.vmas[k];
+			if (!(v->flags & PTS_VM_HUGETLB))
+				continue;
+			struct pts_hvma hv = { .pid = t->pid, .mm = mm.addr, .v = *v };
+			memcpy(hv.comm, t->comm, sizeof(hv.comm));
+			v->name = NULL;	/* now owned by hv */
+			hv.v.name_note = v->name_note ? xstrdup(v->name_note) : NULL;
+			decode_private(&s, &hv);
+			VEC_PUSH(&ret->vmas, hv);
+			if (v->mapping)
+				u64set_add(&maps, v->mapping);
+		}
+		pts_mm_free(&mm);
+	}
+	/* Every sharer of every file, from the kernel's own reverse map. */
+	for (size_t i = 0; i < maps.cap; i++) {
+		uint64_t m = maps.v ? maps.v[i] : 0, root;
+		if (!m)
+			continue;
+		if (!pts_try_u64(p, m + s.l.i_mmap, &root)) {
+			pts_notes_add(&ret->missing, "address_space %#" PRIx64 ": not in the dump", m);
+			continue;
+		}
+		tree(&s, root, m, 0);
+	}
+	/* The kernel's count of each table's sharers. */
+	for (size_t i = 0; i < ret->tables.n; i++) {
+		struct pts_htable *t = &ret->tables.v[i];
+		if (s.l.pt_share) {
+			uint64_t page = 0;
+			uint32_t c;
+			struct pts_error *e = pts_page_addr(p, t->pfn, &page);
+			pts_error_destroy(e);
+			if (!e && pts_try_u32(p, page + s.l.pt_share_count, &c)) {
+				t->count_known = true;
+				t->pt_share_count = true;
+				t->count = (int32_t)c;
+				t->expected = (int64_t)t->sharers.n - 1;
+			}
+		} else {
+			struct pts_page pg;
+			struct pts_error *e = pts_page_read(p, t->pfn, &pg);
+			if (!e) {
+				t->count_known = true;
+				t->count = pg.refcount;
+				t->expected = (int64_t)t->sharers.n;
+			}
+			pts_error_destroy(e);
+		}
+		if (!t->count_known)
+			pts_notes_add(&ret->missing, "share count of pmd table pfn %#" PRIx64
+				      ": not in the dump", t->pfn);
+	}
+	u64set_free(&mms);
+	u64set_free(&maps);
+	u64set_free(&s.seen_vma);
+	u64set_free(&s.seen_range);
+	free(s.owners);
+	pts_task_list_free(&tl);
+	return NULL;
+}
+
+void pts_hugetlb_free(struct pts_hugetlb *h)
+{
+	for (size_t i = 0; i < h->vmas.n; i++) {
+		free(h->vmas.v[i].v.name);
+		free(h->vmas.v[i].v.name_note);
+	}
+	free(h->vmas.v);
+	for (size_t i = 0; i < h->tables.n; i++)
+		free(h->tables.v[i].sharers.v);
+	free(h->tables.v);
+	pts_notes_free(&h->missing);
+	memset(h, 0, sizeof(*h));
+}
