@@ -510,6 +510,20 @@ static void b5_on_dump(struct ctx *c, const struct pts_hugetlb *h)
 	}
 }
 
+static void b7_on_dump(struct ctx *c, const struct pts_hugetlb *h)
+{
+	for (size_t i = 0; i < h->tables.n; i++) {
+		const struct pts_htable *t = &h->tables.v[i];
+		if (t->sharers.n < 2 || !t->foreign)
+			continue;
+		sharing_blame(c, t);
+		finding(c, "table", t->pfn, true, t->sharers.v[0].va, "shared pmd table pfn %#" PRIx64
+			" of address_space %#" PRIx64 " maps %u of its %u leaves to folios of another "
+			"mapping (first: pfn %#" PRIx64 ", mapping %#" PRIx64 ")", t->pfn, t->mapping,
+			t->foreign, t->leaves, t->foreign_pfn, t->foreign_mapping);
+	}
+}
+
 static bool lock_applies(struct pts_program *p, const char **why)
 {
 	if (pts_dwarf_has_member(p->dw, "struct hugetlb_vma_lock", "vma"))
@@ -603,6 +617,11 @@ static const struct check checks[] = {
 	    "table page's refcount (before)",
 	    "mm/hugetlb.c huge_pmd_share(), huge_pmd_unshare()", "all", PTS_SEV_ERROR },
 	  NULL, NULL, NULL, NULL, NULL, NULL, b5_on_dump },
+	{ { "B7", "what a shared PMD table maps",
+	    "a shared PMD table maps only hugetlb folios of the file whose sharers share it "
+	    "(folio->mapping is that address_space)",
+	    "mm/hugetlb.c huge_pmd_share(); INVARIANTS B7", "all", PTS_SEV_ERROR },
+	  NULL, NULL, NULL, NULL, NULL, NULL, b7_on_dump },
 	{ { "A3", "THP deposited tables",
 	    "each anonymous THP (or huge zero) PMD leaf has exactly one PTE table deposited on its "
 	    "PMD table's pmd_huge_pte list",

@@ -19,6 +19,7 @@ struct hl {
 	uint64_t lock_refs, lock_vma;
 	bool pt_share;
 	uint64_t pt_share_count;
+	uint64_t page_mapping;
 };
 
 static struct pts_error *layout(struct pts_program *p, struct hl *l)
@@ -36,6 +37,7 @@ static struct pts_error *layout(struct pts_program *p, struct hl *l)
 	OFF(vm_flags, "struct vm_area_struct", "vm_flags");
 	OFF(vm_pgoff, "struct vm_area_struct", "vm_pgoff");
 	OFF(mm_pgd, "struct mm_struct", "pgd");
+	OFF(page_mapping, "struct page", "mapping");
 #undef OFF
 	/* v6.1 8d9bfb260814 "hugetlb: add vma based lock for pmd sharing" */
 	l->have_lock = pts_offsetof_opt(p, "struct hugetlb_vma_lock", "refs", &l->lock_refs) &&
@@ -175,6 +177,46 @@ static void decode_private(struct scan *s, struct pts_hvma *hv)
 	}
 }
 
+/* hstates[0..hugetlb_max_hstate): the pools and their counters. */
+static void read_hstates(struct pts_program *p, struct pts_hugetlb *h)
+{
+	uint64_t arr, maxp, size, o_order, o_nr, o_free, o_resv, o_surp, o_name;
+	uint32_t max;
+	struct pts_error *err = NULL;
+	if ((err = pts_symbol(p, "hstates", &arr)) ||
+	    (err = pts_symbol(p, "hugetlb_max_hstate", &maxp)) ||
+	    (err = pts_dwarf_sizeof(p->dw, "struct hstate", &size)) ||
+	    (err = pts_offsetof(p, "struct hstate", "order", &o_order)) ||
+	    (err = pts_offsetof(p, "struct hstate", "nr_huge_pages", &o_nr)) ||
+	    (err = pts_offsetof(p, "struct hstate", "free_huge_pages", &o_free)) ||
+	    (err = pts_offsetof(p, "struct hstate", "resv_huge_pages", &o_resv)) ||
+	    (err = pts_offsetof(p, "struct hstate", "surplus_huge_pages", &o_surp)) ||
+	    (err = pts_offsetof(p, "struct hstate", "name", &o_name))) {
+		pts_notes_add(&h->missing, "hstates: %s", pts_error_text(err));
+		pts_error_destroy(err);
+		return;
+	}
+	if (!pts_try_u32(p, maxp, &max) || max > 8) {
+		pts_notes_add(&h->missing, "hstates: hugetlb_max_hstate unreadable");
+		return;
+	}
+	for (uint32_t i = 0; i < max; i++) {
+		uint64_t hs = arr + i * size;
+		uint32_t order;
+		struct pts_hstate x = { 0 };
+		if (!pts_try_u32(p, hs + o_order, &order) || order > 40 ||
+		    !pts_try_u64(p, hs + o_nr, &x.nr) || !pts_try_u64(p, hs + o_free, &x.free) ||
+		    !pts_try_u64(p, hs + o_resv, &x.resv) || !pts_try_u64(p, hs + o_surp, &x.surplus)) {
+			pts_notes_add(&h->missing, "hstate %u: not in the dump", i);
+			continue;
+		}
+		struct pts_error *e = pts_read_str(p, hs + o_name, x.name, sizeof(x.name));
+		pts_error_destroy(e);
+		x.page_size = p->page_size << order;
+		VEC_PUSH(&h->hstates, x);
+	}
+}
+
 struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid, struct pts_hugetlb *ret)
 {
 	memset(ret, 0, sizeof(*ret));
@@ -185,6 +227,7 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid, struct pt
 	if (err)
 		return err;
 	ret->have_vma_lock = s.l.have_lock;
+	read_hstates(p, ret);
 	ret->count_source = s.l.pt_share ? "pt_share_count" : "refcount";
 	struct pts_task_list tl;
 	if ((err = pts_tasks(p, false, &tl)))
@@ -203,7 +246,7 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid, struct pt
 		if (pid >= 0 && t->pid != pid)
 			continue;
 		struct pts_mm mm;
-		if ((err = pts_mm_read(p, t, &mm))) {
+		if ((err = pts_mm_read_flags(p, t, PTS_MM_HUGETLB_NAMES, &mm))) {
 			pts_notes_add(&ret->missing, "pid %d: %s", t->pid, pts_error_text(err));
 			pts_error_destroy(err);
 			err = NULL;
@@ -236,6 +279,34 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid, struct pt
 			continue;
 		}
 		tree(&s, root, m, 0);
+	}
+	/* B7: what each table's leaves map, from the folio heads. */
+	for (size_t i = 0; i < ret->tables.n; i++) {
+		struct pts_htable *t = &ret->tables.v[i];
+		uint64_t raw[512];
+		struct pts_error *e = pts_dump_read(p->dump, PTS_PHYS, t->pfn << 12, raw, sizeof(raw));
+		if (e) {
+			pts_notes_add(&ret->missing, "pmd table pfn %#" PRIx64 ": %s", t->pfn,
+				      pts_error_text(e));
+			pts_error_destroy(e);
+			continue;
+		}
+		for (unsigned k = 0; k < 512; k++) {
+			struct pts_entry en;
+			uint64_t page, mapping;
+			pts_entry_decode(s.a, PTS_PMD, raw[k], &en);
+			if (en.kind != PTS_EK_PRESENT)
+				continue;
+			t->leaves++;
+			e = pts_page_addr(p, en.pfn, &page);
+			pts_error_destroy(e);
+			if (e || !pts_try_u64(p, page + s.l.page_mapping, &mapping))
+				continue;
+			if (mapping != t->mapping && !t->foreign++) {
+				t->foreign_pfn = en.pfn;
+				t->foreign_mapping = mapping;
+			}
+		}
 	}
 	/* The kernel's count of each table's sharers. */
 	for (size_t i = 0; i < ret->tables.n; i++) {
@@ -281,6 +352,7 @@ void pts_hugetlb_free(struct pts_hugetlb *h)
 		free(h->vmas.v[i].v.name_note);
 	}
 	free(h->vmas.v);
+	free(h->hstates.v);
 	for (size_t i = 0; i < h->tables.n; i++)
 		free(h->tables.v[i].sharers.v);
 	free(h->tables.v);

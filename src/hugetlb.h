@@ -27,6 +27,9 @@ struct pts_htable {
 	bool pt_share_count;	/* count is ptdesc->pt_share_count (v6.13+, backports) */
 	int64_t count;		/* pt_share_count, or the table page's refcount */
 	int64_t expected;	/* what count should be for these sharers */
+	/* B7: leaves of this table whose folio is not of that file */
+	unsigned leaves, foreign;
+	uint64_t foreign_pfn, foreign_mapping;
 };
 
 struct pts_hvma {
@@ -43,7 +46,13 @@ struct pts_hvma {
 	unsigned resv_flags;
 };
 
+struct pts_hstate {
+	char name[32];
+	uint64_t page_size, nr, free, resv, surplus;
+};
+
 struct pts_hugetlb {
+	VEC(struct pts_hstate) hstates;
 	VEC(struct pts_hvma) vmas;
 	VEC(struct pts_htable) tables;	/* every PMD table of a hugetlb range */
 	struct pts_notes missing;

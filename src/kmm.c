@@ -307,6 +307,7 @@ struct walk_ctx {
 	uint64_t root_mnt, root_dentry;
 	struct u64set seen;
 	size_t nodes;
+	unsigned flags;
 };
 
 static void vma_name(struct walk_ctx *c, struct pts_vma *v, const uint8_t *buf)
@@ -412,6 +413,8 @@ static struct pts_error *read_vma(struct walk_ctx *c, uint64_t addr, struct pts_
 	v->private_data = get64(buf, l->vma_private);
 	v->ops = get64(buf, l->vma_ops);
 	*ok = true;
+	if ((c->flags & PTS_MM_HUGETLB_NAMES) && !(v->flags & PTS_VM_HUGETLB))
+		return NULL;
 	if (l->anon_name_union && v->file) {
 		/* the union holds ->shared: not a name */
 		struct mm_layout tmp = *l;
@@ -587,6 +590,12 @@ static void read_gate(struct walk_ctx *c, struct vma_vec *out)
 
 struct pts_error *pts_mm_read(struct pts_program *p, const struct pts_task *t, struct pts_mm *ret)
 {
+	return pts_mm_read_flags(p, t, 0, ret);
+}
+
+struct pts_error *pts_mm_read_flags(struct pts_program *p, const struct pts_task *t, unsigned flags,
+				    struct pts_mm *ret)
+{
 	memset(ret, 0, sizeof(*ret));
 	if (!t->mm)
 		return pts_error(PTS_ERR_USAGE, "pid %d (%s) is a kernel thread: it has no mm",
@@ -614,7 +623,7 @@ struct pts_error *pts_mm_read(struct pts_program *p, const struct pts_task *t, s
 		}
 		pts_error_destroy(err);
 	}
-	struct walk_ctx c = { .p = p, .l = l, .mm = mm };
+	struct walk_ctx c = { .p = p, .l = l, .mm = mm, .flags = flags };
 	uint64_t fs;
 	if ((err = pts_read_u64(p, t->addr + l->task_fs, &fs)) || !fs ||
 	    (err = pts_read_u64(p, fs + l->fs_root_mnt, &c.root_mnt)) ||

@@ -66,6 +66,10 @@ struct pts_mm {
  * ret->anomalies and read as far as it can be.  Errors are for what
  * makes the mm unreadable as a whole. */
 struct pts_error *pts_mm_read(struct pts_program *p, const struct pts_task *t, struct pts_mm *ret);
+/* PTS_MM_HUGETLB_NAMES: name (and stat) only the hugetlb VMAs. */
+#define PTS_MM_HUGETLB_NAMES 1u
+struct pts_error *pts_mm_read_flags(struct pts_program *p, const struct pts_task *t, unsigned flags,
+				    struct pts_mm *ret);
 void pts_mm_free(struct pts_mm *mm);
 /* The VMA containing va, or NULL. */
 const struct pts_vma *pts_mm_find_vma(const struct pts_mm *mm, uint64_t va);

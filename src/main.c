@@ -644,7 +644,16 @@ static int cmd_walk(struct pts_program *p, const struct opts *o)
 	struct pts_task t;
 	struct pts_mm mm;
 	const struct pts_arch *a;
-	struct pts_error *err = open_mm(p, o, &t, &mm, &a);
+	struct timespec t0, t1;
+	/* PTSCOPE_TIMING: reading the mm and walking it, startup aside */
+	struct pts_error *err = pts_dwarf_index(p->dw);
+	pts_error_destroy(err);
+	err = find_task(p, o, &t);
+	if (!err)
+		err = pts_arch_get(p, &a);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!err)
+		err = pts_mm_read(p, &t, &mm);
 	if (err)
 		return mm_missing(p, err);
 	uint64_t start = o->have_range ? o->range_start : 0;
@@ -669,8 +678,6 @@ static int cmd_walk(struct pts_program *p, const struct opts *o)
 		printf("pid %d (%s)  mm %" PRIx64 "  pgd %" PRIx64 "  %d-level paging\n", t.pid,
 		       t.comm, mm.addr, mm.pgd, a->levels);
 	}
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	err = pts_walk(p, mm.pgd, start, end, &ops, &w, &res);
 	run_flush(&w);
 	fflush(stdout);
@@ -1035,15 +1042,38 @@ static int cmd_offsetof(struct pts_program *p, const struct opts *o)
 static int cmd_hugetlb(struct pts_program *p, const struct opts *o)
 {
 	struct pts_hugetlb h;
+	struct timespec t0, t1;
+	/* the debug-info index is startup, not the scan */
+	struct pts_error *ie = pts_dwarf_index(p->dw);
+	pts_error_destroy(ie);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct pts_error *err = pts_hugetlb_scan(p, o->have_pid ? o->pid : -1, &h);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (err)
 		return fail(pts_error_wrap(err, "%s", pts_dump_path(p->dump)));
+	if (getenv("PTSCOPE_TIMING"))
+		fprintf(stderr, "ptscope: timing: hugetlb %.6f s, %zu VMAs, %zu tables\n",
+			(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+			h.vmas.n, h.tables.n);
 	if (o->json) {
 		struct json j;
 		json_init(&j, stdout);
 		json_begin_object(&j);
 		json_key(&j, "dump"); json_string(&j, pts_dump_path(p->dump));
 		json_key(&j, "share_count_source"); json_string(&j, h.count_source);
+		json_key(&j, "hstates"); json_begin_array(&j);
+		for (size_t i = 0; i < h.hstates.n; i++) {
+			const struct pts_hstate *x = &h.hstates.v[i];
+			json_begin_object(&j);
+			json_key(&j, "name"); json_string(&j, x->name);
+			json_key(&j, "page_size"); json_uint(&j, x->page_size);
+			json_key(&j, "nr_huge_pages"); json_uint(&j, x->nr);
+			json_key(&j, "free_huge_pages"); json_uint(&j, x->free);
+			json_key(&j, "resv_huge_pages"); json_uint(&j, x->resv);
+			json_key(&j, "surplus_huge_pages"); json_uint(&j, x->surplus);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
 		json_key(&j, "vmas"); json_begin_array(&j);
 		for (size_t i = 0; i < h.vmas.n; i++) {
 			const struct pts_hvma *hv = &h.vmas.v[i];
@@ -1088,6 +1118,8 @@ static int cmd_hugetlb(struct pts_program *p, const struct opts *o)
 			json_key(&j, "count");
 			if (t->count_known) json_int(&j, t->count); else json_null(&j);
 			json_key(&j, "count_expected"); json_int(&j, t->expected);
+			json_key(&j, "leaves"); json_uint(&j, t->leaves);
+			json_key(&j, "foreign_leaves"); json_uint(&j, t->foreign);
 			json_key(&j, "sharers"); json_begin_array(&j);
 			for (size_t k = 0; k < t->sharers.n; k++) {
 				const struct pts_hsharer *x = &t->sharers.v[k];
@@ -1111,6 +1143,12 @@ static int cmd_hugetlb(struct pts_program *p, const struct opts *o)
 		json_end_object(&j);
 		json_finish(&j);
 	} else {
+		for (size_t i = 0; i < h.hstates.n; i++) {
+			const struct pts_hstate *x = &h.hstates.v[i];
+			printf("hstate %-20s %7" PRIu64 "K: %" PRIu64 " pages, %" PRIu64 " free, %" PRIu64
+			       " reserved, %" PRIu64 " surplus\n", x->name, x->page_size >> 10, x->nr, x->free,
+			       x->resv, x->surplus);
+		}
 		printf("hugetlb VMAs (share counts from %s):\n", h.count_source);
 		for (size_t i = 0; i < h.vmas.n; i++) {
 			const struct pts_hvma *hv = &h.vmas.v[i];

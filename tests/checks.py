@@ -177,6 +177,16 @@ def hugetlb_tests(name):
     v2 = [x for x in d.json("vmas", "-p", str(s2["pid"]))["vmas"] if x["vma"] == s2["vma"]][0]
     d.check([("K", int(s2["vma"], 16) + fo, int(v2["vm_flags"], 16) & ~0x80)],
             f"{name}: a sharer that is not VM_MAYSHARE", "B4", True)
+    # B7: a leaf of the shared table pointed at the private mapping's folio.
+    pw = d.json("walk", "-p", str(tasks["wl-huge"]))
+    pleaf = [e for e in pw["entries"] if e["level"] == "pmd" and e["kind"] == "present"][0]
+    sv = int(s2["va"], 16)
+    rc, out, err = run(["vtop", "--json", "-k", d.vml, "-p", str(s2["pid"]), d.path, f"{sv:x}"])
+    lst = json.loads(out)["steps"][-1]
+    raw = int(lst["raw"], 16)
+    raw = (raw & ~(((1 << 40) - 1) << 12)) | (int(pleaf["pfn"], 16) << 12)
+    d.check([("P", int(lst["entry_pa"], 16), raw)], f"{name}: a shared table maps another "
+            "file's folio", "B7", True)
     # B3: the private hugetlb mapping's PMD leaf made a pointer to a PTE table.
     pid = tasks["wl-huge"]
     pv = [v for v in h["vmas"] if v["pid"] == pid][0]

@@ -441,7 +441,8 @@ def check_hugetlb(k, d, kind):
     ok(h is not None and (rc == 0 or panicked), f"{tag}: runs (exit {rc})", err)
     if not h:
         return
-    sharers = {tasks[n] for n in names[:3]}
+    sharers = {tasks[n] for n in names[:3]} | {p for c, p in tasks.items() if c.startswith("hs-")}
+    ok(len(sharers) == 64, f"{tag}: 64 sharer processes in the guest", len(sharers))
     shared = [t for t in h["pmd_tables"] if t["shared"]]
     got = [{x["pid"] for x in t["sharers"]} for t in shared]
     if h["incomplete"] and panicked:
@@ -450,15 +451,24 @@ def check_hugetlb(k, d, kind):
         ok(all(g <= sharers for g in got), f"{tag}: shared tables only among the sharers "
            "(lossy kdump, incomplete said)", got)
         return
-    ok(got == [sharers], f"{tag}: one PMD table shared by exactly wl-huge-s1..s3 "
-       f"({sorted(sharers)})", got)
+    ok(got == [sharers], f"{tag}: one PMD table shared by exactly wl-huge-s1..s3 and hs-01..61",
+       f"{got} vs {sorted(sharers)}")
+    mi = {l.split(":")[0]: int(l.split()[1]) for l in open(os.path.join(d, "oracle", "meminfo"))
+          if l.startswith("HugePages_")}
+    hs = [x for x in h["hstates"] if x["page_size"] == 2 << 20]
+    ok(hs and (hs[0]["nr_huge_pages"], hs[0]["free_huge_pages"], hs[0]["resv_huge_pages"],
+               hs[0]["surplus_huge_pages"]) == (mi["HugePages_Total"], mi["HugePages_Free"],
+                                                mi["HugePages_Rsvd"], mi["HugePages_Surp"]),
+       f"{tag}: the 2 MiB hstate's pool equals /proc/meminfo's HugePages_*", f"{hs} {mi}")
+    ok(all(t["foreign_leaves"] == 0 and t["leaves"] >= 1 for t in shared),
+       f"{tag}: the shared table maps only the file's folios (B7 data)", shared and shared[0]["leaves"])
     ok(all(t["count"] == t["count_expected"] for t in shared),
        f"{tag}: the kernel's share count ({h['share_count_source']}) agrees with the sharers",
        [(t["pfn"], t["count"], t["count_expected"]) for t in shared])
     un = [v for v in h["vmas"] if v["pid"] == tasks["wl-huge-un"]]
     ok(un and not any(tasks["wl-huge-un"] in g for g in got),
        f"{tag}: the unaligned mapping shares nothing", un)
-    ok(all(v["page_size"] == 2 << 20 for v in h["vmas"]) and len(h["vmas"]) >= 6,
+    ok(all(v["page_size"] == 2 << 20 for v in h["vmas"]) and len(h["vmas"]) >= 67,
        f"{tag}: {len(h['vmas'])} hugetlb VMAs, hstate 2 MiB", [(v["pid"], v["page_size"]) for v in h["vmas"]])
     priv = [v for v in h["vmas"] if v["pid"] == tasks["wl-huge"]]
     ok(priv and priv[0]["resv_map"] and priv[0]["resv_owner"],

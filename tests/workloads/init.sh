@@ -76,6 +76,7 @@ kexec -p /kdump/vmlinuz --initrd=/kdump/capture.cpio.gz \
 mkdir -p /tmp/oracle && cd /tmp/oracle
 uname -a > uname
 uname -r > release
+cat /proc/meminfo > meminfo
 cat /proc/cmdline > cmdline
 grep -m1 '^flags' /proc/cpuinfo > cpuflags
 pids=

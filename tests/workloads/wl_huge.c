@@ -3,7 +3,9 @@
  * that they share PMD tables (huge_pmd_share), and by a fourth at an
  * address that is not PUD-aligned (no sharing); and a private hugetlb
  * mapping whose child writes one page (copy-on-write).  Each process
- * creates READY_DIR/its name, then pauses forever.  READY: 6 */
+ * creates READY_DIR/its name, then pauses forever.  61 more sharers,
+ * hs-01 to hs-61 (not wl-: the oracle skips them), make 64 sharers of one
+ * PMD table for the speed figure of scripts/bench.  READY: 67 */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
@@ -56,8 +58,10 @@ static void sharer(const char *name, void *addr, size_t len, const char *after)
 	}
 	for (int i = 0; i < TOUCH; i++)
 		m[i * HPAGE] = (char)i;
-	printf("PTSCOPE-WL %s mapped at %p\n", name, (void *)m);
-	fflush(stdout);
+	if (strncmp(name, "hs-", 3)) {
+		printf("PTSCOPE-WL %s mapped at %p\n", name, (void *)m);
+		fflush(stdout);
+	}
 	park(name);
 }
 
@@ -73,6 +77,11 @@ int main(void)
 				    "wl-huge-cow", "wl-huge" };
 		for (unsigned i = 0; i < 6; i++)
 			ready(n[i]);
+		for (int i = 1; i <= 61; i++) {
+			char hs[16];
+			snprintf(hs, sizeof(hs), "hs-%02d", i);
+			ready(hs);
+		}
 		for (;;)
 			pause();
 	}
@@ -86,6 +95,13 @@ int main(void)
 	/* 2 MiB past the 1 GiB boundary: the VMA covers no whole PUD range. */
 	if (!fork())
 		sharer("wl-huge-un", (char *)BASE + HPAGE, 512UL << 20, "wl-huge-s3");
+	for (int i = 1; i <= 61; i++) {
+		char n[16], prev[16];
+		snprintf(n, sizeof(n), "hs-%02d", i);
+		snprintf(prev, sizeof(prev), i == 1 ? "wl-huge-s3" : "hs-%02d", i - 1);
+		if (!fork())
+			sharer(n, BASE, GB, prev);
+	}
 
 	/* Private hugetlb: two pages, then a child that writes one (COW). */
 	char *priv = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE,
