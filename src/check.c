@@ -732,7 +732,7 @@ struct pts_error *pts_check_dump(struct pts_program *p, int32_t pid, struct pts_
 	struct pts_hugetlb h;
 	struct pts_error *err = pts_arch_get(p, &c->a);
 	if (!err)
-		err = pts_hugetlb_scan(p, pid, &h);
+		err = pts_hugetlb_scan(p, pid, NULL, &h);
 	if (err) {
 		free(c);
 		return err;

@@ -217,7 +217,8 @@ static void read_hstates(struct pts_program *p, struct pts_hugetlb *h)
 	}
 }
 
-struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid, struct pts_hugetlb *ret)
+struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
+				   const struct pts_task_list *tasks, struct pts_hugetlb *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	struct scan s = { .p = p, .h = ret };
@@ -229,9 +230,10 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid, struct pt
 	ret->have_vma_lock = s.l.have_lock;
 	read_hstates(p, ret);
 	ret->count_source = s.l.pt_share ? "pt_share_count" : "refcount";
-	struct pts_task_list tl;
-	if ((err = pts_tasks(p, false, &tl)))
+	struct pts_task_list own = { 0 };
+	if (!tasks && (err = pts_tasks(p, false, &own)))
 		return err;
+	const struct pts_task_list tl = tasks ? *tasks : own;
 	for (size_t i = 0; i < tl.notes.n; i++)
 		pts_notes_add(&ret->missing, "%s", tl.notes.v[i]);
 	s.owners = xcalloc(tl.n + 1, sizeof(*s.owners));
@@ -341,7 +343,7 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid, struct pt
 	u64set_free(&s.seen_vma);
 	u64set_free(&s.seen_range);
 	free(s.owners);
-	pts_task_list_free(&tl);
+	pts_task_list_free(&own);
 	return NULL;
 }
 

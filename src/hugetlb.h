@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include "klist.h"
 #include "kmm.h"
+#include "ktask.h"
 #include "program.h"
 
 struct pts_hsharer {
@@ -60,7 +61,9 @@ struct pts_hugetlb {
 	const char *count_source;	/* "pt_share_count" or "refcount" */
 };
 
-/* pid < 0: every process. */
-struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid, struct pts_hugetlb *ret);
+/* pid < 0: every process.  tasks: the task list when the caller has
+ * read it already, else NULL. */
+struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
+				   const struct pts_task_list *tasks, struct pts_hugetlb *ret);
 void pts_hugetlb_free(struct pts_hugetlb *h);
 #endif

@@ -1046,9 +1046,15 @@ static int cmd_hugetlb(struct pts_program *p, const struct opts *o)
 	/* the debug-info index is startup, not the scan */
 	struct pts_error *ie = pts_dwarf_index(p->dw);
 	pts_error_destroy(ie);
+	/* the task list too, as walk reads it before its clock starts */
+	struct pts_task_list tl;
+	struct pts_error *err = pts_tasks(p, false, &tl);
+	if (err)
+		return fail(pts_error_wrap(err, "%s", pts_dump_path(p->dump)));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	struct pts_error *err = pts_hugetlb_scan(p, o->have_pid ? o->pid : -1, &h);
+	err = pts_hugetlb_scan(p, o->have_pid ? o->pid : -1, &tl, &h);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	pts_task_list_free(&tl);
 	if (err)
 		return fail(pts_error_wrap(err, "%s", pts_dump_path(p->dump)));
 	if (getenv("PTSCOPE_TIMING"))
