@@ -500,7 +500,8 @@ static void b5_on_dump(struct ctx *c, const struct pts_hugetlb *h)
 {
 	for (size_t i = 0; i < h->tables.n; i++) {
 		const struct pts_htable *t = &h->tables.v[i];
-		if (!t->count_known || t->count == t->expected)
+		/* sharers the dump lacks would be missing from the count */
+		if (!t->count_known || t->count == t->expected || t->incomplete)
 			continue;
 		sharing_blame(c, t);
 		finding(c, "table", t->pfn, true, t->sharers.v[0].va, "pmd table pfn %#" PRIx64

@@ -63,6 +63,7 @@ struct scan {
 	struct owner *owners;
 	size_t nowners;
 	struct u64set seen_vma, seen_range;
+	struct u64set partial;	/* mappings whose i_mmap was not all read */
 	size_t nodes;
 };
 
@@ -96,6 +97,7 @@ static void sharer_vma(struct scan *s, uint64_t vma, uint64_t mapping)
 	    !pts_try_u64(p, vma + l->vm_pgoff, &pgoff) || !pts_try_u64(p, mm + l->mm_pgd, &pgd)) {
 		pts_notes_add(&s->h->missing, "VMA %#" PRIx64 " in i_mmap of %#" PRIx64
 			      ": not readable", vma, mapping);
+		u64set_add(&s->partial, mapping);
 		return;
 	}
 	if (!(flags & PTS_VM_HUGETLB) || start >= end)
@@ -111,6 +113,7 @@ static void sharer_vma(struct scan *s, uint64_t vma, uint64_t mapping)
 			pts_notes_add(&s->h->missing, "page tables of mm %#" PRIx64 " at %#" PRIx64 ": %s",
 				      mm, r, pts_error_text(err));
 			pts_error_destroy(err);
+			u64set_add(&s->partial, mapping);
 			continue;
 		}
 		for (int i = 0; i < x.nsteps; i++) {
@@ -137,6 +140,7 @@ static void tree(struct scan *s, uint64_t node, uint64_t mapping, int depth)
 	if (depth > RB_DEPTH || ++s->nodes > MAX_TREE || !u64set_add(&s->seen_vma, node)) {
 		pts_notes_add(&s->h->missing, "i_mmap tree of %#" PRIx64 " is too deep or has a "
 			      "cycle at node %#" PRIx64 ": the rest not read", mapping, node);
+		u64set_add(&s->partial, mapping);
 		return;
 	}
 	uint64_t left, right;
@@ -144,6 +148,7 @@ static void tree(struct scan *s, uint64_t node, uint64_t mapping, int depth)
 	    !pts_try_u64(s->p, node + s->l.rb_right, &right)) {
 		pts_notes_add(&s->h->missing, "i_mmap node %#" PRIx64 " of %#" PRIx64
 			      ": not in the dump", node, mapping);
+		u64set_add(&s->partial, mapping);
 		return;
 	}
 	tree(s, left, mapping, depth + 1);
@@ -278,6 +283,7 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
 			continue;
 		if (!pts_try_u64(p, m + s.l.i_mmap, &root)) {
 			pts_notes_add(&ret->missing, "address_space %#" PRIx64 ": not in the dump", m);
+			u64set_add(&s.partial, m);
 			continue;
 		}
 		tree(&s, root, m, 0);
@@ -285,6 +291,7 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
 	/* B7: what each table's leaves map, from the folio heads. */
 	for (size_t i = 0; i < ret->tables.n; i++) {
 		struct pts_htable *t = &ret->tables.v[i];
+		t->incomplete = u64set_has(&s.partial, t->mapping);
 		uint64_t raw[512];
 		struct pts_error *e = pts_dump_read(p->dump, PTS_PHYS, t->pfn << 12, raw, sizeof(raw));
 		if (e) {
@@ -342,6 +349,7 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
 	u64set_free(&maps);
 	u64set_free(&s.seen_vma);
 	u64set_free(&s.seen_range);
+	u64set_free(&s.partial);
 	free(s.owners);
 	pts_task_list_free(&own);
 	return NULL;

@@ -28,6 +28,7 @@ struct pts_htable {
 	bool pt_share_count;	/* count is ptdesc->pt_share_count (v6.13+, backports) */
 	int64_t count;		/* pt_share_count, or the table page's refcount */
 	int64_t expected;	/* what count should be for these sharers */
+	bool incomplete;	/* the file's i_mmap or a sharer was not all readable */
 	/* B7: leaves of this table whose folio is not of that file */
 	unsigned leaves, foreign;
 	uint64_t foreign_pfn, foreign_mapping;

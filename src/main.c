@@ -1121,6 +1121,7 @@ static int cmd_hugetlb(struct pts_program *p, const struct opts *o)
 			json_key(&j, "pfn"); json_hex(&j, t->pfn);
 			json_key(&j, "mapping"); json_hex(&j, t->mapping);
 			json_key(&j, "shared"); json_bool(&j, t->sharers.n > 1);
+			json_key(&j, "sharers_incomplete"); json_bool(&j, t->incomplete);
 			json_key(&j, "count");
 			if (t->count_known) json_int(&j, t->count); else json_null(&j);
 			json_key(&j, "count_expected"); json_int(&j, t->expected);
