@@ -40,6 +40,11 @@ struct ctx {
 	char tcomm[16];
 	bool hgm;
 	bool applies[32];
+	/* B3/C2: the hstate-sized range being mapped below the hstate */
+	struct pts_hgm_acc hacc;
+	uint64_t h_vstart, h_vend;
+	bool h_revisit;		/* a table holding its pieces was reached twice */
+	int32_t only_pid;	/* check -p: tables of other processes are not its */
 	uint64_t max_pfn;
 	/* A3/A4: anon THP leaves, per PMD table being walked and in all */
 	uint64_t anon_pmd_leaves, thp_in_table[PTS_NLEVELS], deposits;
@@ -392,11 +397,71 @@ nodata:
 static bool hgm_kernel(struct pts_program *p)
 {
 	/* HGM (James Houghton's series, never merged) adds struct
-	 * hugetlb_pte; stock kernels have none (INVARIANTS C1). */
+	 * hugetlb_pte; stock kernels have none (INVARIANTS C1).
+	 * PTSCOPE_TEST_HGM=1 applies the HGM rules anyway: the only way to
+	 * exercise C2, since no kernel that can be booted has HGM. */
+	const char *force = getenv("PTSCOPE_TEST_HGM");
+	if (force && *force == '1')
+		return true;
 	uint64_t sz;
 	struct pts_error *err = pts_dwarf_sizeof(p->dw, "struct hugetlb_pte", &sz);
 	pts_error_destroy(err);
 	return !err;
+}
+
+static bool hgm_applies(struct pts_program *p, const char **why)
+{
+	if (hgm_kernel(p))
+		return true;
+	*why = "no HGM in this kernel (no struct hugetlb_pte): mapping below the hstate is B3";
+	return false;
+}
+
+/* One range mapped below the hstate's level, whole: B3 without HGM,
+ * the HGM rules (C2) with it.  Said once per range, not per piece. */
+static void hgm_range(struct ctx *c, const struct check *b3, const struct check *c2,
+		      const struct pts_hgm *g)
+{
+	char what[256];
+	snprintf(what, sizeof(what), "hugetlb VMA %#" PRIx64 "-%#" PRIx64 " (hstate %" PRIu64
+		 " KiB): %#" PRIx64 "-%#" PRIx64 " is mapped by %u %s entries (%u present",
+		 c->h_vstart, c->h_vend, c->hacc.hsize >> 10, g->va, g->va + c->hacc.hsize, g->pieces,
+		 pts_level_name((unsigned)g->level), g->present);
+	char pfns[160] = "";
+	if (g->present)
+		snprintf(pfns, sizeof(pfns), ", pfn %#" PRIx64 "-%#" PRIx64 ", %s, %s", g->first_pfn,
+			 g->last_pfn, g->head_pfn && g->one_folio ? "one hugetlb folio" :
+			 "not one hugetlb folio", g->contiguous ? "each piece at its offset" :
+			 "pieces not at their offsets");
+	const struct check *saved = c->cur;
+	if (!c->hgm && b3) {
+		c->cur = b3;
+		finding(c, "table", g->table_pfn, true, g->va, "%s%s) in table %#" PRIx64 ": a "
+			"high-granularity mapping on a kernel without HGM", what, pfns, g->table_pfn);
+	} else if (c->hgm && c2) {
+		c->cur = c2;
+		const char *why = NULL;
+		if (g->present && (!g->head_pfn || !g->one_folio))
+			why = "its pieces are not all of one hugetlb folio";
+		else if (g->present && !g->contiguous)
+			why = "a piece maps another offset of the folio than its own";
+		else if (c->h_revisit)
+			why = "a table holding its pieces is shared (HGM forbids PMD sharing)";
+		if (why)
+			finding(c, "table", g->table_pfn, true, g->va, "%s%s) in table %#" PRIx64 ": %s",
+				what, pfns, g->table_pfn, why);
+	}
+	c->cur = saved;
+}
+
+static const struct check *check_by_id(const char *id);
+
+static void hgm_flush(struct ctx *c, const struct pts_hgm *g)
+{
+	const struct check *b3 = check_by_id("B3"), *c2 = check_by_id("C2");
+	hgm_range(c, b3 && c->applies[b3 - check_by_id(NULL)] ? b3 : NULL,
+		  c2 && c->applies[c2 - check_by_id(NULL)] ? c2 : NULL, g);
+	c->h_revisit = false;
 }
 
 static void b3_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
@@ -406,19 +471,55 @@ static void b3_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 		return;
 	uint64_t size = pts_level_size(c->a, e->level);
 	const char *why = NULL;
-	if (size < v->huge_size)
-		why = c->hgm ? NULL : "mapped below the hstate's level (a high-granularity mapping "
-				      "on a kernel without HGM)";
-	else if (size > v->huge_size)
+	char buf[160];
+	if (size < v->huge_size) {
+		struct pts_hgm done;
+		if (c->hacc.hsize != v->huge_size && c->hacc.open && pts_hgm_end(&c->hacc, &done))
+			hgm_flush(c, &done);
+		c->hacc.p = c->p;
+		c->hacc.a = c->a;
+		c->hacc.hsize = v->huge_size;
+		if (pts_hgm_piece(&c->hacc, va, e, t->pfn, &done))
+			hgm_flush(c, &done);
+		c->h_vstart = v->start;
+		c->h_vend = v->end;
+		c->h_revisit |= t->revisit;
+		return;
+	}
+	if (size > v->huge_size) {
 		why = "a leaf larger than the hstate";
-	else if (e->kind == PTS_EK_SWAP || e->kind == PTS_EK_DEVICE_PRIVATE ||
-		 e->kind == PTS_EK_DEVICE_EXCLUSIVE || e->kind == PTS_EK_UNKNOWN)
+	} else if (e->kind == PTS_EK_SWAP || e->kind == PTS_EK_DEVICE_PRIVATE ||
+		   e->kind == PTS_EK_DEVICE_EXCLUSIVE || e->kind == PTS_EK_UNKNOWN) {
 		why = "an entry kind hugetlb never holds (only leaves, migration, hwpoison, markers)";
+	} else if (e->kind == PTS_EK_PRESENT && e->has_pfn) {
+		/* the leaf maps the head of a hugetlb folio of that size */
+		struct pts_page pg;
+		struct pts_error *err = pts_page_read(c->p, e->pfn, &pg);
+		if (err) {
+			pts_notes_add(&c->out->missing, "B3: struct page of pfn %#" PRIx64 ": %s",
+				      e->pfn, pts_error_text(err));
+			pts_error_destroy(err);
+		} else if (e->pfn & ((v->huge_size >> 12) - 1)) {
+			why = "its frame is not aligned to the hstate's size";
+		} else if (!pg.head || pg.hugetlb == 0) {
+			snprintf(buf, sizeof(buf), "its frame is not the head of a hugetlb folio "
+				 "(struct page %#" PRIx64 ": flags %#" PRIx64 "%s)", pg.addr, pg.flags,
+				 pg.head ? ", not hugetlb" : ", no PG_head");
+			why = buf;
+		}
+	}
 	if (why)
 		finding(c, "entry", t->pfn, true, va, "hugetlb VMA %#" PRIx64 "-%#" PRIx64 " (hstate %"
 			PRIu64 " KiB): %s %s entry %#" PRIx64 " (entry %u of table %#" PRIx64 "): %s",
 			v->start, v->end, v->huge_size >> 10, pts_level_name(e->level),
 			pts_ekind_name(e->kind), e->raw, idx, t->pfn, why);
+}
+
+static void b3_on_done(struct ctx *c)
+{
+	struct pts_hgm done;
+	if (pts_hgm_end(&c->hacc, &done))
+		hgm_flush(c, &done);
 }
 
 /* ---- B1/B2: the hugetlb vma_lock ------------------------------------ */
@@ -467,11 +568,23 @@ static void sharing_blame(struct ctx *c, const struct pts_htable *t)
 	memcpy(c->tcomm, s0->comm, sizeof(c->tcomm));
 }
 
+static bool table_of_pid(const struct ctx *c, const struct pts_htable *t)
+{
+	if (c->only_pid < 0)
+		return true;
+	for (size_t k = 0; k < t->sharers.n; k++)
+		if (t->sharers.v[k].pid == c->only_pid)
+			return true;
+	return false;
+}
+
 static void b4_on_dump(struct ctx *c, const struct pts_hugetlb *h)
 {
 	const uint64_t locked_mask = PTS_VM_LOCKED | 0x80000ULL;	/* VM_LOCKONFAULT */
 	for (size_t i = 0; i < h->tables.n; i++) {
 		const struct pts_htable *t = &h->tables.v[i];
+		if (!table_of_pid(c, t))
+			continue;
 		if (t->sharers.n < 2)
 			continue;
 		const struct pts_hsharer *s0 = &t->sharers.v[0];
@@ -500,6 +613,8 @@ static void b5_on_dump(struct ctx *c, const struct pts_hugetlb *h)
 {
 	for (size_t i = 0; i < h->tables.n; i++) {
 		const struct pts_htable *t = &h->tables.v[i];
+		if (!table_of_pid(c, t))
+			continue;
 		/* sharers the dump lacks would be missing from the count */
 		if (!t->count_known || t->count == t->expected || t->incomplete)
 			continue;
@@ -515,6 +630,8 @@ static void b7_on_dump(struct ctx *c, const struct pts_hugetlb *h)
 {
 	for (size_t i = 0; i < h->tables.n; i++) {
 		const struct pts_htable *t = &h->tables.v[i];
+		if (!table_of_pid(c, t))
+			continue;
 		if (t->sharers.n < 2 || !t->foreign)
 			continue;
 		sharing_blame(c, t);
@@ -594,7 +711,14 @@ static const struct check checks[] = {
 	    "the hstate needs HGM, which no stock kernel has (C1)",
 	    "mm/hugetlb.c huge_pte_alloc(), hugetlb_fault(); INVARIANTS B3, C1", "all",
 	    PTS_SEV_ERROR },
-	  NULL, NULL, NULL, b3_on_entry, NULL, NULL, NULL },
+	  NULL, NULL, NULL, b3_on_entry, NULL, b3_on_done, NULL },
+	{ { "C2", "high-granularity hugetlb mapping",
+	    "on a kernel with HGM, the pieces of an hstate-sized range mapped below the hstate "
+	    "come from one hugetlb folio, each at its own offset, in tables no other range shares",
+	    "HGM series (hugetlb_hgm_walk, never merged); INVARIANTS C2", "kernels with HGM "
+	    "(struct hugetlb_pte)", PTS_SEV_ERROR },
+	  /* B3's hooks sum the ranges and say them as B3 or C2 */
+	  hgm_applies, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ { "B1", "hugetlb vma_lock back-pointer",
 	    "a shared hugetlb VMA's vm_private_data is NULL or a hugetlb_vma_lock whose vma is "
 	    "that VMA, and no two VMAs share one lock",
@@ -638,6 +762,17 @@ static const struct check checks[] = {
 };
 
 static struct pts_check_info infos[ARRAY_SIZE(checks)];
+
+/* id NULL: the first check, the base for indexes into applies[] */
+static const struct check *check_by_id(const char *id)
+{
+	if (!id)
+		return &checks[0];
+	for (size_t i = 0; i < ARRAY_SIZE(checks); i++)
+		if (!strcmp(checks[i].info.id, id))
+			return &checks[i];
+	return NULL;
+}
 
 const struct pts_check_info *pts_check_list(size_t *n)
 {
@@ -730,6 +865,7 @@ struct pts_error *pts_check_dump(struct pts_program *p, int32_t pid, struct pts_
 	struct ctx *c = xcalloc(1, sizeof(*c));
 	c->p = p;
 	c->out = out;
+	c->only_pid = pid;
 	struct pts_hugetlb h;
 	struct pts_error *err = pts_arch_get(p, &c->a);
 	if (!err)

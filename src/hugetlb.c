@@ -16,7 +16,9 @@ struct hl {
 	uint64_t rb_left, rb_right, i_mmap, shared_rb;
 	uint64_t vm_start, vm_end, vm_mm, vm_flags, vm_pgoff, mm_pgd;
 	bool have_lock;
-	uint64_t lock_refs, lock_vma;
+	uint64_t lock_refs, lock_vma, lock_sema;
+	bool resv_sema;
+	uint64_t resv_sema_off;
 	bool pt_share;
 	uint64_t pt_share_count;
 	uint64_t page_mapping;
@@ -41,12 +43,76 @@ static struct pts_error *layout(struct pts_program *p, struct hl *l)
 #undef OFF
 	/* v6.1 8d9bfb260814 "hugetlb: add vma based lock for pmd sharing" */
 	l->have_lock = pts_offsetof_opt(p, "struct hugetlb_vma_lock", "refs", &l->lock_refs) &&
-		       pts_offsetof_opt(p, "struct hugetlb_vma_lock", "vma", &l->lock_vma);
+		       pts_offsetof_opt(p, "struct hugetlb_vma_lock", "vma", &l->lock_vma) &&
+		       pts_offsetof_opt(p, "struct hugetlb_vma_lock", "rw_sema", &l->lock_sema);
+	/* the same series gave private mappings' resv_map a rw_sema */
+	l->resv_sema = pts_offsetof_opt(p, "struct resv_map", "rw_sema", &l->resv_sema_off);
 	/* 59d9094df3d7 (v6.13, backported to 6.1.y and 6.12.y) counts
 	 * sharers in ptdesc->pt_share_count instead of the page refcount. */
 	l->pt_share = pts_offsetof_opt(p, "struct ptdesc", "pt_share_count", &l->pt_share_count) ||
 		      pts_offsetof_opt(p, "struct page", "pt_share_count", &l->pt_share_count);
 	return NULL;
+}
+
+static void hgm_open(struct pts_hgm_acc *acc, uint64_t va, const struct pts_entry *e,
+		     uint64_t table_pfn)
+{
+	memset(&acc->cur, 0, sizeof(acc->cur));
+	acc->cur.va = va & ~(acc->hsize - 1);
+	acc->cur.table_pfn = table_pfn;
+	acc->cur.level = e->level;
+	acc->cur.one_folio = acc->cur.contiguous = true;
+	acc->open = true;
+}
+
+bool pts_hgm_piece(struct pts_hgm_acc *acc, uint64_t va, const struct pts_entry *e,
+		   uint64_t table_pfn, struct pts_hgm *out)
+{
+	bool done = false;
+	if (acc->open && (va & ~(acc->hsize - 1)) != acc->cur.va) {
+		*out = acc->cur;
+		acc->open = false;
+		done = true;
+	}
+	if (!acc->open)
+		hgm_open(acc, va, e, table_pfn);
+	struct pts_hgm *h = &acc->cur;
+	h->pieces++;
+	if (e->level < h->level)
+		h->level = e->level;
+	if (e->kind != PTS_EK_PRESENT || !e->has_pfn)
+		return done;
+	uint64_t n = pts_level_size(acc->a, e->level) >> 12, hpages = acc->hsize >> 12;
+	if (!h->present++) {
+		/* hugetlb folios are aligned to their size: the head is the
+		 * aligned frame, if it is a hugetlb folio's head at all */
+		uint64_t head = e->pfn & ~(hpages - 1);
+		struct pts_page pg;
+		struct pts_error *err = pts_page_read(acc->p, head, &pg);
+		h->head_pfn = !err && pg.head && pg.hugetlb == 1 ? head : 0;
+		pts_error_destroy(err);
+		h->first_pfn = e->pfn;
+		h->last_pfn = e->pfn + n - 1;
+	}
+	h->pages += n;
+	if (e->pfn < h->first_pfn)
+		h->first_pfn = e->pfn;
+	if (e->pfn + n - 1 > h->last_pfn)
+		h->last_pfn = e->pfn + n - 1;
+	if (!h->head_pfn || e->pfn < h->head_pfn || e->pfn + n > h->head_pfn + hpages)
+		h->one_folio = false;
+	if (!h->head_pfn || e->pfn != h->head_pfn + ((va - h->va) >> 12))
+		h->contiguous = false;
+	return done;
+}
+
+bool pts_hgm_end(struct pts_hgm_acc *acc, struct pts_hgm *out)
+{
+	if (!acc->open)
+		return false;
+	*out = acc->cur;
+	acc->open = false;
+	return true;
 }
 
 struct owner {
@@ -66,6 +132,45 @@ struct scan {
 	struct u64set partial;	/* mappings whose i_mmap was not all read */
 	size_t nodes;
 };
+
+struct hgm_walk {
+	struct pts_hgm_acc acc;
+	struct pts_hvma *hv;
+};
+
+static void hgm_entry(void *arg, uint64_t va, const struct pts_entry *e, const struct pts_table *t,
+		      unsigned index)
+{
+	(void)index;
+	struct hgm_walk *w = arg;
+	struct pts_hgm done;
+	if (e->kind == PTS_EK_TABLE || pts_level_size(w->acc.a, e->level) >= w->acc.hsize)
+		return;
+	if (pts_hgm_piece(&w->acc, va, e, t->pfn, &done))
+		VEC_PUSH(&w->hv->hgm, done);
+}
+
+/* The VMA's walk, for the parts mapped below its hstate's level. */
+static void find_hgm(struct scan *s, uint64_t pgd, struct pts_hvma *hv)
+{
+	if (!hv->v.huge_size || hv->v.huge_size <= 4096)
+		return;
+	struct hgm_walk w = { .acc = { .p = s->p, .a = s->a, .hsize = hv->v.huge_size }, .hv = hv };
+	struct pts_walk_ops ops = { .entry = hgm_entry };
+	struct pts_walk_result r = { 0 };
+	struct pts_error *err = pts_walk(s->p, pgd, hv->v.start, hv->v.end, &ops, &w, &r);
+	struct pts_hgm done;
+	if (pts_hgm_end(&w.acc, &done))
+		VEC_PUSH(&hv->hgm, done);
+	if (err) {
+		pts_notes_add(&s->h->missing, "page tables of pid %d at %#" PRIx64 ": %s", hv->pid,
+			      hv->v.start, pts_error_text(err));
+		pts_error_destroy(err);
+	}
+	for (size_t i = 0; i < r.missing.n; i++)
+		pts_notes_add(&s->h->missing, "pid %d: %s", hv->pid, r.missing.v[i]);
+	pts_walk_result_free(&r);
+}
 
 static const struct owner *owner_of(const struct scan *s, uint64_t mm)
 {
@@ -171,6 +276,8 @@ static void decode_private(struct scan *s, struct pts_hvma *hv)
 		    pts_try_u32(s->p, hv->lock + s->l.lock_refs, &refs)) {
 			hv->have_lock = true;
 			hv->lock_refs = (int32_t)refs;
+			hv->have_sema = true;
+			hv->sema = hv->lock + s->l.lock_sema;
 		} else {
 			pts_notes_add(&s->h->missing, "hugetlb_vma_lock %#" PRIx64 " of VMA %#" PRIx64
 				      ": not in the dump", hv->lock, v->addr);
@@ -179,6 +286,20 @@ static void decode_private(struct scan *s, struct pts_hvma *hv)
 		/* set_vma_resv_map(): resv_map | HPAGE_RESV_OWNER 1 | UNMAPPED 2 */
 		hv->resv_map = v->private_data & ~3ULL;
 		hv->resv_flags = (unsigned)(v->private_data & 3);
+		if (s->l.resv_sema && hv->resv_map) {
+			hv->have_sema = true;
+			hv->sema = hv->resv_map + s->l.resv_sema_off;
+		}
+	}
+	if (hv->have_sema) {
+		struct pts_error *err = pts_lock_read(s->p, PTS_LOCK_RWSEM, hv->sema, &hv->sema_state,
+						      &s->h->missing);
+		if (err) {
+			hv->have_sema = false;
+			pts_notes_add(&s->h->missing, "rw_sema of VMA %#" PRIx64 ": %s", v->addr,
+				      pts_error_text(err));
+			pts_error_destroy(err);
+		}
 	}
 }
 
@@ -270,6 +391,7 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
 			v->name = NULL;	/* now owned by hv */
 			hv.v.name_note = v->name_note ? xstrdup(v->name_note) : NULL;
 			decode_private(&s, &hv);
+			find_hgm(&s, mm.pgd, &hv);
 			VEC_PUSH(&ret->vmas, hv);
 			if (v->mapping)
 				u64set_add(&maps, v->mapping);
@@ -344,6 +466,18 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
 		if (!t->count_known)
 			pts_notes_add(&ret->missing, "share count of pmd table pfn %#" PRIx64
 				      ": not in the dump", t->pfn);
+		bool split;
+		struct pts_error *e = t->sharers.n ? pts_ptl_addr(p, t->sharers.v[0].mm, PTS_PMD, t->pfn,
+								  &t->ptl, &split) : NULL;
+		if (!e && t->sharers.n)
+			e = pts_lock_read(p, PTS_LOCK_SPIN, t->ptl, &t->ptl_state, &ret->missing);
+		if (e) {
+			pts_notes_add(&ret->missing, "lock of pmd table pfn %#" PRIx64 ": %s", t->pfn,
+				      pts_error_text(e));
+			pts_error_destroy(e);
+		} else {
+			t->have_ptl = t->sharers.n > 0;
+		}
 	}
 	u64set_free(&mms);
 	u64set_free(&maps);
@@ -360,11 +494,15 @@ void pts_hugetlb_free(struct pts_hugetlb *h)
 	for (size_t i = 0; i < h->vmas.n; i++) {
 		free(h->vmas.v[i].v.name);
 		free(h->vmas.v[i].v.name_note);
+		free(h->vmas.v[i].hgm.v);
+		pts_lock_state_free(&h->vmas.v[i].sema_state);
 	}
 	free(h->vmas.v);
 	free(h->hstates.v);
-	for (size_t i = 0; i < h->tables.n; i++)
+	for (size_t i = 0; i < h->tables.n; i++) {
 		free(h->tables.v[i].sharers.v);
+		pts_lock_state_free(&h->tables.v[i].ptl_state);
+	}
 	free(h->tables.v);
 	pts_notes_free(&h->missing);
 	memset(h, 0, sizeof(*h));

@@ -7,7 +7,9 @@
 #define PTS_HUGETLB_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "arch.h"
 #include "klist.h"
+#include "klock.h"
 #include "kmm.h"
 #include "ktask.h"
 #include "program.h"
@@ -29,10 +31,44 @@ struct pts_htable {
 	int64_t count;		/* pt_share_count, or the table page's refcount */
 	int64_t expected;	/* what count should be for these sharers */
 	bool incomplete;	/* the file's i_mmap or a sharer was not all readable */
+	/* the PMD table's split lock, which every sharer takes
+	 * (huge_pte_lockptr -> pmd_lockptr) */
+	bool have_ptl;
+	uint64_t ptl;
+	struct pts_lock_state ptl_state;
 	/* B7: leaves of this table whose folio is not of that file */
 	unsigned leaves, foreign;
 	uint64_t foreign_pfn, foreign_mapping;
 };
+
+/* One hstate-sized range of a hugetlb VMA mapped below the hstate's
+ * level (a high-granularity mapping: legal only with HGM, INVARIANTS
+ * C1/C2): its pieces summed. */
+struct pts_hgm {
+	uint64_t va;		/* start of the hstate-sized range */
+	uint64_t table_pfn;	/* the first table holding its pieces */
+	int level;		/* the smallest level of its pieces */
+	unsigned pieces;	/* entries that are not none */
+	unsigned present;	/* present leaves among them */
+	uint64_t pages;		/* 4 KiB pages the present pieces map */
+	uint64_t first_pfn, last_pfn;	/* lowest and highest frame mapped */
+	uint64_t head_pfn;	/* the hugetlb folio the first present piece is in; 0 none */
+	bool one_folio;		/* every present piece lies in that folio */
+	bool contiguous;	/* each piece maps its offset of that folio */
+};
+
+/* Sums pieces in address order; a range is done when the next piece is
+ * beyond it (pts_hgm_piece returns true and fills out) or at the end. */
+struct pts_hgm_acc {
+	struct pts_program *p;
+	const struct pts_arch *a;
+	uint64_t hsize;
+	bool open;
+	struct pts_hgm cur;
+};
+bool pts_hgm_piece(struct pts_hgm_acc *acc, uint64_t va, const struct pts_entry *e,
+		   uint64_t table_pfn, struct pts_hgm *out);
+bool pts_hgm_end(struct pts_hgm_acc *acc, struct pts_hgm *out);
 
 struct pts_hvma {
 	int32_t pid;
@@ -46,6 +82,12 @@ struct pts_hvma {
 	/* private mappings: the resv_map and HPAGE_RESV_OWNER/UNMAPPED */
 	uint64_t resv_map;
 	unsigned resv_flags;
+	/* the rw_sema of the vma_lock, or of the resv_map where it has one
+	 * (v6.1: both came with the vma_lock series) */
+	bool have_sema;
+	uint64_t sema;
+	struct pts_lock_state sema_state;
+	VEC(struct pts_hgm) hgm;	/* ranges mapped below the hstate's level */
 };
 
 struct pts_hstate {

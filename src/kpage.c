@@ -8,6 +8,10 @@
 struct page_layout {
 	uint64_t vmemmap, size, flags, refcount, page_type, lru, compound_head, mapcount;
 	int64_t pg_head;
+	/* How this kernel marks a hugetlb folio: see hugetlb_layout() */
+	enum { HT_UNKNOWN, HT_DTOR, HT_FLAG1, HT_TYPE_BIT, HT_PGTY } ht;
+	uint64_t ht_off;	/* HT_DTOR: byte from the head's struct page */
+	int64_t ht_val;
 	bool have_deposit;
 	uint64_t pmd_huge_pte;
 	bool new_types;		/* page_type >> 24 == PGTY_table */
@@ -15,6 +19,70 @@ struct page_layout {
 	int64_t pgty_table;
 	bool split_deposit;
 };
+
+static bool enum_val(struct pts_program *p, const char *name, int64_t *v)
+{
+	struct pts_error *err = pts_dwarf_enum(p->dw, name, v);
+	pts_error_destroy(err);
+	return !err;
+}
+
+/* folio_test_hugetlb() by version (INVARIANTS B3, D3):
+ *  - up to v6.6: the compound destructor, HUGETLB_PAGE_DTOR, in page[1]
+ *    (struct page compound_dtor; struct folio _folio_dtor in v6.6);
+ *  - v6.7 9c5ccf2db04b "mm: remove HUGETLB_PAGE_DTOR": PG_hugetlb, a flag
+ *    of page[1] (enum pageflags);
+ *  - v6.10 d99e3140a4d3 "mm: turn folio_test_hugetlb into a PageType": a
+ *    cleared bit 0x800 under PAGE_TYPE_BASE in the head's page_type (a
+ *    macro: no kernel of the test matrix has it);
+ *  - v6.12 4ffca5a96678: the head's page_type top byte is PGTY_hugetlb. */
+static void hugetlb_layout(struct pts_program *p, struct page_layout *l)
+{
+	uint64_t off;
+	if (enum_val(p, "HUGETLB_PAGE_DTOR", &l->ht_val)) {
+		if (pts_offsetof_opt(p, "struct folio", "_folio_dtor", &off)) {
+			l->ht = HT_DTOR;
+			l->ht_off = off;
+		} else if (pts_offsetof_opt(p, "struct page", "compound_dtor", &off)) {
+			l->ht = HT_DTOR;
+			l->ht_off = l->size + off;
+		}
+	} else if (enum_val(p, "PGTY_hugetlb", &l->ht_val)) {
+		l->ht = HT_PGTY;
+	} else if (enum_val(p, "PG_hugetlb", &l->ht_val)) {
+		l->ht = HT_FLAG1;
+	} else if (pts_dwarf_has_member(p->dw, "struct page", "page_type")) {
+		l->ht = HT_TYPE_BIT;
+		l->ht_val = 0x800;
+	}
+}
+
+static int8_t is_hugetlb(struct pts_program *p, const struct page_layout *l,
+			 const struct pts_page *pg)
+{
+	uint64_t v;
+	uint8_t b;
+	switch (l->ht) {
+	case HT_PGTY:
+		return (pg->page_type >> 24) == (uint32_t)l->ht_val;
+	case HT_TYPE_BIT:
+		return (pg->page_type & (0xf0000000u | (uint32_t)l->ht_val)) == 0xf0000000u;
+	case HT_DTOR: {
+		struct pts_error *err = pts_read(p, pg->addr + l->ht_off, &b, 1);
+		if (!err)
+			return b == (uint8_t)l->ht_val;
+		pts_error_destroy(err);
+		break;
+	}
+	case HT_FLAG1:
+		if (pts_try_u64(p, pg->addr + l->size + l->flags, &v))
+			return (v >> l->ht_val) & 1;
+		break;
+	case HT_UNKNOWN:
+		break;
+	}
+	return -1;
+}
 
 static struct pts_error *layout(struct pts_program *p, struct page_layout **ret)
 {
@@ -57,6 +125,7 @@ static struct pts_error *layout(struct pts_program *p, struct page_layout **ret)
 	 * (18b2db3b0385 "mm: Convert page kmemcg type to a page memcg flag"),
 	 * the same series that renamed page->mem_cgroup to memcg_data. */
 	l->pg_table = pts_dwarf_has_member(p->dw, "struct page", "mem_cgroup") ? 0x400 : 0x200;
+	hugetlb_layout(p, l);
 	/* USE_SPLIT_PMD_PTLOCKS off keeps one deposit list in the mm */
 	l->split_deposit = !pts_dwarf_has_member(p->dw, "struct mm_struct", "pmd_huge_pte");
 	p->layout[PTS_LAYOUT_PAGE] = l;
@@ -124,7 +193,8 @@ struct pts_error *pts_page_read(struct pts_program *p, uint64_t pfn, struct pts_
 	memcpy(&ret->lru_next, buf + l->lru, 8);
 	uint64_t ch;
 	memcpy(&ch, buf + l->compound_head, 8);
-	ret->compound = (ch & 1) || (ret->flags & (1ULL << l->pg_head));
+	ret->head = ret->flags & (1ULL << l->pg_head);
+	ret->compound = (ch & 1) || ret->head;
 	memcpy(&ret->mapcount, buf + l->mapcount, 4);
 	ret->mapcount++;
 	if (l->have_deposit)
@@ -133,5 +203,6 @@ struct pts_error *pts_page_read(struct pts_program *p, uint64_t pfn, struct pts_
 		ret->is_table = (ret->page_type >> 24) == (uint32_t)l->pgty_table;
 	else
 		ret->is_table = (ret->page_type & (0xf0000000u | l->pg_table)) == 0xf0000000u;
+	ret->hugetlb = ret->head ? is_hugetlb(p, l, ret) : 0;
 	return NULL;
 }

@@ -359,6 +359,18 @@ struct pts_error *pts_tasks(struct pts_program *p, bool threads, struct pts_task
 	return NULL;
 }
 
+struct pts_error *pts_task_read(struct pts_program *p, uint64_t addr, struct pts_task *ret)
+{
+	struct task_layout l = { 0 };
+	struct pts_error *err = layout(p, &l);
+	if (err)
+		return err;
+	struct pts_notes notes = { 0 };
+	err = read_task(p, &l, addr, ret, &notes);
+	pts_notes_free(&notes);
+	return err;
+}
+
 void pts_task_list_free(struct pts_task_list *l)
 {
 	pts_notes_free(&l->notes);

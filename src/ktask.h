@@ -30,4 +30,6 @@ struct pts_task_list {
  * are left out and named in ret->notes. */
 struct pts_error *pts_tasks(struct pts_program *p, bool threads, struct pts_task_list *ret);
 void pts_task_list_free(struct pts_task_list *l);
+/* One task_struct by address (a lock's owner, a waiter). */
+struct pts_error *pts_task_read(struct pts_program *p, uint64_t addr, struct pts_task *ret);
 #endif

@@ -1039,6 +1039,137 @@ static int cmd_offsetof(struct pts_program *p, const struct opts *o)
 	return 0;
 }
 
+/* Lock states for the faces: the tasks named, the hint told as a hint. */
+static void task_label(struct pts_program *p, uint64_t task, char *buf, size_t n)
+{
+	struct pts_task t;
+	struct pts_error *err = pts_task_read(p, task, &t);
+	if (err)
+		snprintf(buf, n, "task %#" PRIx64 " (not readable)", task);
+	else
+		snprintf(buf, n, "pid %d (%s)", t.pid, t.comm);
+	pts_error_destroy(err);
+}
+
+static void json_task(struct json *j, struct pts_program *p, uint64_t task)
+{
+	struct pts_task t;
+	struct pts_error *err = pts_task_read(p, task, &t);
+	json_key(j, "task"); json_hex(j, task);
+	json_key(j, "pid");
+	if (err) json_null(j); else json_int(j, t.pid);
+	json_key(j, "tgid");
+	if (err) json_null(j); else json_int(j, t.tgid);
+	json_key(j, "comm"); json_string(j, err ? NULL : t.comm);
+	pts_error_destroy(err);
+}
+
+static void json_lock(struct json *j, struct pts_program *p, const struct pts_lock_state *s)
+{
+	char buf[64];
+	json_begin_object(j);
+	json_key(j, "kind"); json_string(j, pts_lock_kind_name(s->kind));
+	json_key(j, "addr"); json_hex(j, s->addr);
+	json_key(j, "state"); json_string(j, pts_lock_summary(s, buf, sizeof(buf)));
+	json_key(j, "decoded"); json_bool(j, s->decoded);
+	if (!s->decoded) {
+		json_key(j, "why"); json_string(j, s->why);
+		json_end_object(j);
+		return;
+	}
+	json_key(j, "held"); json_bool(j, s->held);
+	json_key(j, "mode");
+	json_string(j, !s->held ? NULL : s->write ? "write" : "read");
+	json_key(j, "raw"); json_hex(j, s->raw);
+	if (s->kind == PTS_LOCK_RWSEM) {
+		json_key(j, "readers"); json_uint(j, s->readers);
+		json_key(j, "owner_raw"); json_hex(j, s->owner_raw);
+	}
+	json_key(j, "owner");
+	if (s->owner) {
+		json_begin_object(j);
+		json_task(j, p, s->owner);
+		/* exact: the kernel records this task as the holder; else the
+		 * last reader the rwsem saw, which may have released it */
+		json_key(j, "exact"); json_bool(j, s->owner_exact);
+		json_end_object(j);
+	} else {
+		json_null(j);
+	}
+	json_key(j, "flags"); json_begin_array(j);
+	if (s->flag_waiters) json_string(j, "waiters");
+	if (s->flag_handoff) json_string(j, "handoff");
+	if (s->flag_readfail) json_string(j, "readfail");
+	if (s->flag_pickup) json_string(j, "pickup");
+	if (s->reader_owned) json_string(j, "reader_owned");
+	if (s->nonspinnable) json_string(j, "nonspinnable");
+	if (s->pending) json_string(j, "pending");
+	json_end_array(j);
+	if (s->kind == PTS_LOCK_SPIN) {
+		json_key(j, "queue_tail_cpu");
+		if (s->tail_cpu >= 0) json_int(j, s->tail_cpu); else json_null(j);
+	}
+	json_key(j, "waiters"); json_begin_array(j);
+	for (size_t i = 0; i < s->waiters.n; i++) {
+		json_begin_object(j);
+		json_task(j, p, s->waiters.v[i].task);
+		json_key(j, "mode"); json_string(j, s->waiters.v[i].write ? "write" : "read");
+		json_end_object(j);
+	}
+	json_end_array(j);
+	json_key(j, "waiters_complete"); json_bool(j, !s->waiters_partial);
+	json_end_object(j);
+}
+
+/* "write-locked by pid 3 (x); waiters: pid 4 (y) write" */
+static void print_lock(struct pts_program *p, const struct pts_lock_state *s)
+{
+	char buf[96];
+	printf("%s", pts_lock_summary(s, buf, sizeof(buf)));
+	if (!s->decoded) {
+		if (s->why)
+			printf(": %s", s->why);
+		return;
+	}
+	if (s->owner) {
+		task_label(p, s->owner, buf, sizeof(buf));
+		printf(s->owner_exact ? " by %s" : ", last reader %s (a hint: it may have released it)",
+		       buf);
+	} else if (s->held && s->kind == PTS_LOCK_SPIN) {
+		printf(" (a spinlock records no owner)");
+	}
+	if (s->waiters.n) {
+		printf("; waiters:");
+		for (size_t i = 0; i < s->waiters.n; i++) {
+			task_label(p, s->waiters.v[i].task, buf, sizeof(buf));
+			printf(" %s %s%s", buf, s->waiters.v[i].write ? "write" : "read",
+			       i + 1 < s->waiters.n ? "," : "");
+		}
+	}
+	if (s->waiters_partial)
+		printf(" (wait list not all readable)");
+}
+
+static void json_hgm(struct json *j, const struct pts_hgm *g)
+{
+	json_begin_object(j);
+	json_key(j, "va"); json_hex(j, g->va);
+	json_key(j, "level"); json_string(j, pts_level_name((unsigned)g->level));
+	json_key(j, "table_pfn"); json_hex(j, g->table_pfn);
+	json_key(j, "pieces"); json_uint(j, g->pieces);
+	json_key(j, "present"); json_uint(j, g->present);
+	json_key(j, "pages"); json_uint(j, g->pages);
+	json_key(j, "first_pfn");
+	if (g->present) json_hex(j, g->first_pfn); else json_null(j);
+	json_key(j, "last_pfn");
+	if (g->present) json_hex(j, g->last_pfn); else json_null(j);
+	json_key(j, "folio_pfn");
+	if (g->head_pfn) json_hex(j, g->head_pfn); else json_null(j);
+	json_key(j, "one_folio"); json_bool(j, g->present && g->one_folio);
+	json_key(j, "contiguous"); json_bool(j, g->present && g->contiguous);
+	json_end_object(j);
+}
+
 static int cmd_hugetlb(struct pts_program *p, const struct opts *o)
 {
 	struct pts_hugetlb h;
@@ -1103,6 +1234,7 @@ static int cmd_hugetlb(struct pts_program *p, const struct opts *o)
 				json_key(&j, "lock"); json_hex(&j, hv->lock);
 				json_key(&j, "vma"); json_hex(&j, hv->lock_vma);
 				json_key(&j, "refs"); json_int(&j, hv->lock_refs);
+				json_key(&j, "rw_sema"); json_lock(&j, p, &hv->sema_state);
 				json_end_object(&j);
 			} else {
 				json_null(&j);
@@ -1111,6 +1243,13 @@ static int cmd_hugetlb(struct pts_program *p, const struct opts *o)
 			if (hv->resv_map) json_hex(&j, hv->resv_map); else json_null(&j);
 			json_key(&j, "resv_owner"); json_bool(&j, hv->resv_flags & 1);
 			json_key(&j, "resv_unmapped"); json_bool(&j, hv->resv_flags & 2);
+			json_key(&j, "resv_rw_sema");
+			if (hv->resv_map && hv->have_sema) json_lock(&j, p, &hv->sema_state);
+			else json_null(&j);
+			json_key(&j, "hgm"); json_begin_array(&j);
+			for (size_t k = 0; k < hv->hgm.n; k++)
+				json_hgm(&j, &hv->hgm.v[k]);
+			json_end_array(&j);
 			json_end_object(&j);
 		}
 		json_end_array(&j);
@@ -1127,6 +1266,8 @@ static int cmd_hugetlb(struct pts_program *p, const struct opts *o)
 			json_key(&j, "count_expected"); json_int(&j, t->expected);
 			json_key(&j, "leaves"); json_uint(&j, t->leaves);
 			json_key(&j, "foreign_leaves"); json_uint(&j, t->foreign);
+			json_key(&j, "lock");
+			if (t->have_ptl) json_lock(&j, p, &t->ptl_state); else json_null(&j);
 			json_key(&j, "sharers"); json_begin_array(&j);
 			for (size_t k = 0; k < t->sharers.n; k++) {
 				const struct pts_hsharer *x = &t->sharers.v[k];
@@ -1171,6 +1312,24 @@ static int cmd_hugetlb(struct pts_program *p, const struct opts *o)
 				printf("  resv_map %#" PRIx64 "%s", hv->resv_map,
 				       hv->resv_flags & 1 ? " (owner)" : "");
 			printf("\n");
+			if (hv->have_sema && (hv->sema_state.held || hv->sema_state.waiters.n ||
+					      !hv->sema_state.decoded)) {
+				printf("      rw_sema %#" PRIx64 ": ", hv->sema);
+				print_lock(p, &hv->sema_state);
+				printf("\n");
+			}
+			for (size_t k = 0; k < hv->hgm.n; k++) {
+				const struct pts_hgm *g = &hv->hgm.v[k];
+				printf("      high-granularity: %#" PRIx64 "-%#" PRIx64 " mapped by %u %s "
+				       "entries (%u present, %" PRIu64 " pages", g->va, g->va + hv->v.huge_size,
+				       g->pieces, pts_level_name((unsigned)g->level), g->present, g->pages);
+				if (g->present)
+					printf(", pfn %#" PRIx64 "-%#" PRIx64 ", %s, %s", g->first_pfn,
+					       g->last_pfn, g->head_pfn && g->one_folio ?
+					       "one hugetlb folio" : "not one hugetlb folio",
+					       g->contiguous ? "each piece at its offset" : "not in order");
+				printf(") in table %#" PRIx64 "\n", g->table_pfn);
+			}
 		}
 		size_t shared = 0;
 		for (size_t i = 0; i < h.tables.n; i++) {
@@ -1181,6 +1340,11 @@ static int cmd_hugetlb(struct pts_program *p, const struct opts *o)
 			printf("shared pmd table pfn %#" PRIx64 ": %zu sharers, kernel count %" PRId64
 			       " (%s, expected %" PRId64 ")\n", t->pfn, t->sharers.n, t->count,
 			       h.count_source, t->expected);
+			if (t->have_ptl) {
+				printf("  lock %#" PRIx64 " (the table's split lock, all sharers'): ", t->ptl);
+				print_lock(p, &t->ptl_state);
+				printf("\n");
+			}
 			for (size_t k = 0; k < t->sharers.n; k++) {
 				const struct pts_hsharer *x = &t->sharers.v[k];
 				printf("  pid %-6d %-15s mm %" PRIx64 "  vma %" PRIx64 "  at %#" PRIx64 "\n",
