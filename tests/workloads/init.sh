@@ -47,6 +47,13 @@ mount -t ext4 -o ro /dev/vdd /mnt/disk && echo "PTSCOPE-DISK ok" || echo "PTSCOP
 mkdir -p /mnt/huge
 echo 24 > /proc/sys/vm/nr_hugepages
 mount -t hugetlbfs none /mnt/huge && echo "PTSCOPE-HUGE $(cat /proc/sys/vm/nr_hugepages)"
+# 1 GiB pages exist only where the kernel reserved them at boot
+# (hugepagesz=1G hugepages=N: tests/kernels); wl_giga maps one.
+g=/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages
+if [ -f $g ] && [ "$(cat $g)" -gt 0 ]; then
+	mkdir -p /mnt/huge1g
+	mount -t hugetlbfs -o pagesize=1G none /mnt/huge1g && echo "PTSCOPE-HUGE1G $(cat $g)"
+fi
 
 # zram swap, for the workloads' swapped-out pages.
 while read -r m; do insmod $M/$m 2>/dev/null; done < /zram_modules
@@ -94,6 +101,9 @@ done
 cd /tmp
 tar -cf /dev/vda oracle
 sync
+# The injected states (tests/kmod), after the oracle: the blocked threads
+# would block the oracle's reads of their processes.
+[ -x /inject/inject.sh ] && /inject/inject.sh
 # The task list last, after the disk I/O (which starts kworkers), with
 # shell builtins only so that no process of ours is in it that will be
 # gone at dump time; over the console, which starts no process or I/O.

@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Injected-state tests (TAP): the dumps of every inject=1 kernel in
+tests/kernels, whose guest loaded tests/kmod's module after its oracle was
+read.  The module's own account (oracle/inject, what the guest kernel said
+it did) is the expectation: each injected state raises its check on the
+object the module named, and nothing else is found.  The 1 GiB page of
+wl-giga (a PUD leaf) is compared with the guest's pagemap as the clean
+kernels' workloads are.  No inject kernel, or no dumps: a failure."""
+import os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import realkernel as rk
+from realkernel import ok, out
+
+top = rk.top
+
+
+def inject_kernels():
+    with open(os.path.join(top, "tests", "kernels")) as f:
+        return [l.split()[0] for l in f if "inject=1" in l.split("#")[0].split()]
+
+
+def facts(d):
+    """oracle/inject: 'NAME key=value ...' lines, by name (list each)."""
+    by = {}
+    for l in open(os.path.join(d, "oracle", "inject")):
+        w = l.split()
+        if not w or "=" not in l:
+            continue
+        kv = dict(x.split("=", 1) for x in w[1:] if "=" in x)
+        by.setdefault(w[0], []).append(kv)
+    return by
+
+
+def h(x):
+    return int(x, 16) if isinstance(x, str) else x
+
+
+def check_kind(k, d, kind, f):
+    path, vml = os.path.join(d, kind), os.path.join(d, "vmlinux")
+    fmt, flattened, comp, panicked = rk.KINDS[kind]
+    c, err = rk.run_json("check", "--all", "--json", "-k", vml, path, partial_ok=True)
+    ok(c is not None, f"{k} {kind}: check --all runs", err)
+    if c is None:
+        return
+    fs = c["findings"]
+    hgm, share, stale = f["hgm"][0], f["share"][0], f["stale"][0]
+    want = {("B3", int(hgm["pid"]), "table", h(hgm["table_pfn"])),
+            ("B5", int(share["pid"]), "table", h(share["table_pfn"])),
+            ("B1", int(stale["pid"]), "vma", h(stale["vma"]))}
+    got = {(x["check"], x["pid"], x["object"], h(x["address"])) for x in fs}
+    ok(got == want, f"{k} {kind}: the injected states, and only they, are found "
+       f"(B3 on table {hgm['table_pfn']}, B5 on {share['table_pfn']}, B1 on vma {stale['vma']})",
+       f"got {sorted(got)}\nwant {sorted(want)}")
+    b3 = [x for x in fs if x["check"] == "B3"]
+    ok(b3 and h(b3[0]["va"]) == h(hgm["addr"]) and "512 pte entries" in b3[0]["evidence"]
+       and f"pfn {hgm['folio_pfn']}-" in b3[0]["evidence"] and "one hugetlb folio" in b3[0]["evidence"],
+       f"{k} {kind}: B3 says the range, its 512 PTEs and the folio the module mapped", b3)
+    b1 = [x for x in fs if x["check"] == "B1"]
+    ok(b1 and stale["now"] in b1[0]["evidence"], f"{k} {kind}: B1 names the stale pointer {stale['now']}",
+       b1)
+
+    hj, err = rk.run_json("hugetlb", "--json", "-k", vml, path, partial_ok=True)
+    ok(hj is not None, f"{k} {kind}: hugetlb runs", err)
+    if hj is None:
+        return
+    # The HGM-like range, as a high-granularity mapping of one folio.
+    un = [v for v in hj["vmas"] if v["pid"] == int(hgm["pid"])]
+    g = un[0]["hgm"] if un else []
+    ok(len(g) == 1 and h(g[0]["va"]) == h(hgm["addr"]) and g[0]["level"] == "pte"
+       and g[0]["pieces"] == 512 and g[0]["present"] == 512
+       and h(g[0]["folio_pfn"]) == h(hgm["folio_pfn"]) and g[0]["one_folio"] and g[0]["contiguous"]
+       and h(g[0]["table_pfn"]) == h(hgm["table_pfn"]),
+       f"{k} {kind}: hugetlb shows the sub-mapping: 512 PTEs of folio {hgm['folio_pfn']} "
+       f"in table {hgm['table_pfn']}", g)
+    others = [(v["pid"], v["hgm"]) for v in hj["vmas"] if v["hgm"] and v["pid"] != int(hgm["pid"])]
+    ok(not others, f"{k} {kind}: no other VMA has a high-granularity range", others)
+    # The raised share count, against the sharers found.
+    t = [x for x in hj["pmd_tables"] if h(x["pfn"]) == h(share["table_pfn"])]
+    ok(t and t[0]["count"] == int(share["now"]) and t[0]["count_expected"] == int(share["count"])
+       and len(t[0]["sharers"]) == int(share["count"]) + 1,
+       f"{k} {kind}: table {share['table_pfn']}: kernel count {share['now']}, "
+       f"{int(share['count']) + 1} sharers found", t and {x: t[0][x] for x in ("count", "count_expected")})
+    # Its lock: the table's split lock, free.
+    ok(t and t[0]["lock"] and t[0]["lock"]["kind"] == "spinlock" and t[0]["lock"]["state"] == "free",
+       f"{k} {kind}: the shared table's split lock is free", t and t[0]["lock"])
+    # The stale vma_lock: its vma pointer as the module left it.
+    s3 = [v for v in hj["vmas"] if h(v["vma"]) == h(stale["vma"])]
+    ok(s3 and s3[0]["vma_lock"] and h(s3[0]["vma_lock"]["lock"]) == h(stale["lock"])
+       and h(s3[0]["vma_lock"]["vma"]) == h(stale["now"]),
+       f"{k} {kind}: vma_lock {stale['lock']} points at {stale['now']}", s3 and s3[0]["vma_lock"])
+    # The AB-BA pair: kthread B holds the vma_lock of the abba VMA for
+    # read, kthread A waits for it for write.
+    a, b = f["abba-a"][0], f["abba-b"][0]
+    ab = [v for v in hj["vmas"] if v["pid"] == int(f["abba"][0]["pid"])]
+    sema = ab[0]["vma_lock"]["rw_sema"] if ab and ab[0]["vma_lock"] else None
+    ok(sema and h(sema["addr"]) == h(b["lock"]) and sema["state"] == "read-locked (1 reader)"
+       and sema["owner"] and sema["owner"]["pid"] == int(b["holder"]) and not sema["owner"]["exact"]
+       and [(w["pid"], w["mode"]) for w in sema["waiters"]] == [(int(a["holder"]), "write")],
+       f"{k} {kind}: the vma_lock's rw_sema: 1 reader (hint: pid {b['holder']}), "
+       f"pid {a['holder']} waits to write", sema)
+    # Every other vma_lock and resv_map sema is free with nobody waiting.
+    busy = [(v["pid"], v["start"]) for v in hj["vmas"] if v is not (ab[0] if ab else None)
+            for s in ([v["vma_lock"]["rw_sema"]] if v["vma_lock"] else []) + [v["resv_rw_sema"]]
+            if s and (s["state"] != "free" or s["waiters"])]
+    ok(not busy, f"{k} {kind}: every other hugetlb rw_sema is free", busy)
+
+
+def check_hgm_rules(k, d, f):
+    """C2, the HGM rules: no bootable kernel has HGM, so PTSCOPE_TEST_HGM=1
+    makes ptscope apply them.  The module's mapping keeps them (one folio,
+    each piece at its offset): nothing found; one piece pointed at
+    another frame breaks them: C2, and never B3."""
+    hgm = f["hgm"][0]
+    path, vml = os.path.join(d, "qemu.elf"), os.path.join(d, "vmlinux")
+    env = dict(os.environ, PTSCOPE_TEST_HGM="1")
+    args = [rk.ptscope, "check", "--json", "-p", hgm["pid"], "-k", vml, path]
+    p = rk.subprocess.run(args, capture_output=True, text=True, env=env)
+    c = rk.json.loads(p.stdout) if p.returncode in (0, 1) and p.stdout else None
+    ok(c is not None and p.returncode == 0 and not c["findings"],
+       f"{k}: with HGM rules, the module's mapping of one folio in order is legal", p.stdout + p.stderr)
+    pte1 = h(hgm["table_pfn"]) * 4096 + 8
+    env["PTSCOPE_TEST_PATCH"] = f"P:{pte1:x}=8000000001234067"
+    p = rk.subprocess.run(args, capture_output=True, text=True, env=env)
+    c = rk.json.loads(p.stdout) if p.returncode in (0, 1) and p.stdout else None
+    ids = [x["check"] for x in c["findings"]] if c else []
+    ok(p.returncode == 1 and ids == ["C2"] and "not all of one hugetlb folio" in c["findings"][0]["evidence"],
+       f"{k}: with HGM rules, a piece of another frame is C2", p.stdout + p.stderr)
+
+
+def check_giga(k, d, kind):
+    """The 1 GiB page: a PUD leaf of wl-giga, equal to the pagemap."""
+    path, vml = os.path.join(d, kind), os.path.join(d, "vmlinux")
+    tasks = [rk.parse_stat(l) for l in open(os.path.join(d, "oracle", "tasks")) if l.strip()]
+    g = [t for t in tasks if t["comm"] == "wl-giga"]
+    ok(g, f"{k}: wl-giga ran", "")
+    if not g:
+        return
+    pid = g[0]["pid"]
+    w, err = rk.run_json("walk", "--json", "-p", str(pid), "-k", vml, path, partial_ok=True)
+    pud = [e for e in (w or {}).get("entries", []) if e["level"] == "pud" and e["kind"] == "present"]
+    ok(len(pud) == 1 and pud[0]["size"] == 1 << 30 and int(pud[0]["pfn"], 16) % (1 << 18) == 0,
+       f"{k} {kind}: wl-giga maps its 1 GiB page with one PUD leaf", pud or err)
+    hj, err = rk.run_json("hugetlb", "--json", "-p", str(pid), "-k", vml, path, partial_ok=True)
+    v = [x for x in (hj or {}).get("vmas", []) if x["pid"] == pid]
+    st = [x for x in (hj or {}).get("hstates", []) if x["page_size"] == 1 << 30]
+    ok(v and v[0]["page_size"] == 1 << 30 and st and st[0]["nr_huge_pages"] == 1
+       and st[0]["free_huge_pages"] == 0,
+       f"{k} {kind}: hugetlb: wl-giga's VMA is of the 1 GiB hstate, whose one page is in use",
+       (v, st))
+    rk.check_mm(k, d, kind, pid, "wl-giga")
+
+
+def job(k, d, kind, f):
+    out.buf = []
+    check_kind(k, d, kind, f)
+    check_giga(k, d, kind)
+    return out.buf
+
+
+def main():
+    ks = inject_kernels()
+    out.buf = []
+    ok(ks, "tests/kernels has an inject=1 kernel", "")
+    rk.flush(out.buf)
+    for k in ks:
+        p = rk.subprocess.run([os.path.join(top, "scripts", "testbed"), "path", k],
+                              capture_output=True, text=True)
+        d = p.stdout.strip()
+        out.buf = []
+        ok(p.returncode == 0 and os.path.isdir(d), f"{k}: test-bed dumps exist", p.stderr)
+        have = p.returncode == 0 and os.path.exists(os.path.join(d, "oracle", "inject"))
+        ok(have, f"{k}: the guest's account of the injected states exists", d)
+        rk.flush(out.buf)
+        if not have:
+            continue
+        f = facts(d)
+        out.buf = []
+        need = ("hgm", "share", "stale", "abba", "abba-a", "abba-b", "mmap", "imap", "ptl")
+        ok(all(n in f for n in need) and f.get("done", [{}])[0].get("err") == "0",
+           f"{k}: the module did all it was asked", f)
+        rk.flush(out.buf)
+        if not all(n in f for n in need):
+            continue
+        out.buf = []
+        check_hgm_rules(k, d, f)
+        rk.flush(out.buf)
+        for kind in rk.KINDS:
+            try:
+                rk.flush(job(k, d, kind, f))
+            except Exception as e:
+                rk.flush([(False, f"{k} {kind}: test job raised {e!r}")])
+    print(f"1..{rk.n}")
+    sys.exit(1 if rk.failed else 0)
+
+
+if __name__ == "__main__":
+    main()
