@@ -14,6 +14,11 @@
 struct lock_layout {
 	/* rw_semaphore; have_rwsem false on PREEMPT_RT (struct rwbase_rt) */
 	bool have_rwsem;
+	const char *rw_why;
+	/* Waiters: a list_head wait_list, or (7.x: Debian's 7.2 has it) a
+	 * first_waiter pointer anchoring a ring of the waiters' list_heads */
+	bool rw_ring, mx_ring;
+	uint64_t rw_w_list, mx_w_list;
 	uint64_t rw_count, rw_owner, rw_wait_list;
 	uint64_t rw_w_task, rw_w_type;
 	int64_t rw_wait_write;
@@ -36,20 +41,35 @@ static struct lock_layout *layout(struct pts_program *p)
 		return p->layout[PTS_LAYOUT_LOCK];
 	struct lock_layout *l = xcalloc(1, sizeof(*l));
 	/* kernel/locking/rwsem.c: struct rwsem_waiter { list, task, type } */
+	/* A 2026 change (in 7.2, not in 6.12) replaced the wait_list heads
+	 * of rw_semaphore and mutex by first_waiter, the first waiter of a
+	 * ring (rwsem_del_waiter(): an only waiter's list is empty). */
+	l->rw_ring = !pts_offsetof_opt(p, "struct rw_semaphore", "wait_list", &l->rw_wait_list) &&
+		     pts_offsetof_opt(p, "struct rw_semaphore", "first_waiter", &l->rw_wait_list);
 	l->have_rwsem = pts_offsetof_opt(p, "struct rw_semaphore", "count", &l->rw_count) &&
-			pts_offsetof_opt(p, "struct rw_semaphore", "owner", &l->rw_owner) &&
-			pts_offsetof_opt(p, "struct rw_semaphore", "wait_list", &l->rw_wait_list) &&
-			pts_offsetof_opt(p, "struct rwsem_waiter", "task", &l->rw_w_task) &&
-			pts_offsetof_opt(p, "struct rwsem_waiter", "type", &l->rw_w_type);
+			pts_offsetof_opt(p, "struct rw_semaphore", "owner", &l->rw_owner);
+	if (!l->have_rwsem)
+		l->rw_why = "rw_semaphore not decoded: no count/owner word (a PREEMPT_RT kernel keeps "
+			    "an rt_mutex-based rwbase_rt)";
 	struct pts_error *err = pts_dwarf_enum(p->dw, "RWSEM_WAITING_FOR_WRITE", &l->rw_wait_write);
-	if (err) {
-		pts_error_destroy(err);
+	if (l->have_rwsem &&
+	    (err || !(pts_offsetof_opt(p, "struct rw_semaphore", "wait_list", &l->rw_wait_list) ||
+		      l->rw_ring) ||
+	     !pts_offsetof_opt(p, "struct rwsem_waiter", "list", &l->rw_w_list) ||
+	     !pts_offsetof_opt(p, "struct rwsem_waiter", "task", &l->rw_w_task) ||
+	     !pts_offsetof_opt(p, "struct rwsem_waiter", "type", &l->rw_w_type))) {
 		l->have_rwsem = false;
+		l->rw_why = "rw_semaphore not decoded: its waiters' layout is not in the debug info";
 	}
+	pts_error_destroy(err);
 	/* struct mutex_waiter { list, task, ... }; !PREEMPT_RT mutexes
 	 * keep the owner word (v4.10 3ca0ff571b09) */
+	l->mx_ring = !pts_offsetof_opt(p, "struct mutex", "wait_list", &l->mx_wait_list) &&
+		     pts_offsetof_opt(p, "struct mutex", "first_waiter", &l->mx_wait_list);
 	l->have_mutex = pts_offsetof_opt(p, "struct mutex", "owner", &l->mx_owner) &&
-			pts_offsetof_opt(p, "struct mutex", "wait_list", &l->mx_wait_list) &&
+			(l->mx_ring || pts_offsetof_opt(p, "struct mutex", "wait_list",
+							&l->mx_wait_list)) &&
+			pts_offsetof_opt(p, "struct mutex_waiter", "list", &l->mx_w_list) &&
 			pts_offsetof_opt(p, "struct mutex_waiter", "task", &l->mx_w_task);
 	l->have_spin = pts_offsetof_opt(p, "spinlock_t", "rlock.raw_lock.val", &l->spin_val);
 	/* v5.11 617f3ef95177 "locking/rwsem: Remove reader optimistic
@@ -129,6 +149,50 @@ static void read_waiters(struct pts_program *p, struct pts_lock_state *s, uint64
 	pts_notes_free(&local);
 }
 
+/* 7.x: the lock holds a pointer to its first waiter; the waiters'
+ * list_heads form a ring with no head in the lock (an only waiter's is
+ * empty).  Walked from the first, bounded, a cycle not through it is
+ * a broken ring. */
+static void read_ring(struct pts_program *p, struct pts_lock_state *s, uint64_t first_at,
+		      uint64_t list_off, struct wctx *c, struct pts_notes *notes)
+{
+	uint64_t first, node, next;
+	c->s = s;
+	const char *bad = NULL;
+	if (!pts_try_u64(p, first_at, &first)) {
+		bad = "first waiter pointer not in the dump";
+	} else {
+		struct u64set seen = { 0 };
+		for (node = first; node; node = next) {
+			struct pts_error *err = on_waiter(p, node, c);
+			if (err) {
+				pts_error_destroy(err);
+				bad = "a waiter is not in the dump";
+				break;
+			}
+			if (!pts_try_u64(p, node + list_off, &next)) {
+				bad = "a waiter's link is not in the dump";
+				break;
+			}
+			next -= list_off;
+			u64set_add(&seen, node);
+			if (next == first)
+				break;
+			if (u64set_has(&seen, next) || seen.n >= MAX_WAITERS) {
+				bad = "the waiter ring loops without returning to the first waiter";
+				break;
+			}
+		}
+		u64set_free(&seen);
+	}
+	if (bad) {
+		s->waiters_partial = true;
+		if (notes)
+			pts_notes_add(notes, "waiters of %s %#" PRIx64 ": %s", pts_lock_kind_name(s->kind),
+				      s->addr, bad);
+	}
+}
+
 /* include/linux/rwsem.h, kernel/locking/rwsem.c (v5.3+ layout of count):
  * bit 0 writer locked, 1 waiters, 2 handoff, 8-62 readers, 63 read fail.
  * owner: the task | bit 0 reader-owned | bit 1 nonspinnable (| bit 2). */
@@ -136,8 +200,7 @@ static void rwsem(struct pts_program *p, const struct lock_layout *l, struct pts
 		  struct pts_notes *notes)
 {
 	if (!l->have_rwsem) {
-		s->why = "rw_semaphore not decoded: no count/owner word (a PREEMPT_RT kernel keeps an "
-			 "rt_mutex-based rwbase_rt)";
+		s->why = l->rw_why;
 		return;
 	}
 	uint64_t count, owner;
@@ -163,7 +226,9 @@ static void rwsem(struct pts_program *p, const struct lock_layout *l, struct pts
 		s->owner = 0;
 	struct wctx c = { .task_off = l->rw_w_task, .type_off = l->rw_w_type,
 			  .write_val = l->rw_wait_write, .rwsem = true };
-	if (s->flag_waiters)
+	if (s->flag_waiters && l->rw_ring)
+		read_ring(p, s, s->addr + l->rw_wait_list, l->rw_w_list, &c, notes);
+	else if (s->flag_waiters)
 		read_waiters(p, s, s->addr + l->rw_wait_list, &c, notes);
 }
 
@@ -187,7 +252,9 @@ static void mutex(struct pts_program *p, const struct lock_layout *l, struct pts
 	s->flag_handoff = owner & 2;
 	s->flag_pickup = owner & 4;
 	struct wctx c = { .task_off = l->mx_w_task };
-	if (s->flag_waiters)
+	if (s->flag_waiters && l->mx_ring)
+		read_ring(p, s, s->addr + l->mx_wait_list, l->mx_w_list, &c, notes);
+	else if (s->flag_waiters)
 		read_waiters(p, s, s->addr + l->mx_wait_list, &c, notes);
 }
 

@@ -575,7 +575,11 @@ static void walk_entry_cb(void *arg, uint64_t va, const struct pts_entry *e,
 			} else {
 				o = put_dec(o, (uint64_t)pg.mapcount);
 			}
-			o = put_str(o, pg.compound ? ",\"compound\":true}" : ",\"compound\":false}");
+			o = put_str(o, pg.compound ? ",\"compound\":true" : ",\"compound\":false");
+			o = put_str(o, pg.head ? ",\"head\":true" : ",\"head\":false");
+			/* a hugetlb folio's head, as this kernel marks it */
+			o = put_str(o, pg.hugetlb > 0 ? ",\"hugetlb\":true}" : pg.hugetlb == 0 ?
+				    ",\"hugetlb\":false}" : ",\"hugetlb\":null}");
 		}
 		pts_error_destroy(err);
 	}
@@ -1198,6 +1202,8 @@ static int cmd_hugetlb(struct pts_program *p, const struct opts *o)
 		json_begin_object(&j);
 		json_key(&j, "dump"); json_string(&j, pts_dump_path(p->dump));
 		json_key(&j, "share_count_source"); json_string(&j, h.count_source);
+		/* struct hugetlb_vma_lock (v6.1); resv_map's rw_sema came with it */
+		json_key(&j, "kernel_has_vma_lock"); json_bool(&j, h.have_vma_lock);
 		json_key(&j, "hstates"); json_begin_array(&j);
 		for (size_t i = 0; i < h.hstates.n; i++) {
 			const struct pts_hstate *x = &h.hstates.v[i];

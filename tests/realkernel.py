@@ -485,6 +485,32 @@ def check_hugetlb(k, d, kind):
     priv = [v for v in h["vmas"] if v["pid"] == tasks["wl-huge"]]
     ok(priv and priv[0]["resv_map"] and priv[0]["resv_owner"],
        f"{tag}: the private mapping's owner holds its resv_map", priv)
+    # Locks: on a quiet guest every vma_lock and resv_map rw_sema and
+    # every shared table's split lock is free, nobody waiting.
+    sems = [x for v in h["vmas"] for x in ([v["vma_lock"]["rw_sema"]] if v["vma_lock"] else []) +
+            [v["resv_rw_sema"]] if x]
+    # 64 sharers and wl-huge-un have vma_locks, wl-huge's resv_map a
+    # rw_sema; before v6.1 neither exists
+    ok(len(sems) == (66 if h["kernel_has_vma_lock"] else 0)
+       and all(x["decoded"] and x["state"] == "free" and not x["waiters"] for x in sems),
+       f"{tag}: {len(sems)} hugetlb rw_semas decoded, all free",
+       [x for x in sems if not x["decoded"] or x["state"] != "free"][:3])
+    ok(all(t["lock"] and t["lock"]["kind"] == "spinlock" and t["lock"]["state"] == "free"
+           for t in shared), f"{tag}: the shared table's split lock decoded, free",
+       [t["lock"] for t in shared])
+    ok(not [v for v in h["vmas"] if v["hgm"]], f"{tag}: nothing mapped below the hstate's level",
+       [(v["pid"], v["hgm"]) for v in h["vmas"] if v["hgm"]][:3])
+    # The folios behind the leaves: hugetlb heads, as this kernel marks
+    # them (compound dtor, page flag or page type); THP heads are not.
+    for n, huge in (("wl-huge-s1", True), ("wl-huge", True), ("wl-mm", False)):
+        rc, o, err = run_raw("walk", "--json", "--pages", "-p", str(tasks[n]), "-k",
+                             os.path.join(d, "vmlinux"), os.path.join(d, kind))
+        w = json.loads(o) if rc in (0, 1) and o else {"entries": []}
+        leaves = [e for e in w["entries"] if e["level"] == "pmd" and e["kind"] == "present"]
+        ok(len(leaves) >= 1 and all(e.get("page", {}).get("head") and e["page"].get("hugetlb") is huge
+                                    for e in leaves),
+           f"{tag}: {n}: its {len(leaves)} PMD leaves map {'hugetlb' if huge else 'THP (not hugetlb)'} "
+           "folio heads", [(e["va"], e.get("page")) for e in leaves][:4] or err)
 
 
 def job(k, d, kind):
