@@ -82,7 +82,10 @@ static struct lock_layout *layout(struct pts_program *p)
 	 * spinlock_t is larger than a long (ALLOC_SPLIT_PTLOCKS). */
 	struct pts_member m;
 	uint64_t spin_size = 0;
-	if (!(err = pts_dwarf_member(p->dw, "struct page", "ptl", &m))) {
+	/* v6.6 (ptdesc) moved ptl from struct page into struct ptdesc,
+	 * which overlays it: the same offset from the struct page */
+	if (!(err = pts_dwarf_member(p->dw, "struct ptdesc", "ptl", &m)) ||
+	    (pts_error_destroy(err), !(err = pts_dwarf_member(p->dw, "struct page", "ptl", &m)))) {
 		l->split_ptl = true;
 		l->page_ptl = m.offset;
 		if (!(err = pts_dwarf_sizeof(p->dw, "spinlock_t", &spin_size)))

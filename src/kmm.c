@@ -413,8 +413,12 @@ static struct pts_error *read_vma(struct walk_ctx *c, uint64_t addr, struct pts_
 	v->private_data = get64(buf, l->vma_private);
 	v->ops = get64(buf, l->vma_ops);
 	*ok = true;
-	if ((c->flags & PTS_MM_HUGETLB_NAMES) && !(v->flags & PTS_VM_HUGETLB))
+	if ((c->flags & PTS_MM_HUGETLB_NAMES) && !(v->flags & PTS_VM_HUGETLB)) {
+		/* no name, but the file's address_space (its i_mmap lock) */
+		if (v->file)
+			pts_try_u64(c->p, v->file + l->file_mapping, &v->mapping);
 		return NULL;
+	}
 	if (l->anon_name_union && v->file) {
 		/* the union holds ->shared: not a name */
 		struct mm_layout tmp = *l;

@@ -14,6 +14,7 @@
 #include "hugetlb.h"
 #include "kpage.h"
 #include "klog.h"
+#include "locks.h"
 #include "ktask.h"
 #include "program.h"
 #include "util.h"
@@ -27,7 +28,7 @@ struct opts {
 	const char *arg, *arg2;	/* the command's own arguments (offsetof TYPE MEMBER) */
 	char **addrs;		/* vtop ADDR... */
 	int naddrs;
-	bool all, pages;
+	bool all, pages, free_locks;
 	bool have_range;
 	uint64_t range_start, range_end;
 };
@@ -1131,7 +1132,7 @@ static void print_lock(struct pts_program *p, const struct pts_lock_state *s)
 	char buf[96];
 	printf("%s", pts_lock_summary(s, buf, sizeof(buf)));
 	if (!s->decoded) {
-		if (s->why)
+		if (s->why && s->readable)
 			printf(": %s", s->why);
 		return;
 	}
@@ -1365,6 +1366,228 @@ static int cmd_hugetlb(struct pts_program *p, const struct opts *o)
 	return rc;
 }
 
+static void json_holder(struct json *j, const struct pts_holder *h)
+{
+	json_begin_object(j);
+	json_key(j, "task"); json_hex(j, h->task);
+	json_key(j, "pid"); if (h->pid) json_int(j, h->pid); else json_null(j);
+	json_key(j, "tgid"); if (h->tgid) json_int(j, h->tgid); else json_null(j);
+	json_key(j, "comm"); json_string(j, h->pid ? h->comm : NULL);
+	json_key(j, "how"); json_string(j, pts_holder_how_name(h->how));
+	json_key(j, "exact"); json_bool(j, h->how == PTS_HOLD_EXACT);
+	json_end_object(j);
+}
+
+/* all: every holder; else only the guessed ones (print_lock has told
+ * the owner the lock records) */
+static void print_holders(const struct pts_lock *k, bool all)
+{
+	bool first = true;
+	for (size_t i = 0; i < k->holders.n; i++) {
+		const struct pts_holder *h = &k->holders.v[i];
+		if (!all && h->how != PTS_HOLD_STACK)
+			continue;
+		printf("%s pid %d (%s)%s", first ? (all ? " held by" : "; maybe held by") : ",",
+		       h->pid, h->comm, h->how == PTS_HOLD_EXACT ? "" : h->how == PTS_HOLD_HINT ?
+		       " [last reader: a hint]" : " [lock address on its stack: a guess]");
+		first = false;
+	}
+}
+
+/* Whether the lock or blocked task concerns the chosen process. */
+static bool lock_shown(const struct opts *o, const struct pts_lock *k)
+{
+	if (o->have_pid && !pts_lock_of_pid(k, o->pid)) {
+		for (size_t i = 0; i < k->holders.n; i++)
+			if (k->holders.v[i].tgid == o->pid)
+				return k->interesting || o->free_locks;
+		return false;
+	}
+	return k->interesting || o->free_locks;
+}
+
+static int cmd_locks(struct pts_program *p, const struct opts *o)
+{
+	struct pts_locks L;
+	struct timespec t0, t1;
+	struct pts_error *ie = pts_dwarf_index(p->dw);
+	pts_error_destroy(ie);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct pts_error *err = pts_locks_scan(p, &L);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (err)
+		return fail(pts_error_wrap(err, "%s", pts_dump_path(p->dump)));
+	if (getenv("PTSCOPE_TIMING"))
+		fprintf(stderr, "ptscope: timing: locks %.6f s, %zu locks kept, %" PRIu64
+			" stacks scanned\n", (double)(t1.tv_sec - t0.tv_sec) +
+			(double)(t1.tv_nsec - t0.tv_nsec) / 1e9, L.locks.n, L.stacks_scanned);
+	if (o->have_pid) {
+		bool found = false;
+		for (size_t i = 0; i < L.locks.n && !found; i++)
+			found = pts_lock_of_pid(&L.locks.v[i], o->pid);
+		if (!found) {
+			pts_locks_free(&L);
+			return fail(pts_error(PTS_ERR_LOOKUP, "%s: no process with pid %d and an mm",
+					      pts_dump_path(p->dump), o->pid));
+		}
+	}
+	if (o->json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_key(&j, "dump"); json_string(&j, pts_dump_path(p->dump));
+		json_key(&j, "examined"); json_begin_object(&j);
+		for (int c = 0; c < PTS_LC_N; c++) {
+			json_key(&j, pts_lock_class_name(c));
+			json_uint(&j, L.examined[c]);
+		}
+		json_end_object(&j);
+		json_key(&j, "task_blocker"); json_bool(&j, L.have_blocker);
+		json_key(&j, "locks"); json_begin_array(&j);
+		for (size_t i = 0; i < L.locks.n; i++) {
+			const struct pts_lock *k = &L.locks.v[i];
+			if (!lock_shown(o, k))
+				continue;
+			json_begin_object(&j);
+			json_key(&j, "class"); json_string(&j, pts_lock_class_name(k->cls));
+			json_key(&j, "guards"); json_string(&j, k->what);
+			json_key(&j, "object"); json_hex(&j, k->obj);
+			json_key(&j, "pids"); json_begin_array(&j);
+			for (size_t x = 0; x < k->pids.n; x++)
+				if (k->pids.v[x]) json_int(&j, k->pids.v[x]);
+			json_end_array(&j);
+			if (k->cls == PTS_LC_VMA) {
+				json_key(&j, "vma_write_locked"); json_bool(&j, k->vma_write_locked);
+				json_key(&j, "vm_refcnt"); json_bool(&j, k->vma_refcnt);
+			}
+			json_key(&j, "lock"); json_lock(&j, p, &k->st);
+			json_key(&j, "holders"); json_begin_array(&j);
+			for (size_t h = 0; h < k->holders.n; h++)
+				json_holder(&j, &k->holders.v[h]);
+			json_end_array(&j);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_key(&j, "blocked"); json_begin_array(&j);
+		for (size_t i = 0; i < L.blocked.n; i++) {
+			const struct pts_blocked *b = &L.blocked.v[i];
+			const struct pts_lock *k = &L.locks.v[b->lock];
+			json_begin_object(&j);
+			json_key(&j, "task"); json_hex(&j, b->task);
+			json_key(&j, "pid"); json_int(&j, b->pid);
+			json_key(&j, "tgid"); json_int(&j, b->tgid);
+			json_key(&j, "comm"); json_string(&j, b->comm);
+			json_key(&j, "state"); json_string(&j, (char[]){ b->state ? b->state : '?', 0 });
+			json_key(&j, "waits_for"); json_hex(&j, k->st.addr);
+			json_key(&j, "class"); json_string(&j, pts_lock_class_name(k->cls));
+			json_key(&j, "guards"); json_string(&j, k->what);
+			json_key(&j, "mode"); json_string(&j, b->write ? "write" : "read");
+			json_key(&j, "found_by"); json_string(&j, b->found_by);
+			json_key(&j, "holders"); json_begin_array(&j);
+			for (size_t h = 0; h < k->holders.n; h++)
+				json_holder(&j, &k->holders.v[h]);
+			json_end_array(&j);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_key(&j, "deadlocks"); json_begin_array(&j);
+		for (size_t i = 0; i < L.cycles.n; i++) {
+			const struct pts_lock_cycle *c = &L.cycles.v[i];
+			json_begin_object(&j);
+			json_key(&j, "exact"); json_bool(&j, c->exact);
+			json_key(&j, "cycle"); json_begin_array(&j);
+			for (size_t x = 0; x < c->blocked.n; x++) {
+				const struct pts_blocked *b = &L.blocked.v[c->blocked.v[x]];
+				json_begin_object(&j);
+				json_key(&j, "pid"); json_int(&j, b->pid);
+				json_key(&j, "comm"); json_string(&j, b->comm);
+				json_key(&j, "waits_for"); json_hex(&j, L.locks.v[b->lock].st.addr);
+				json_key(&j, "class"); json_string(&j, pts_lock_class_name(L.locks.v[b->lock].cls));
+				json_end_object(&j);
+			}
+			json_end_array(&j);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_key(&j, "lock_order"); json_begin_array(&j);
+		for (size_t i = 0; i < L.order.n; i++) {
+			const struct pts_lock_order *x = &L.order.v[i];
+			const struct pts_blocked *b = &L.blocked.v[x->blocked];
+			json_begin_object(&j);
+			json_key(&j, "pid"); json_int(&j, b->pid);
+			json_key(&j, "comm"); json_string(&j, b->comm);
+			json_key(&j, "waits_for"); json_hex(&j, L.locks.v[b->lock].st.addr);
+			json_key(&j, "waits_for_class"); json_string(&j, pts_lock_class_name(L.locks.v[b->lock].cls));
+			json_key(&j, "holds"); json_hex(&j, L.locks.v[x->held].st.addr);
+			json_key(&j, "holds_class"); json_string(&j, pts_lock_class_name(L.locks.v[x->held].cls));
+			json_key(&j, "rule"); json_string(&j, x->rule);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_key(&j, "incomplete"); json_begin_array(&j);
+		for (size_t i = 0; i < L.missing.n; i++)
+			json_string(&j, L.missing.v[i]);
+		json_end_array(&j);
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		size_t shown = 0, total = 0;
+		for (int c = 0; c < PTS_LC_N; c++)
+			total += L.examined[c];
+		for (size_t i = 0; i < L.locks.n; i++) {
+			const struct pts_lock *k = &L.locks.v[i];
+			if (!lock_shown(o, k))
+				continue;
+			shown++;
+			printf("%-19s %#" PRIx64 "  %s\n    ", pts_lock_class_name(k->cls), k->st.addr, k->what);
+			if (k->cls == PTS_LC_VMA && k->vma_write_locked)
+				printf("write-locked (vm_lock_seq == mm_lock_seq)");
+			else if (k->cls == PTS_LC_VMA && k->vma_refcnt)
+				printf("%u reader%s%s", k->vma_readers, k->vma_readers == 1 ? "" : "s",
+				       k->vma_writer_waiting ? ", a writer waits" : "");
+			else
+				print_lock(p, &k->st);
+			print_holders(k, k->cls == PTS_LC_VMA && (k->vma_write_locked || k->vma_refcnt));
+			printf("\n");
+		}
+		printf("%zu of %zu locks shown (%s)\n", shown, total, o->free_locks ? "all" :
+		       "held, waited for, or not decoded; --free for the rest");
+		if (L.blocked.n)
+			printf("blocked tasks:\n");
+		for (size_t i = 0; i < L.blocked.n; i++) {
+			const struct pts_blocked *b = &L.blocked.v[i];
+			const struct pts_lock *k = &L.locks.v[b->lock];
+			printf("  pid %d (%s) [%c] waits to %s %s %#" PRIx64 " (%s, from its %s)", b->pid,
+			       b->comm, b->state ? b->state : '?', b->write ? "write" : "read",
+			       pts_lock_class_name(k->cls), k->st.addr, k->what, b->found_by);
+			print_holders(k, true);
+			printf("\n");
+		}
+		for (size_t i = 0; i < L.cycles.n; i++) {
+			const struct pts_lock_cycle *c = &L.cycles.v[i];
+			printf("DEADLOCK%s:", c->exact ? "" : " (through a hint or guessed holder)");
+			for (size_t x = 0; x < c->blocked.n; x++) {
+				const struct pts_blocked *b = &L.blocked.v[c->blocked.v[x]];
+				printf(" pid %d (%s) waits for %s %#" PRIx64 " ->", b->pid, b->comm,
+				       pts_lock_class_name(L.locks.v[b->lock].cls), L.locks.v[b->lock].st.addr);
+			}
+			printf(" back to pid %d\n", L.blocked.v[c->blocked.v[0]].pid);
+		}
+		for (size_t i = 0; i < L.order.n; i++) {
+			const struct pts_lock_order *x = &L.order.v[i];
+			const struct pts_blocked *b = &L.blocked.v[x->blocked];
+			printf("LOCK ORDER: pid %d (%s) waits for %s %#" PRIx64 " while holding %s %#" PRIx64
+			       ": %s\n", b->pid, b->comm, pts_lock_class_name(L.locks.v[b->lock].cls),
+			       L.locks.v[b->lock].st.addr, pts_lock_class_name(L.locks.v[x->held].cls),
+			       L.locks.v[x->held].st.addr, x->rule);
+		}
+	}
+	print_notes(p, &L.missing);
+	int rc = L.missing.n ? 1 : 0;
+	pts_locks_free(&L);
+	return rc;
+}
+
 static const struct cmd cmd_table[] = {
 	{ "info", "info [--json] DUMP", "kernel, dump format, excluded pages, panic, vmlinux",
 	  false, cmd_info },
@@ -1380,6 +1603,8 @@ static const struct cmd cmd_table[] = {
 	  true, cmd_check },
 	{ "hugetlb", "hugetlb [--json] [-p PID] DUMP",
 	  "hugetlb VMAs, hstates, vma_locks, shared PMD tables with every sharer", true, cmd_hugetlb },
+	{ "locks", "locks [--json] [-p PID] [--free] DUMP",
+	  "locks guarding memory: holders, waiters, deadlocks, lock order", true, cmd_locks },
 	{ "offsetof", "offsetof DUMP TYPE MEMBER", "offset and size of a member (\"struct mm_struct\" pgd)",
 	  true, cmd_offsetof },
 };
@@ -1398,6 +1623,7 @@ static void usage(FILE *f)
 		"      --range START-END   walk: only these addresses (hex)\n"
 		"      --all               check: every process\n"
 		"      --pages             walk --json: the struct page of each present entry\n"
+		"      --free              locks: also the locks nobody holds or waits for\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           print the version\n"
 		"\nExit status: 0 success, 2 error (one line on stderr). See ptscope(1).\n");
@@ -1414,6 +1640,7 @@ int main(int argc, char **argv)
 		{ "range", required_argument, NULL, 'r' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "pages", no_argument, NULL, 'P' },
+		{ "free", no_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1429,6 +1656,7 @@ int main(int argc, char **argv)
 		case 'T': o.threads = true; break;
 		case 'a': o.all = true; break;
 		case 'P': o.pages = true; break;
+		case 'F': o.free_locks = true; break;
 		case 'r':
 			if (!parse_range(optarg, &o.range_start, &o.range_end)) {
 				fprintf(stderr, "ptscope: --range %s: expected START-END in hex\n", optarg);

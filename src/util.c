@@ -108,3 +108,52 @@ void u64set_free(struct u64set *s)
 	s->v = NULL;
 	s->n = s->cap = 0;
 }
+
+/* u64map: the same open addressing, with a value beside each key. */
+static void u64map_grow(struct u64map *m)
+{
+	struct u64map t = { xcalloc(m->cap ? 2 * m->cap : 64, sizeof(uint64_t)),
+			    xcalloc(m->cap ? 2 * m->cap : 64, sizeof(size_t)), 0,
+			    m->cap ? 2 * m->cap : 64 };
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->k[i])
+			u64map_put(&t, m->k[i], m->v[i]);
+	free(m->k);
+	free(m->v);
+	*m = t;
+}
+
+void u64map_put(struct u64map *m, uint64_t key, size_t val)
+{
+	if (2 * (m->n + 1) > m->cap)
+		u64map_grow(m);
+	for (size_t i = u64hash(key, m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (m->k[i] == key || !m->k[i]) {
+			m->n += !m->k[i];
+			m->k[i] = key;
+			m->v[i] = val;
+			return;
+		}
+	}
+}
+
+bool u64map_get(const struct u64map *m, uint64_t key, size_t *val)
+{
+	if (!m->cap)
+		return false;
+	for (size_t i = u64hash(key, m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (m->k[i] == key) {
+			*val = m->v[i];
+			return true;
+		}
+		if (!m->k[i])
+			return false;
+	}
+}
+
+void u64map_free(struct u64map *m)
+{
+	free(m->k);
+	free(m->v);
+	memset(m, 0, sizeof(*m));
+}

@@ -3,6 +3,7 @@
 #ifndef PTS_UTIL_H
 #define PTS_UTIL_H
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,4 +35,14 @@ struct u64set {
 int u64set_add(struct u64set *s, uint64_t key);
 int u64set_has(const struct u64set *s, uint64_t key);
 void u64set_free(struct u64set *s);
+
+/* Non-zero 64-bit keys to size_t values (an index into a vector). */
+struct u64map {
+	uint64_t *k;
+	size_t *v;
+	size_t n, cap;
+};
+void u64map_put(struct u64map *m, uint64_t key, size_t val);
+bool u64map_get(const struct u64map *m, uint64_t key, size_t *val);
+void u64map_free(struct u64map *m);
 #endif

@@ -44,13 +44,22 @@ def check_kind(k, d, kind, f):
         return
     fs = c["findings"]
     hgm, share, stale = f["hgm"][0], f["share"][0], f["stale"][0]
+    a, b = f["abba-a"][0], f["abba-b"][0]
     want = {("B3", int(hgm["pid"]), "table", h(hgm["table_pfn"])),
             ("B5", int(share["pid"]), "table", h(share["table_pfn"])),
-            ("B1", int(stale["pid"]), "vma", h(stale["vma"]))}
-    got = {(x["check"], x["pid"], x["object"], h(x["address"])) for x in fs}
+            ("B1", int(stale["pid"]), "vma", h(stale["vma"])),
+            ("F3", int(a["holder"]), "task")}
+    got = {(x["check"], x["pid"], x["object"], h(x["address"])) if x["check"] != "F3" else
+           (x["check"], x["pid"], x["object"]) for x in fs if x["check"] != "F2"}
     ok(got == want, f"{k} {kind}: the injected states, and only they, are found "
-       f"(B3 on table {hgm['table_pfn']}, B5 on {share['table_pfn']}, B1 on vma {stale['vma']})",
-       f"got {sorted(got)}\nwant {sorted(want)}")
+       f"(B3 on table {hgm['table_pfn']}, B5 on {share['table_pfn']}, B1 on vma {stale['vma']}, "
+       f"F3 on pid {a['holder']})", f"got {sorted(got)}\nwant {sorted(want)}")
+    f2 = [x for x in fs if x["check"] == "F2"]
+    ok(len(f2) == 1 and f2[0]["pid"] in (int(a["holder"]), int(b["holder"]))
+       and f"pid {a['holder']} " in f2[0]["evidence"] and f"pid {b['holder']} " in f2[0]["evidence"]
+       and a["waits"] in f2[0]["evidence"] and b["waits"] in f2[0]["evidence"],
+       f"{k} {kind}: F2: one deadlock, of pids {a['holder']} and {b['holder']} and the two "
+       "locks each waits for", f2)
     b3 = [x for x in fs if x["check"] == "B3"]
     ok(b3 and h(b3[0]["va"]) == h(hgm["addr"]) and "512 pte entries" in b3[0]["evidence"]
        and f"pfn {hgm['folio_pfn']}-" in b3[0]["evidence"] and "one hugetlb folio" in b3[0]["evidence"],
@@ -105,6 +114,66 @@ def check_kind(k, d, kind, f):
     ok(not busy, f"{k} {kind}: every other hugetlb rw_sema is free", busy)
 
 
+def check_locks(k, d, kind, f):
+    """locks --json against the module's account: owners exact where the
+    kernel records them, the last reader as a hint, the waiters with their
+    modes, the blocked tasks, the AB-BA cycle and the order violation."""
+    path, vml = os.path.join(d, kind), os.path.join(d, "vmlinux")
+    L, err = rk.run_json("locks", "--json", "-k", vml, path, partial_ok=True)
+    ok(L is not None, f"{k} {kind}: locks runs", err)
+    if L is None:
+        return
+    task = {t["name"]: t for t in f["task"]}
+    by = {}
+    for x in L["locks"]:
+        by[h(x["lock"]["addr"])] = x
+    def waiters(x):
+        return [(w["pid"], w["mode"]) for w in x["lock"]["waiters"]]
+    mm = f["mmap"][0]
+    m = [x for x in L["locks"] if x["class"] == "mmap_lock" and h(x["object"]) == h(mm["mm"])]
+    ok(m and m[0]["lock"]["state"] == "write-locked" and m[0]["lock"]["owner"]["pid"] == int(mm["holder"])
+       and m[0]["lock"]["owner"]["exact"] and waiters(m[0]) == [(int(task["wl-lock-w"]["tid"]), "write")],
+       f"{k} {kind}: mmap_lock of pid {mm['pid']}: written by pid {mm['holder']} (exact), "
+       f"pid {task['wl-lock-w']['tid']} waits to write", m)
+    im = f["imap"][0]
+    i = [x for x in L["locks"] if x["class"] == "i_mmap_rwsem" and h(x["object"]) == h(im["mapping"])]
+    ok(i and i[0]["lock"]["state"] == "read-locked (1 reader)" and
+       i[0]["lock"]["owner"]["pid"] == int(im["holder"]) and not i[0]["lock"]["owner"]["exact"]
+       and waiters(i[0]) == [(int(task["wl-imap-w"]["tid"]), "write")],
+       f"{k} {kind}: i_mmap_rwsem of {im['mapping']}: 1 reader (hint: pid {im['holder']}), "
+       f"pid {task['wl-imap-w']['tid']} waits to write", i)
+    pt = f["ptl"][0]
+    x = by.get(h(pt["lock"]))
+    ok(x and x["class"] == "pt_lock" and h(x["object"]) == h(pt["table_pfn"])
+       and x["lock"]["state"] == "locked" and int(pt["pid"]) in x["pids"],
+       f"{k} {kind}: the split lock {pt['lock']} of table {pt['table_pfn']} is held", x)
+    a, b = f["abba-a"][0], f["abba-b"][0]
+    ia, vb = by.get(h(b["waits"])), by.get(h(a["waits"]))
+    ok(ia and ia["class"] == "i_mmap_rwsem" and ia["lock"]["state"] == "write-locked"
+       and ia["lock"]["owner"]["pid"] == int(a["holder"]) and ia["lock"]["owner"]["exact"]
+       and waiters(ia) == [(int(b["holder"]), "read")]
+       and vb and vb["class"] == "hugetlb_vma_lock" and vb["lock"]["state"] == "read-locked (1 reader)"
+       and waiters(vb) == [(int(a["holder"]), "write")],
+       f"{k} {kind}: AB-BA: pid {a['holder']} writes i_mmap_rwsem, waits for the vma_lock "
+       f"pid {b['holder']} reads", (ia, vb))
+    want = {int(task[n]["tid"]) for n in ("wl-lock-w", "wl-imap-w", "ptscope-abba-a", "ptscope-abba-b")}
+    got = {x["pid"] for x in L["blocked"]}
+    ok(got == want and all(x["state"] == "D" for x in L["blocked"]),
+       f"{k} {kind}: the blocked tasks are the four the guest saw in D", (sorted(got), sorted(want)))
+    cyc = [{y["pid"] for y in c["cycle"]} for c in L["deadlocks"]]
+    ok(cyc == [{int(a["holder"]), int(b["holder"])}] and not L["deadlocks"][0]["exact"],
+       f"{k} {kind}: one deadlock, pids {a['holder']} and {b['holder']} (one edge from the reader "
+       "hint)", L["deadlocks"])
+    lo = [(y["pid"], y["waits_for_class"], y["holds_class"]) for y in L["lock_order"]]
+    ok(lo == [(int(a["holder"]), "hugetlb_vma_lock", "i_mmap_rwsem")],
+       f"{k} {kind}: one lock-order violation: pid {a['holder']} blocks on the vma_lock "
+       "holding i_mmap_rwsem", lo)
+    Lp, err = rk.run_json("locks", "--json", "-p", mm["pid"], "-k", vml, path, partial_ok=True)
+    ok(Lp and [x["class"] for x in Lp["locks"]] == ["mmap_lock"] and
+       h(Lp["locks"][0]["object"]) == h(mm["mm"]),
+       f"{k} {kind}: locks -p {mm['pid']}: its one held lock, the mmap_lock", Lp and Lp["locks"])
+
+
 def check_hgm_rules(k, d, f):
     """C2, the HGM rules: no bootable kernel has HGM, so PTSCOPE_TEST_HGM=1
     makes ptscope apply them.  The module's mapping keeps them (one folio,
@@ -153,6 +222,7 @@ def check_giga(k, d, kind):
 def job(k, d, kind, f):
     out.buf = []
     check_kind(k, d, kind, f)
+    check_locks(k, d, kind, f)
     check_giga(k, d, kind)
     return out.buf
 

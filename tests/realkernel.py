@@ -513,6 +513,35 @@ def check_hugetlb(k, d, kind):
            "folio heads", [(e["va"], e.get("page")) for e in leaves][:4] or err)
 
 
+def check_locks(k, d, kind):
+    """A quiet guest: every lock decoded, no deadlock, no order violation;
+    per-VMA locks examined exactly where the kernel has them."""
+    fmt, flattened, comp, panicked = KINDS[kind]
+    vml, path = os.path.join(d, "vmlinux"), os.path.join(d, kind)
+    rc, o, err = run_raw("locks", "--json", "-k", vml, path)
+    L = json.loads(o) if rc in (0, 1) and o else None
+    ok(L is not None and (rc == 0 or panicked), f"{k} {kind}: locks runs (exit {rc})", err)
+    if not L:
+        return
+    ex = L["examined"]
+    ok(ex["mmap_lock"] >= 10 and ex["i_mmap_rwsem"] >= 5 and ex["anon_vma"] >= 10
+       and ex["pt_lock"] >= 100 and ex["page_table_lock"] == ex["mmap_lock"],
+       f"{k} {kind}: locks: every mm's mmap_lock and page_table_lock, the files', anon_vmas' and "
+       "tables' locks examined", ex)
+    has_vma_lock = any(run_raw("offsetof", "-k", vml, path, "struct vm_area_struct", m)[0] == 0
+                       for m in ("vm_lock", "vm_refcnt"))
+    ok((ex["vma_lock"] > 100) == has_vma_lock,
+       f"{k} {kind}: per-VMA locks examined {'(v6.4+)' if has_vma_lock else '(none before v6.4)'}",
+       ex["vma_lock"])
+    # a lossy kdump may lack a lock's page: said, never guessed
+    bad = [x for x in L["locks"] if not x["lock"]["decoded"] and not
+           (panicked and x["lock"]["why"] == "the lock is not in the dump" and L["incomplete"])]
+    ok(not bad and not L["deadlocks"] and not L["lock_order"],
+       f"{k} {kind}: locks: all decoded (or said to be missing from a lossy kdump), no deadlock, "
+       "no lock-order violation",
+       (bad[:3], L["deadlocks"], L["lock_order"]))
+
+
 def job(k, d, kind):
     out.buf = []
     check_dump(k, d, kind)
@@ -526,6 +555,7 @@ def job(k, d, kind):
        f"{', incomplete dump' if rc == 1 else ''})",
        (c and c["findings"][:10]) or err)
     check_hugetlb(k, d, kind)
+    check_locks(k, d, kind)
     oracle = os.path.join(d, "oracle")
     for t in open(os.path.join(oracle, "tasks")):
         if not t.strip():
