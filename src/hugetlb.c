@@ -489,6 +489,33 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
 	return NULL;
 }
 
+bool pts_hugetlb_table_sharers(struct pts_program *p, uint64_t pfn, int64_t *ret)
+{
+	struct hl l;
+	struct pts_error *err = layout(p, &l);
+	if (err) {
+		pts_error_destroy(err);
+		return false;
+	}
+	if (l.pt_share) {
+		uint64_t page = 0;
+		uint32_t c;
+		err = pts_page_addr(p, pfn, &page);
+		pts_error_destroy(err);
+		if (err || !pts_try_u32(p, page + l.pt_share_count, &c))
+			return false;
+		*ret = (int32_t)c + 1;
+		return true;
+	}
+	struct pts_page pg;
+	err = pts_page_read(p, pfn, &pg);
+	pts_error_destroy(err);
+	if (err)
+		return false;
+	*ret = pg.refcount;
+	return true;
+}
+
 void pts_hugetlb_free(struct pts_hugetlb *h)
 {
 	for (size_t i = 0; i < h->vmas.n; i++) {

@@ -109,4 +109,8 @@ struct pts_hugetlb {
 struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
 				   const struct pts_task_list *tasks, struct pts_hugetlb *ret);
 void pts_hugetlb_free(struct pts_hugetlb *h);
+/* How many PUD entries the kernel says reference PMD table pfn: its
+ * pt_share_count + 1 where that member exists, else its refcount (a
+ * table's own reference plus one per extra sharer). */
+bool pts_hugetlb_table_sharers(struct pts_program *p, uint64_t pfn, int64_t *ret);
 #endif

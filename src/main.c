@@ -402,8 +402,26 @@ struct walk_out {
 	int depth[PTS_NLEVELS];
 	uint64_t nentries;
 	VEC(struct pts_table) tables;
+	const struct pts_vma *vcur;	/* the VMA of the last entry (JSON) */
 	char line[1024];
 };
+
+/* The VMA holding va (the mm's VMAs are in address order). */
+static const struct pts_vma *vma_at(const struct pts_mm *mm, uint64_t va)
+{
+	size_t lo = 0, hi = mm->nvmas;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct pts_vma *v = &mm->vmas[mid];
+		if (v->gate || va >= v->end)
+			lo = mid + 1;
+		else if (va < v->start)
+			hi = mid;
+		else
+			return v;
+	}
+	return NULL;
+}
 
 static void run_flush(struct walk_out *w)
 {
@@ -429,6 +447,10 @@ static void run_flush(struct walk_out *w)
 	if (r->e.kind == PTS_EK_UNKNOWN || r->e.kind == PTS_EK_BAD)
 		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "  raw %#" PRIx64 " type %u",
 			 r->e.raw, r->e.swap_type);
+	const struct pts_vma *v = vma_at(w->mm, r->va);
+	if (v && (v->flags & PTS_VM_HUGETLB) && v->huge_size && r->e.kind != PTS_EK_NONE)
+		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "  hugetlb %" PRIu64 "K%s",
+			 v->huge_size >> 10, r->size < v->huge_size ? " (below the hstate's level)" : "");
 	printf("%*s%#" PRIx64 "-%#" PRIx64 " %5" PRIu64 " %s %s%s%s%s\n", 2 * r->depth, "", r->va,
 	       r->va + r->count * r->size, r->count, pts_level_name(r->e.level),
 	       pts_ekind_name(r->e.kind), *fl ? " " : "", fl, tail);
@@ -458,9 +480,22 @@ static void walk_table_cb(void *arg, const struct pts_table *t)
 	run_flush(w);
 	int d = w->depth[t->level];
 	uint64_t span = pts_level_size(w->a, t->level) * w->a->entries;
-	printf("%*s%s table pfn %#" PRIx64 "  %#" PRIx64 "-%#" PRIx64 "  %u used%s\n", 2 * d, "",
+	/* a PMD table under a shared hugetlb mapping: the kernel's count
+	 * of the PUD entries that use it, across processes */
+	char shared[64] = "";
+	const struct pts_vma *v = t->level == PTS_PMD ? vma_at(w->mm, t->va) : NULL;
+	if (!v && t->level == PTS_PMD)
+		for (size_t i = 0; i < w->mm->nvmas && !v; i++)
+			if (w->mm->vmas[i].start < t->va + span && w->mm->vmas[i].end > t->va &&
+			    (w->mm->vmas[i].flags & PTS_VM_HUGETLB))
+				v = &w->mm->vmas[i];
+	int64_t n;
+	if (v && (v->flags & PTS_VM_HUGETLB) && (v->flags & PTS_VM_MAYSHARE) &&
+	    pts_hugetlb_table_sharers(w->p, t->pfn, &n) && n > 1)
+		snprintf(shared, sizeof(shared), "  shared by %" PRId64 " (the kernel's count)", n);
+	printf("%*s%s table pfn %#" PRIx64 "  %#" PRIx64 "-%#" PRIx64 "  %u used%s%s\n", 2 * d, "",
 	       pts_level_name((unsigned)t->level), t->pfn, t->va, t->va + span, t->used,
-	       t->revisit ? "  (reached again: shared)" : "");
+	       t->revisit ? "  (reached again: shared)" : "", shared);
 }
 
 static void walk_table_end_cb(void *arg, const struct pts_table *t)
@@ -588,6 +623,13 @@ static void walk_entry_cb(void *arg, uint64_t va, const struct pts_entry *e,
 	o = put_hex(o, e->raw);
 	o = put_str(o, ",\"table_pfn\":");
 	o = put_hex(o, t->pfn);
+	/* entries of hugetlb VMAs: the hstate's page size */
+	if (!w->vcur || va < w->vcur->start || va >= w->vcur->end)
+		w->vcur = vma_at(w->mm, va);
+	if (w->vcur && (w->vcur->flags & PTS_VM_HUGETLB) && w->vcur->huge_size) {
+		o = put_str(o, ",\"hstate\":");
+		o = put_dec(o, w->vcur->huge_size);
+	}
 	*o++ = '}';
 	json_raw(w->j, w->line, (size_t)(o - w->line));
 }

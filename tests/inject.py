@@ -207,7 +207,8 @@ def check_giga(k, d, kind):
     pid = g[0]["pid"]
     w, err = rk.run_json("walk", "--json", "-p", str(pid), "-k", vml, path, partial_ok=True)
     pud = [e for e in (w or {}).get("entries", []) if e["level"] == "pud" and e["kind"] == "present"]
-    ok(len(pud) == 1 and pud[0]["size"] == 1 << 30 and int(pud[0]["pfn"], 16) % (1 << 18) == 0,
+    ok(len(pud) == 1 and pud[0]["size"] == 1 << 30 and int(pud[0]["pfn"], 16) % (1 << 18) == 0
+       and pud[0].get("hstate") == 1 << 30,
        f"{k} {kind}: wl-giga maps its 1 GiB page with one PUD leaf", pud or err)
     hj, err = rk.run_json("hugetlb", "--json", "-p", str(pid), "-k", vml, path, partial_ok=True)
     v = [x for x in (hj or {}).get("vmas", []) if x["pid"] == pid]

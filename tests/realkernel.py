@@ -498,6 +498,11 @@ def check_hugetlb(k, d, kind):
     ok(all(t["lock"] and t["lock"]["kind"] == "spinlock" and t["lock"]["state"] == "free"
            for t in shared), f"{tag}: the shared table's split lock decoded, free",
        [t["lock"] for t in shared])
+    # The text walk of a sharer marks its PMD table with the kernel's count.
+    rc, o, err = run_raw("walk", "-p", str(tasks["wl-huge-s1"]), "-k", os.path.join(d, "vmlinux"),
+                         os.path.join(d, kind))
+    ok(f"pmd table pfn {shared[0]['pfn']} " in o and "shared by 64 (the kernel's count)" in o,
+       f"{tag}: walk of wl-huge-s1 marks table {shared[0]['pfn']} shared by 64", o[-1500:] + err)
     ok(not [v for v in h["vmas"] if v["hgm"]], f"{tag}: nothing mapped below the hstate's level",
        [(v["pid"], v["hgm"]) for v in h["vmas"] if v["hgm"]][:3])
     # The folios behind the leaves: hugetlb heads, as this kernel marks
@@ -508,9 +513,10 @@ def check_hugetlb(k, d, kind):
         w = json.loads(o) if rc in (0, 1) and o else {"entries": []}
         leaves = [e for e in w["entries"] if e["level"] == "pmd" and e["kind"] == "present"]
         ok(len(leaves) >= 1 and all(e.get("page", {}).get("head") and e["page"].get("hugetlb") is huge
+                                    and e.get("hstate") == (2 << 20 if huge else None)
                                     for e in leaves),
            f"{tag}: {n}: its {len(leaves)} PMD leaves map {'hugetlb' if huge else 'THP (not hugetlb)'} "
-           "folio heads", [(e["va"], e.get("page")) for e in leaves][:4] or err)
+           f"folio heads{', hstate 2 MiB' if huge else ''}", [(e["va"], e.get("page")) for e in leaves][:4] or err)
 
 
 def check_locks(k, d, kind):
