@@ -29,6 +29,12 @@ struct ll {
 	uint64_t hvl_sema, resv_sema;
 	bool have_blocker;
 	uint64_t blocker, task_stack, thread_sp, thread_size;
+	/* lockdep (CONFIG_LOCKDEP; no Debian kernel has it): each task's
+	 * held_locks[lockdep_depth], whose instance is the lock's dep_map */
+	bool lockdep;
+	uint64_t held_locks, lockdep_depth, held_size, hl_instance, max_held;
+	uint64_t depmap[3];	/* by enum pts_lock_kind: dep_map's offset in the lock */
+	bool have_depmap[3];
 };
 
 static void layout(struct pts_program *p, struct ll *l)
@@ -64,6 +70,23 @@ static void layout(struct pts_program *p, struct ll *l)
 	l->have_blocker = pts_offsetof_opt(p, "struct task_struct", "blocker", &l->blocker);
 	pts_offsetof_opt(p, "struct task_struct", "stack", &l->task_stack);
 	pts_offsetof_opt(p, "struct task_struct", "thread.sp", &l->thread_sp);
+	l->lockdep = pts_offsetof_opt(p, "struct task_struct", "held_locks", &l->held_locks) &&
+		     pts_offsetof_opt(p, "struct task_struct", "lockdep_depth", &l->lockdep_depth) &&
+		     pts_offsetof_opt(p, "struct held_lock", "instance", &l->hl_instance);
+	if (l->lockdep) {
+		struct pts_error *e = pts_dwarf_sizeof(p->dw, "struct held_lock", &l->held_size);
+		if (!e)
+			e = pts_dwarf_member_array_len(p->dw, "struct task_struct", "held_locks",
+						       &l->max_held);
+		l->lockdep = !e && l->held_size;
+		pts_error_destroy(e);
+		l->have_depmap[PTS_LOCK_RWSEM] = pts_offsetof_opt(p, "struct rw_semaphore", "dep_map",
+								  &l->depmap[PTS_LOCK_RWSEM]);
+		l->have_depmap[PTS_LOCK_MUTEX] = pts_offsetof_opt(p, "struct mutex", "dep_map",
+								  &l->depmap[PTS_LOCK_MUTEX]);
+		l->have_depmap[PTS_LOCK_SPIN] = pts_offsetof_opt(p, "spinlock_t", "rlock.dep_map",
+								 &l->depmap[PTS_LOCK_SPIN]);
+	}
 	struct pts_error *err = pts_dwarf_sizeof(p->dw, "union thread_union", &l->thread_size);
 	if (err || l->thread_size < 4096 || l->thread_size > (1 << 20))
 		l->thread_size = 16384;	/* THREAD_SIZE without KASAN */
@@ -442,6 +465,31 @@ static void blockers(struct scan *s)
 	}
 }
 
+/* lockdep's record of what each task holds: exact holders, readers too. */
+static void lockdep_holders(struct scan *s)
+{
+	const struct ll *l = &s->l;
+	struct u64map bydep = { 0 };
+	for (size_t k = 0; k < s->out->locks.n; k++) {
+		const struct pts_lock *lk = &s->out->locks.v[k];
+		if (lk->st.kind <= PTS_LOCK_SPIN && l->have_depmap[lk->st.kind] && !lk->vma_refcnt)
+			u64map_put(&bydep, lk->st.addr + l->depmap[lk->st.kind], k);
+	}
+	for (size_t i = 0; i < s->tl.n; i++) {
+		uint32_t depth;
+		if (!pts_try_u32(s->p, s->tl.v[i].addr + l->lockdep_depth, &depth))
+			continue;
+		for (uint32_t d = 0; d < depth && d < l->max_held; d++) {
+			uint64_t inst;
+			size_t k;
+			if (pts_try_u64(s->p, s->tl.v[i].addr + l->held_locks + d * l->held_size +
+					l->hl_instance, &inst) && u64map_get(&bydep, inst, &k))
+				holder(s, &s->out->locks.v[k], s->tl.v[i].addr, PTS_HOLD_EXACT);
+		}
+	}
+	u64map_free(&bydep);
+}
+
 /* ---- the wait-for graph -------------------------------------------- */
 
 static size_t blocked_index(const struct pts_locks *o, uint64_t task)
@@ -576,14 +624,18 @@ struct pts_error *pts_locks_scan(struct pts_program *p, struct pts_locks *ret)
 				ret->locks.v[k].st.waiters.v[w].write, "wait list");
 	if (s.l.have_blocker)
 		blockers(&s);
-	/* holders */
+	/* holders: lockdep's record where the kernel keeps one, else the
+	 * owner words, hints and stacks */
+	if (s.l.lockdep)
+		lockdep_holders(&s);
 	for (size_t k = 0; k < ret->locks.n; k++) {
 		struct pts_lock *lk = &ret->locks.v[k];
 		if (!lk->st.decoded || !lk->st.held)
 			continue;
 		if (lk->st.owner)
 			holder(&s, lk, lk->st.owner, lk->st.owner_exact ? PTS_HOLD_EXACT : PTS_HOLD_HINT);
-		if (!lk->st.owner_exact && !lk->vma_refcnt && (lk->st.waiters.n || lk->st.kind == PTS_LOCK_SPIN))
+		if (!s.l.lockdep && !lk->st.owner_exact && !lk->vma_refcnt &&
+		    (lk->st.waiters.n || lk->st.kind == PTS_LOCK_SPIN))
 			stack_scan(&s, lk);
 	}
 	struct dfs d = { .o = ret };
