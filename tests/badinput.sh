@@ -77,6 +77,9 @@ expect_err "vtop of a kernel address" "$D/kdump-lzo" "not a user address" vtop -
 expect_err "vtop of garbage" "zz" "not a hexadecimal address" vtop -k "$V" -p 1 "$D/kdump-lzo" zz
 expect_err "walk with a bad range" "--range" "expected START-END" walk -k "$V" -p 1 --range 5-1 "$D/kdump-lzo"
 expect_err "check without -p or --all" "check:" "give -p PID or --all" check -k "$V" "$D/kdump-lzo"
+expect_err "locks of an unknown pid" "$D/kdump-lzo" "no process with pid 999999" locks -k "$V" -p 999999 "$D/kdump-lzo"
+expect_err "hugetlb without a vmlinux" "$D/kdump-lzo" "no vmlinux for" hugetlb --debug-root "$t/empty-root" "$D/kdump-lzo"
+expect_err "locks without a vmlinux" "$D/kdump-lzo" "no vmlinux for" locks --debug-root "$t/empty-root" "$D/kdump-lzo"
 expect_err "offsetof of no such member" "nosuch" "nosuch|not" offsetof -k "$V" "$D/kdump-lzo" "struct mm_struct" nosuch
 
 # The dumps are never written: size and modification time unchanged.

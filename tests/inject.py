@@ -174,6 +174,32 @@ def check_locks(k, d, kind, f):
        f"{k} {kind}: locks -p {mm['pid']}: its one held lock, the mmap_lock", Lp and Lp["locks"])
 
 
+def offsetof(d, t, m):
+    p = rk.subprocess.run([rk.ptscope, "offsetof", "-k", os.path.join(d, "vmlinux"),
+                           os.path.join(d, "qemu.elf"), t, m], capture_output=True, text=True)
+    return int(p.stdout.split()[0])
+
+
+def check_corrupt_waiters(k, d, f):
+    """A wait list that loops without coming back to the lock: the walk
+    ends, the waiters read so far are kept and the list is said to be
+    incomplete; no hang."""
+    mm = h(f["mmap"][0]["mm"])
+    head = mm + offsetof(d, "struct mm_struct", "mmap_lock") + \
+        offsetof(d, "struct rw_semaphore", "wait_list")
+    x = mm + 0x800   # any kernel memory: made to point at itself
+    env = dict(os.environ, PTSCOPE_TEST_PATCH=f"K:{head:x}={x:x};K:{x:x}={x:x}")
+    p = rk.subprocess.run([rk.ptscope, "locks", "--json", "-p", f["mmap"][0]["pid"], "-k",
+                           os.path.join(d, "vmlinux"), os.path.join(d, "qemu.elf")],
+                          capture_output=True, text=True, env=env, timeout=120)
+    L = rk.json.loads(p.stdout) if p.returncode in (0, 1) and p.stdout else None
+    m = [x for x in (L or {}).get("locks", []) if x["class"] == "mmap_lock"]
+    ok(p.returncode == 1 and m and not m[0]["lock"]["waiters_complete"]
+       and any("wait list" in n for n in L["incomplete"]),
+       f"{k}: a looping wait list ends the walk and is said to be incomplete",
+       p.stdout[-1500:] + p.stderr)
+
+
 def check_hgm_rules(k, d, f):
     """C2, the HGM rules: no bootable kernel has HGM, so PTSCOPE_TEST_HGM=1
     makes ptscope apply them.  The module's mapping keeps them (one folio,
@@ -254,6 +280,7 @@ def main():
             continue
         out.buf = []
         check_hgm_rules(k, d, f)
+        check_corrupt_waiters(k, d, f)
         rk.flush(out.buf)
         for kind in rk.KINDS:
             try:
