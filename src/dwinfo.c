@@ -506,3 +506,30 @@ struct pts_error *pts_dwarf_enum(struct pts_dwarf *dw, const char *name, int64_t
 	*ret = (int64_t)e->val;
 	return NULL;
 }
+
+struct pts_error *pts_dwarf_enumerators(struct pts_dwarf *dw, const char *type,
+					pts_enumerator_fn *fn, void *arg)
+{
+	Dwarf_Die die, child;
+	struct pts_error *err = find_type(dw, type, &die);
+	if (err)
+		return err;
+	if (dwarf_child(&die, &child) != 0)
+		return NULL;
+	do {
+		if (dwarf_tag(&child) != DW_TAG_enumerator)
+			continue;
+		Dwarf_Attribute a;
+		Dwarf_Sword v;
+		Dwarf_Word u;
+		const char *name = dwarf_diename(&child);
+		if (!name || !dwarf_attr(&child, DW_AT_const_value, &a))
+			continue;
+		/* as in the index: unsigned data forms are unsigned */
+		if (dwarf_formudata(&a, &u) == 0)
+			fn(arg, name, (int64_t)u);
+		else if (dwarf_formsdata(&a, &v) == 0)
+			fn(arg, name, (int64_t)v);
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return NULL;
+}

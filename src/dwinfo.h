@@ -44,6 +44,10 @@ struct pts_error *pts_dwarf_var_array_len(struct pts_dwarf *dw, const char *name
 struct pts_error *pts_dwarf_symbol(struct pts_dwarf *dw, const char *name, uint64_t *ret);
 /* Whether the kernel has a function of that name (inlined ones too). */
 bool pts_dwarf_has_function(struct pts_dwarf *dw, const char *name);
+/* Every enumerator of an enum type ("enum pageflags"), in order. */
+typedef void pts_enumerator_fn(void *arg, const char *name, int64_t value);
+struct pts_error *pts_dwarf_enumerators(struct pts_dwarf *dw, const char *type,
+					pts_enumerator_fn *fn, void *arg);
 /* Value of an enumerator (e.g. "PIDTYPE_PID"). */
 struct pts_error *pts_dwarf_enum(struct pts_dwarf *dw, const char *name, int64_t *ret);
 #endif

@@ -194,6 +194,7 @@ struct pts_error *pts_page_read(struct pts_program *p, uint64_t pfn, struct pts_
 	uint64_t ch;
 	memcpy(&ch, buf + l->compound_head, 8);
 	ret->head = ret->flags & (1ULL << l->pg_head);
+	ret->compound_head = ch;
 	ret->compound = (ch & 1) || ret->head;
 	memcpy(&ret->mapcount, buf + l->mapcount, 4);
 	ret->mapcount++;

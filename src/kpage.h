@@ -14,6 +14,7 @@ struct pts_page {
 	bool is_table;		/* PageTable() as this kernel encodes it */
 	uint64_t pmd_huge_pte;	/* first deposited PTE table (a PMD table's) */
 	bool compound;		/* head (PG_head) or tail (compound_head bit 0) */
+	uint64_t compound_head;	/* the raw word: a tail's head page + 1 */
 	bool head;		/* PG_head: the first page of a compound page (folio) */
 	int8_t hugetlb;		/* head pages: a hugetlb folio 1, not 0, unknown -1 */
 	int32_t mapcount;	/* this page's own _mapcount + 1 (small pages: its mapcount) */

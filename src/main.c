@@ -14,6 +14,8 @@
 #include "hugetlb.h"
 #include "kpage.h"
 #include "klog.h"
+#include "kfolio.h"
+#include "rmap.h"
 #include "locks.h"
 #include "ktask.h"
 #include "program.h"
@@ -29,6 +31,8 @@ struct opts {
 	char **addrs;		/* vtop ADDR... */
 	int naddrs;
 	bool all, pages, free_locks;
+	bool have_pfn;
+	uint64_t pfn;
 	bool have_range;
 	uint64_t range_start, range_end;
 };
@@ -1630,6 +1634,180 @@ static int cmd_locks(struct pts_program *p, const struct opts *o)
 	return rc;
 }
 
+static void json_folio(struct json *j, struct pts_program *p, const struct pts_folio *f)
+{
+	char names[512];
+	json_begin_object(j);
+	json_key(j, "pfn"); json_hex(j, f->page.pfn);
+	json_key(j, "struct_page"); json_hex(j, f->page.addr);
+	json_key(j, "flags"); json_hex(j, f->page.flags);
+	json_key(j, "flag_names");
+	json_string(j, pts_page_flag_names(p, f->page.flags, names, sizeof(names)));
+	json_key(j, "head"); json_bool(j, f->page.head);
+	json_key(j, "tail"); json_bool(j, f->tail);
+	json_key(j, "folio_pfn"); json_hex(j, f->head_pfn);
+	json_key(j, "order"); json_uint(j, f->order);
+	json_key(j, "refcount"); json_int(j, f->head.refcount);
+	json_key(j, "page_mapcount"); json_int(j, f->page_mapcount);
+	json_key(j, "entire_mapcount");
+	if (f->has_entire && f->page.compound) json_int(j, f->entire_mapcount); else json_null(j);
+	json_key(j, "large_mapcount");
+	if (f->has_large && f->page.compound) json_int(j, f->large_mapcount); else json_null(j);
+	json_key(j, "nr_pages_mapped");
+	if (f->has_nr_mapped && f->page.compound) json_int(j, f->nr_pages_mapped); else json_null(j);
+	json_key(j, "pincount");
+	if (f->has_pincount && f->page.compound) json_int(j, f->pincount); else json_null(j);
+	json_key(j, "mapcount"); json_int(j, f->precise_mapcount);
+	json_key(j, "mapping"); json_hex(j, f->mapping);
+	json_key(j, "mapping_kind");
+	json_string(j, !f->mapping ? NULL : f->ksm ? "ksm" : f->anon ? "anon" : f->movable ?
+		    "movable" : "file");
+	json_key(j, "index"); json_hex(j, f->index);
+	json_key(j, "anon_exclusive"); json_bool(j, f->anon_exclusive);
+	json_key(j, "hugetlb"); json_bool(j, f->hugetlb);
+	json_key(j, "swapcache"); json_bool(j, f->swapcache);
+	json_key(j, "lru"); json_bool(j, f->lru);
+	json_key(j, "locked"); json_bool(j, f->locked);
+	json_end_object(j);
+}
+
+static int cmd_page(struct pts_program *p, const struct opts *o)
+{
+	uint64_t pfn = o->pfn;
+	if (!o->have_pfn) {
+		if (!o->have_pid || !o->arg)
+			return fail(pts_error(PTS_ERR_USAGE, "page: give --pfn N, or -p PID and an address"));
+		char *end;
+		uint64_t va = strtoull(o->arg, &end, 16);
+		if (*end || !*o->arg)
+			return fail(pts_error(PTS_ERR_USAGE, "%s: not a hexadecimal address", o->arg));
+		struct pts_task t;
+		struct pts_mm mm;
+		const struct pts_arch *a;
+		struct pts_error *err = open_mm(p, o, &t, &mm, &a);
+		if (err)
+			return mm_missing(p, err);
+		struct pts_xlate x;
+		err = pts_translate(p, mm.pgd, va, &x);
+		pts_mm_free(&mm);
+		if (err)
+			return fail(pts_error_wrap(err, "%s: pid %d", pts_dump_path(p->dump), t.pid));
+		if (!x.mapped)
+			return fail(pts_error(PTS_ERR_LOOKUP, "%s: pid %d: %#" PRIx64 " is not mapped",
+					      pts_dump_path(p->dump), t.pid, va));
+		pfn = x.pa >> 12;
+	}
+	struct pts_folio f;
+	struct pts_error *err = pts_folio_read(p, pfn, &f);
+	if (err)
+		return fail(pts_error_wrap(err, "%s", pts_dump_path(p->dump)));
+	if (o->json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_folio(&j, p, &f);
+		json_finish(&j);
+		return 0;
+	}
+	char names[512];
+	printf("pfn %#" PRIx64 "  struct page %#" PRIx64 "\n", pfn, f.page.addr);
+	printf("  flags      %#" PRIx64 " %s\n", f.page.flags,
+	       pts_page_flag_names(p, f.page.flags, names, sizeof(names)));
+	if (f.page.compound)
+		printf("  folio      pfn %#" PRIx64 ", order %u (%s page)%s\n", f.head_pfn, f.order,
+		       f.tail ? "a tail" : "the head", f.hugetlb ? ", hugetlb" : "");
+	printf("  refcount   %d%s\n", f.head.refcount, f.tail ? " (the folio's)" : "");
+	printf("  mapcount   %d (this page's own %d", f.precise_mapcount, f.page_mapcount);
+	if (f.page.compound && f.has_entire)
+		printf(", entire %d", f.entire_mapcount);
+	if (f.page.compound && f.has_large)
+		printf(", large %d", f.large_mapcount);
+	if (f.page.compound && f.has_nr_mapped)
+		printf(", pages mapped %d", f.nr_pages_mapped);
+	printf(")\n");
+	if (f.page.compound && f.has_pincount)
+		printf("  pincount   %d\n", f.pincount);
+	printf("  mapping    %#" PRIx64 "%s  index %#" PRIx64 "\n", f.mapping,
+	       !f.mapping ? "" : f.ksm ? " (KSM stable node)" : f.anon ? " (anon_vma)" :
+	       f.movable ? " (movable_ops)" : " (address_space)", f.index);
+	if (f.anon)
+		printf("  AnonExclusive %s\n", f.anon_exclusive ? "yes" : "no");
+	if (f.swapcache || f.lru || f.locked)
+		printf("  %s%s%s\n", f.swapcache ? "swapcache " : "", f.lru ? "lru " : "",
+		       f.locked ? "locked" : "");
+	return 0;
+}
+
+static int cmd_rmap(struct pts_program *p, const struct opts *o)
+{
+	if (!o->all)
+		return fail(pts_error(PTS_ERR_USAGE, "rmap: only --all (the reverse index) so far"));
+	struct pts_rmap_index r;
+	struct timespec t0, t1;
+	struct pts_error *ie = pts_dwarf_index(p->dw);
+	pts_error_destroy(ie);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct pts_error *err = pts_rmap_index(p, &r);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (err)
+		return fail(pts_error_wrap(err, "%s", pts_dump_path(p->dump)));
+	if (getenv("PTSCOPE_TIMING"))
+		fprintf(stderr, "ptscope: timing: rmap --all %.6f s, %zu pages\n",
+			(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+			r.pages.n);
+	size_t differ = 0;
+	for (size_t i = 0; i < r.pages.n; i++)
+		differ += r.pages.v[i].known && (int64_t)r.pages.v[i].mappings != r.pages.v[i].mapcount;
+	if (o->json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_key(&j, "dump"); json_string(&j, pts_dump_path(p->dump));
+		json_key(&j, "processes"); json_uint(&j, r.processes);
+		json_key(&j, "leaves"); json_uint(&j, r.leaves);
+		json_key(&j, "shared_tables_counted_once"); json_uint(&j, r.shared_tables);
+		json_key(&j, "special_skipped"); json_uint(&j, r.special_skipped);
+		json_key(&j, "migration_entries"); json_uint(&j, r.migration);
+		json_key(&j, "disagree"); json_uint(&j, differ);
+		json_key(&j, "pages"); json_begin_array(&j);
+		char line[128];
+		for (size_t i = 0; i < r.pages.n; i++) {
+			const struct pts_rmap_page *pg = &r.pages.v[i];
+			int n = pg->known ?
+				snprintf(line, sizeof(line), "[\"%#" PRIx64 "\",%u,%d,%d,%u]", pg->pfn,
+					 pg->mappings, pg->mapcount, pg->refcount, pg->kpf) :
+				snprintf(line, sizeof(line), "[\"%#" PRIx64 "\",%u,null,null,null]", pg->pfn,
+					 pg->mappings);
+			json_raw(&j, line, (size_t)n);
+		}
+		json_end_array(&j);
+		json_key(&j, "incomplete"); json_begin_array(&j);
+		for (size_t i = 0; i < r.missing.n; i++)
+			json_string(&j, r.missing.v[i]);
+		json_end_array(&j);
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		printf("%" PRIu64 " processes, %" PRIu64 " leaf entries, %zu pages mapped; %" PRIu64
+		       " shared tables counted once, %" PRIu64 " special entries and %" PRIu64
+		       " migration entries not counted\n", r.processes, r.leaves, r.pages.n,
+		       r.shared_tables, r.special_skipped, r.migration);
+		size_t shown = 0;
+		for (size_t i = 0; i < r.pages.n && shown < 50; i++) {
+			const struct pts_rmap_page *pg = &r.pages.v[i];
+			if (!pg->known || (int64_t)pg->mappings == pg->mapcount)
+				continue;
+			printf("  pfn %#" PRIx64 ": %u mappings seen, the kernel's mapcount %d (refcount %d)\n",
+			       pg->pfn, pg->mappings, pg->mapcount, pg->refcount);
+			shown++;
+		}
+		printf("%zu pages whose mapcount differs from the mappings seen\n", differ);
+	}
+	print_notes(p, &r.missing);
+	int rc = r.missing.n ? 1 : 0;
+	pts_rmap_index_free(&r);
+	return rc;
+}
+
 static const struct cmd cmd_table[] = {
 	{ "info", "info [--json] DUMP", "kernel, dump format, excluded pages, panic, vmlinux",
 	  false, cmd_info },
@@ -1647,6 +1825,10 @@ static const struct cmd cmd_table[] = {
 	  "hugetlb VMAs, hstates, vma_locks, shared PMD tables with every sharer", true, cmd_hugetlb },
 	{ "locks", "locks [--json] [-p PID] [--free] DUMP",
 	  "locks guarding memory: holders, waiters, deadlocks, lock order", true, cmd_locks },
+	{ "page", "page [--json] (--pfn N | -p PID DUMP ADDR) DUMP",
+	  "a page and its folio: flags, order, refcount, mapcounts, mapping", true, cmd_page },
+	{ "rmap", "rmap [--json] --all DUMP", "the reverse index: each page's mappings against its "
+	  "mapcount", true, cmd_rmap },
 	{ "offsetof", "offsetof DUMP TYPE MEMBER", "offset and size of a member (\"struct mm_struct\" pgd)",
 	  true, cmd_offsetof },
 };
@@ -1666,6 +1848,7 @@ static void usage(FILE *f)
 		"      --all               check: every process\n"
 		"      --pages             walk --json: the struct page of each present entry\n"
 		"      --free              locks: also the locks nobody holds or waits for\n"
+		"      --pfn N             page: the page frame N (decimal, or 0x hex)\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           print the version\n"
 		"\nExit status: 0 success, 2 error (one line on stderr). See ptscope(1).\n");
@@ -1683,6 +1866,7 @@ int main(int argc, char **argv)
 		{ "all", no_argument, NULL, 'a' },
 		{ "pages", no_argument, NULL, 'P' },
 		{ "free", no_argument, NULL, 'F' },
+		{ "pfn", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -1699,6 +1883,16 @@ int main(int argc, char **argv)
 		case 'a': o.all = true; break;
 		case 'P': o.pages = true; break;
 		case 'F': o.free_locks = true; break;
+		case 'N': {
+			char *end;
+			o.pfn = strtoull(optarg, &end, 0);
+			if (*end || !*optarg) {
+				fprintf(stderr, "ptscope: --pfn %s: not a number\n", optarg);
+				return 2;
+			}
+			o.have_pfn = true;
+			break;
+		}
 		case 'r':
 			if (!parse_range(optarg, &o.range_start, &o.range_end)) {
 				fprintf(stderr, "ptscope: --range %s: expected START-END in hex\n", optarg);
@@ -1724,8 +1918,9 @@ int main(int argc, char **argv)
 	}
 	/* vtop takes one more argument, the address. */
 	int nargs = argc - optind < 1 ? 2 : !strcmp(argv[optind], "vtop") ? 3
-		  : !strcmp(argv[optind], "offsetof") ? 4 : 2;
-	bool variadic = nargs == 3;	/* vtop ADDR... */
+		  : !strcmp(argv[optind], "offsetof") ? 4
+		  : !strcmp(argv[optind], "page") && argc - optind == 3 ? 3 : 2;
+	bool variadic = nargs == 3 && !strcmp(argv[optind], "vtop");	/* vtop ADDR... */
 	if (variadic ? argc - optind < nargs : argc - optind != nargs) {
 		if (argc - optind == 0)
 			usage(stderr);

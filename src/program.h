@@ -9,7 +9,7 @@
 #include "dwinfo.h"
 #include "error.h"
 
-enum pts_layout_slot { PTS_LAYOUT_MM, PTS_LAYOUT_ARCH, PTS_LAYOUT_PAGE, PTS_LAYOUT_LOCK, PTS_LAYOUT_N };
+enum pts_layout_slot { PTS_LAYOUT_MM, PTS_LAYOUT_ARCH, PTS_LAYOUT_PAGE, PTS_LAYOUT_LOCK, PTS_LAYOUT_FOLIO, PTS_LAYOUT_N };
 
 struct pts_open_opts {
 	const char *dump;

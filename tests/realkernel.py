@@ -548,6 +548,51 @@ def check_locks(k, d, kind):
        (bad[:3], L["deadlocks"], L["lock_order"]))
 
 
+def check_rmap(k, d, kind):
+    """The reverse index against the guest's /proc/kpagecount and
+    /proc/kpageflags, for every frame the workloads mapped: the leaf
+    entries ptscope finds mapping it over all processes (a shared hugetlb
+    PMD table once) equal the kernel's count, and so does the mapcount
+    ptscope reads from the folio; ANON, HUGE and head/tail agree.  (KSM is
+    left out: trixie's 6.12 reports KPF_KSM on pages whose mapping is a
+    plain anon_vma, and no workload merges pages yet.)"""
+    fmt, flattened, comp, panicked = KINDS[kind]
+    rc, o, err = run_raw("rmap", "--all", "--json", "-k", os.path.join(d, "vmlinux"),
+                         os.path.join(d, kind))
+    R = json.loads(o) if rc in (0, 1) and o else None
+    ok(R is not None and (rc == 0 or panicked), f"{k} {kind}: rmap --all runs (exit {rc})", err[-500:])
+    if not R:
+        return
+    idx = {int(x[0], 16): x for x in R["pages"]}
+    want = {}
+    for l in open(os.path.join(d, "oracle", "kpage")):
+        f = l.split()
+        if len(f) == 3:
+            want[int(f[0], 16)] = (int(f[1], 16), int(f[2], 16))
+    # a lossy kdump may lack processes (said in incomplete): compare
+    # only where the count can be whole
+    if panicked and R["incomplete"]:
+        note(f"{k} {kind}: rmap: lossy dump, {len(R['incomplete'])} gaps; counts not compared")
+        return
+    KPF = (1 << 12) | (1 << 15) | (1 << 16) | (1 << 17)
+    bad = [f"pfn {p:#x}: kpagecount {c}, seen {idx.get(p, [0, 0])[1]}" for p, (c, fl) in want.items()
+           if c and idx.get(p, [0, 0])[1] != c]
+    ok(len(want) > 1000 and not bad,
+       f"{k} {kind}: rmap: the mappings seen of each of {len(want)} workload frames equal "
+       "/proc/kpagecount", "\n".join(bad[:20]))
+    bad = [f"pfn {p:#x}: kpagecount {c}, folio mapcount {idx[p][2]}" for p, (c, fl) in want.items()
+           if p in idx and idx[p][2] is not None and idx[p][2] != c and c]
+    ok(not bad, f"{k} {kind}: rmap: the mapcount read from each folio equals /proc/kpagecount",
+       "\n".join(bad[:20]))
+    bad = [f"pfn {p:#x}: kpageflags {fl & KPF:#x}, ptscope {idx[p][4] & KPF:#x}"
+           for p, (c, fl) in want.items() if p in idx and idx[p][4] is not None
+           and (fl & KPF) != (idx[p][4] & KPF)]
+    ok(not bad, f"{k} {kind}: rmap: anon, hugetlb, head and tail agree with /proc/kpageflags",
+       "\n".join(bad[:20]))
+    ok(R["disagree"] == 0, f"{k} {kind}: rmap: no page's mapcount differs from its mappings "
+       f"({len(R['pages'])} pages)", R["disagree"])
+
+
 def job(k, d, kind):
     out.buf = []
     check_dump(k, d, kind)
@@ -562,6 +607,7 @@ def job(k, d, kind):
        (c and c["findings"][:10]) or err)
     check_hugetlb(k, d, kind)
     check_locks(k, d, kind)
+    check_rmap(k, d, kind)
     oracle = os.path.join(d, "oracle")
     for t in open(os.path.join(oracle, "tasks")):
         if not t.strip():

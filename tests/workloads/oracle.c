@@ -1,7 +1,9 @@
 /* oracle PID...: run inside the test-bed guest just before a dump.  For
  * each PID writes, under the current directory, pid-PID/pagemap: one line
  * "VA ENTRY" (hex) for every page of every VMA whose pagemap entry is not
- * zero; and kpage: "PFN COUNT FLAGS" (hex) for every PFN those entries map.
+ * zero; and kpage: "PFN COUNT FLAGS" (hex) for every PFN those entries map,
+ * COUNT less the oracle's own mappings of that frame (it maps pages the
+ * workloads map too, such as the vDSO, and is gone by the dump).
  * The guest kernel itself is the oracle the dump is checked against. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -84,12 +86,63 @@ static int do_pid(const char *pid)
 	return 0;
 }
 
+/* The frames this process maps, once per mapping, sorted. */
+static uint64_t *self;
+static size_t nself;
+
+static void self_pfns(void)
+{
+	FILE *maps = fopen("/proc/self/maps", "r");
+	int pm = open("/proc/self/pagemap", O_RDONLY);
+	char line[4096];
+	size_t cap2 = 0;
+	while (maps && pm >= 0 && fgets(line, sizeof(line), maps)) {
+		unsigned long start, end;
+		if (sscanf(line, "%lx-%lx", &start, &end) != 2 || start >= 0x800000000000UL)
+			continue;
+		for (unsigned long va = start; va < end; va += 4096) {
+			uint64_t e;
+			if (pread(pm, &e, 8, (off_t)(va / 4096 * 8)) != 8)
+				break;
+			if (!(e & PM_PRESENT) || !(e & PM_PFN_MASK))
+				continue;
+			if (nself == cap2) {
+				cap2 = cap2 ? cap2 * 2 : 1024;
+				self = realloc(self, cap2 * sizeof(*self));
+			}
+			self[nself++] = e & PM_PFN_MASK;
+		}
+	}
+	if (maps)
+		fclose(maps);
+	if (pm >= 0)
+		close(pm);
+	qsort(self, nself, sizeof(*self), cmp64);
+}
+
+static uint64_t self_count(uint64_t pfn)
+{
+	uint64_t n = 0;
+	size_t lo = 0, hi = nself;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (self[mid] < pfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo < nself && self[lo++] == pfn)
+		n++;
+	return n;
+}
+
 int main(int argc, char **argv)
 {
 	int rc = 0;
 	for (int i = 1; i < argc; i++)
 		rc |= do_pid(argv[i]);
 	qsort(pfns, npfns, sizeof(*pfns), cmp64);
+	self_pfns();
 	int kc = open("/proc/kpagecount", O_RDONLY), kf = open("/proc/kpageflags", O_RDONLY);
 	FILE *out = fopen("kpage", "w");
 	if (kc < 0 || kf < 0 || !out) {
@@ -103,7 +156,8 @@ int main(int argc, char **argv)
 		if (pread(kc, &c, 8, (off_t)(pfns[i] * 8)) != 8 ||
 		    pread(kf, &f, 8, (off_t)(pfns[i] * 8)) != 8)
 			rc = 1;
-		fprintf(out, "%" PRIx64 " %" PRIx64 " %" PRIx64 "\n", pfns[i], c, f);
+		uint64_t mine = self_count(pfns[i]);
+		fprintf(out, "%" PRIx64 " %" PRIx64 " %" PRIx64 "\n", pfns[i], c >= mine ? c - mine : 0, f);
 	}
 	fclose(out);
 	return rc;
