@@ -10,6 +10,8 @@
 #include "kmm.h"
 #include "kpage.h"
 #include "locks.h"
+#include "kfolio.h"
+#include "rmap.h"
 #include "util.h"
 #include "walk.h"
 
@@ -29,6 +31,8 @@ struct check {
 	void (*on_dump)(struct ctx *c, const struct pts_hugetlb *h);
 	/* Across the dump: the locks and the wait-for graph. */
 	void (*on_locks)(struct ctx *c, const struct pts_locks *l);
+	/* Across the dump: the reverse index (check --all only). */
+	void (*on_rmap)(struct ctx *c, const struct pts_rmap_index *r);
 };
 
 struct ctx {
@@ -525,6 +529,56 @@ static void b3_on_done(struct ctx *c)
 		hgm_flush(c, &done);
 }
 
+/* ---- D4/D5: mapcounts and AnonExclusive ---------------------------- */
+
+static void d4_on_rmap(struct ctx *c, const struct pts_rmap_index *r)
+{
+	for (size_t i = 0; i < r->pages.n; i++) {
+		const struct pts_rmap_page *pg = &r->pages.v[i];
+		if (!pg->known)
+			continue;
+		c->tpid = 0;
+		c->tcomm[0] = '\0';
+		if (pg->mapcount > pg->refcount)
+			finding(c, "page", pg->pfn, false, 0, "pfn %#" PRIx64 ": mapcount %d above its "
+				"folio's refcount %d", pg->pfn, pg->mapcount, pg->refcount);
+		else if ((int64_t)pg->mappings != pg->mapcount)
+			finding(c, "page", pg->pfn, false, 0, "pfn %#" PRIx64 ": the kernel's mapcount is "
+				"%d but %u leaf entries over all processes map it", pg->pfn, pg->mapcount,
+				pg->mappings);
+	}
+}
+
+static bool d5_applies(struct pts_program *p, const char **why)
+{
+	int64_t v;
+	struct pts_error *err = pts_dwarf_enum(p->dw, "PG_anon_exclusive", &v);
+	pts_error_destroy(err);
+	if (err)
+		*why = "no PG_anon_exclusive in this kernel (v5.19)";
+	return !err;
+}
+
+static void d5_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
+			const struct pts_table *t, unsigned idx, const struct pts_vma *v)
+{
+	(void)idx;
+	if (e->kind != PTS_EK_PRESENT || !(e->flags & (1u << PTS_F_RW)) || !v ||
+	    (v->flags & PTS_VM_MAYSHARE) || !v->anon_vma || (e->flags & (1u << PTS_F_SPECIAL)))
+		return;
+	struct pts_folio f;
+	struct pts_error *err = pts_folio_read(c->p, e->pfn, &f);
+	if (err) {
+		pts_notes_add(&c->out->missing, "D5: pfn %#" PRIx64 ": %s", e->pfn, pts_error_text(err));
+		pts_error_destroy(err);
+		return;
+	}
+	if (f.anon && !f.ksm && !f.anon_exclusive)
+		finding(c, "entry", t->pfn, true, va, "writable %s entry %#" PRIx64 " maps anonymous "
+			"pfn %#" PRIx64 " (folio %#" PRIx64 ") without PG_anon_exclusive",
+			pts_level_name(e->level), e->raw, e->pfn, f.head_pfn);
+}
+
 /* ---- F2/F3: deadlocks and lock order ------------------------------- */
 
 static bool blocked_is_pid(const struct ctx *c, const struct pts_blocked *b)
@@ -725,33 +779,33 @@ static const struct check checks[] = {
 	    "vm_next list, ordered)",
 	    "mm/mmap.c validate_mm() (v6.1), mm/vma.c validate_mm() (v6.12+); lib/maple_tree.c",
 	    "all (maple tree from v6.1)", PTS_SEV_ERROR },
-	  maple_applies, mt_on_mm, NULL, NULL, NULL, NULL, NULL, NULL },
+	  maple_applies, mt_on_mm, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ { "PT-STRUCT", "page-table structure",
 	    "a table entry points to a page table of the next level, inside memory; non-present "
 	    "entries appear only where the level can hold them",
 	    "arch/x86/include/asm/pgtable.h (p?d_bad, p?d_present)", "all", PTS_SEV_ERROR },
-	  NULL, NULL, NULL, NULL, NULL, struct_on_done, NULL, NULL },
+	  NULL, NULL, NULL, NULL, NULL, struct_on_done, NULL, NULL, NULL },
 	{ { "A1", "page-table page identity",
 	    "every page a non-leaf PMD or PUD entry points to is a live page table (PageTable, "
 	    "refcount > 0)",
 	    "include/linux/mm.h pagetable_pte_ctor/pagetable_pmd_ctor (pgtable_pte_page_ctor "
 	    "before v6.6)", "all", PTS_SEV_ERROR },
-	  NULL, NULL, a1_on_table, NULL, NULL, NULL, NULL, NULL },
+	  NULL, NULL, a1_on_table, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ { "LEAF", "misaligned huge leaf",
 	    "a PMD or PUD leaf maps a naturally aligned frame: the address bits below its size "
 	    "(above PAT) are zero",
 	    "arch/x86/include/asm/pgtable_types.h PHYSICAL_PMD_PAGE_MASK", "all", PTS_SEV_ERROR },
-	  NULL, NULL, NULL, leaf_on_entry, NULL, NULL, NULL, NULL },
+	  NULL, NULL, NULL, leaf_on_entry, NULL, NULL, NULL, NULL, NULL },
 	{ { "PFN", "frame beyond memory",
 	    "a leaf or pfn swap entry refers to RAM below max_pfn, except special entries and "
 	    "VM_PFNMAP/VM_IO/VM_MIXEDMAP VMAs", "mm/memory.c vm_normal_page()", "all",
 	    PTS_SEV_ERROR },
-	  NULL, NULL, NULL, pfn_on_entry, NULL, NULL, NULL, NULL },
+	  NULL, NULL, NULL, pfn_on_entry, NULL, NULL, NULL, NULL, NULL },
 	{ { "VMA", "entry outside every VMA",
 	    "page tables map only addresses inside a VMA: unmapping zaps the range "
 	    "(unmap_region, free_pgtables)", "mm/mmap.c unmap_region(), mm/memory.c "
 	    "unmap_page_range()", "all", PTS_SEV_ERROR },
-	  NULL, NULL, NULL, vma_on_entry, NULL, NULL, NULL, NULL },
+	  NULL, NULL, NULL, vma_on_entry, NULL, NULL, NULL, NULL, NULL },
 	{ { "KIND", "entry kind impossible in its VMA",
 	    "swap entries only in private non-hugetlb VMAs at PTE level (E5); device-exclusive "
 	    "only in private anonymous COW mappings at PTE level (E3); PTE markers hold known "
@@ -759,80 +813,92 @@ static const struct check checks[] = {
 	    "non-present PMDs outside hugetlb are THP migration entries (E2)",
 	    "include/linux/swapops.h; mm/memory.c copy_nonpresent_pte(), handle_pte_marker(); "
 	    "mm/rmap.c make_device_exclusive*()", "all", PTS_SEV_ERROR },
-	  NULL, NULL, NULL, kind_on_entry, NULL, NULL, NULL, NULL },
+	  NULL, NULL, NULL, kind_on_entry, NULL, NULL, NULL, NULL, NULL },
 	{ { "E5", "swap entry without a used slot",
 	    "a swap entry's type names a swap device in use (SWP_USED) and its offset a slot "
 	    "below max whose swap_map count is not zero",
 	    "mm/swapfile.c swp_swap_info(), __swap_entry_free(); include/linux/swap.h",
 	    "all (swap_map counts where the kernel has swap_map)", PTS_SEV_ERROR },
-	  e5_applies, NULL, NULL, e5_on_entry, NULL, NULL, NULL, NULL },
+	  e5_applies, NULL, NULL, e5_on_entry, NULL, NULL, NULL, NULL, NULL },
 	{ { "B3", "shape of hugetlb entries",
 	    "hugetlb page tables stop at the hstate's level: a leaf of exactly that size, none, a "
 	    "migration or hwpoison entry or a marker; never swap or device entries; mapping below "
 	    "the hstate needs HGM, which no stock kernel has (C1)",
 	    "mm/hugetlb.c huge_pte_alloc(), hugetlb_fault(); INVARIANTS B3, C1", "all",
 	    PTS_SEV_ERROR },
-	  NULL, NULL, NULL, b3_on_entry, NULL, b3_on_done, NULL, NULL },
+	  NULL, NULL, NULL, b3_on_entry, NULL, b3_on_done, NULL, NULL, NULL },
 	{ { "C2", "high-granularity hugetlb mapping",
 	    "on a kernel with HGM, the pieces of an hstate-sized range mapped below the hstate "
 	    "come from one hugetlb folio, each at its own offset, in tables no other range shares",
 	    "HGM series (hugetlb_hgm_walk, never merged); INVARIANTS C2", "kernels with HGM "
 	    "(struct hugetlb_pte)", PTS_SEV_ERROR },
 	  /* B3's hooks sum the ranges and say them as B3 or C2 */
-	  hgm_applies, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	  hgm_applies, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ { "B1", "hugetlb vma_lock back-pointer",
 	    "a shared hugetlb VMA's vm_private_data is NULL or a hugetlb_vma_lock whose vma is "
 	    "that VMA, and no two VMAs share one lock",
 	    "mm/hugetlb.c hugetlb_vma_lock_alloc(), hugetlb_vm_op_open()", "v6.1+",
 	    PTS_SEV_ERROR },
-	  lock_applies, NULL, NULL, NULL, NULL, NULL, b1_on_dump, NULL },
+	  lock_applies, NULL, NULL, NULL, NULL, NULL, b1_on_dump, NULL, NULL },
 	{ { "B2", "hugetlb vma_lock that outlived its VMA",
 	    "a live VMA never points at a hugetlb_vma_lock whose vma is NULL "
 	    "(__hugetlb_vma_unlock_write_put clears both)",
 	    "mm/hugetlb.c __hugetlb_vma_unlock_write_put(); fs/hugetlbfs/inode.c "
 	    "hugetlb_unmap_file_folio()", "v6.1+", PTS_SEV_ERROR },
-	  lock_applies, NULL, NULL, NULL, NULL, NULL, b2_on_dump, NULL },
+	  lock_applies, NULL, NULL, NULL, NULL, NULL, b2_on_dump, NULL, NULL },
 	{ { "B4", "PMD sharing eligibility",
 	    "every sharer of a PMD table is VM_MAYSHARE, covers the whole PUD range, is not "
 	    "uffd-wp, maps the same file index there and has the same flags but VM_LOCKED",
 	    "mm/hugetlb.c want_pmd_share(), page_table_shareable()", "all", PTS_SEV_ERROR },
-	  NULL, NULL, NULL, NULL, NULL, NULL, b4_on_dump, NULL },
+	  NULL, NULL, NULL, NULL, NULL, NULL, b4_on_dump, NULL, NULL },
 	{ { "B5", "PMD share count",
 	    "the PUD entries that reference a shared PMD table, found through the file's i_mmap "
 	    "in every mm, number pt_share_count + 1 (v6.13 59d9094df3d7 and backports) or the "
 	    "table page's refcount (before)",
 	    "mm/hugetlb.c huge_pmd_share(), huge_pmd_unshare()", "all", PTS_SEV_ERROR },
-	  NULL, NULL, NULL, NULL, NULL, NULL, b5_on_dump, NULL },
+	  NULL, NULL, NULL, NULL, NULL, NULL, b5_on_dump, NULL, NULL },
 	{ { "B7", "what a shared PMD table maps",
 	    "a shared PMD table maps only hugetlb folios of the file whose sharers share it "
 	    "(folio->mapping is that address_space)",
 	    "mm/hugetlb.c huge_pmd_share(); INVARIANTS B7", "all", PTS_SEV_ERROR },
-	  NULL, NULL, NULL, NULL, NULL, NULL, b7_on_dump, NULL },
+	  NULL, NULL, NULL, NULL, NULL, NULL, b7_on_dump, NULL, NULL },
 	{ { "A3", "THP deposited tables",
 	    "each anonymous THP (or huge zero) PMD leaf has exactly one PTE table deposited on its "
 	    "PMD table's pmd_huge_pte list",
 	    "mm/pgtable-generic.c pgtable_trans_huge_deposit()", "split PMD locks (x86-64)",
 	    PTS_SEV_ERROR },
-	  a3_applies, NULL, a3_on_table, NULL, a3_on_table_end, NULL, NULL, NULL },
+	  a3_applies, NULL, a3_on_table, NULL, a3_on_table_end, NULL, NULL, NULL, NULL },
 	{ { "A4", "page-table byte count",
 	    "mm->pgtables_bytes equals the page size times the PTE, PMD and PUD tables reachable "
 	    "from the mm, plus deposited PTE tables",
 	    "kernel/fork.c check_mm(); include/linux/mm.h mm_inc_nr_ptes()", "v4.17+",
 	    PTS_SEV_WARNING },
-	  a4_applies, NULL, NULL, NULL, NULL, a4_on_done, NULL, NULL },
+	  a4_applies, NULL, NULL, NULL, NULL, a4_on_done, NULL, NULL, NULL },
 	{ { "F2", "deadlock",
 	    "no cycle of tasks each waiting for a lock another one holds (the wait-for graph of "
 	    "rwsem and mutex wait lists, task->blocker, and the holders: owner words exactly, "
 	    "readers by hint or stack)", "kernel/locking/rwsem.c, mutex.c; INVARIANTS F2", "all",
 	    PTS_SEV_ERROR },
-	  NULL, NULL, NULL, NULL, NULL, NULL, NULL, f2_on_locks },
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL, f2_on_locks, NULL },
 	{ { "F3", "lock order",
 	    "no task waits for a lock that the mm lock order puts before one it holds: mmap_lock, "
 	    "hugetlb_fault_mutex, hugetlb vma_lock, i_mmap_rwsem, anon_vma->rwsem, page table "
 	    "locks; i_mmap_rwsem then a hugetlb vma_lock only by trylock",
 	    "mm/rmap.c (header), mm/hugetlb.c hugetlb_unmap_file_folio(); INVARIANTS F3", "all",
 	    PTS_SEV_ERROR },
-	  NULL, NULL, NULL, NULL, NULL, NULL, NULL, f3_on_locks },
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL, f3_on_locks, NULL },
+	{ { "D4", "mapcount against the mappings",
+	    "each mapped page's mapcount (its PTE mappings plus its folio's entire ones) equals "
+	    "the leaf entries over all processes that map it, a shared hugetlb PMD table once, "
+	    "migration entries not; never above the folio's refcount",
+	    "mm/rmap.c folio_add_*_rmap*, fs/proc/page.c kpagecount; INVARIANTS D4",
+	    "all (check --all)", PTS_SEV_ERROR },
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, d4_on_rmap },
+	{ { "D5", "writable anonymous page not exclusive",
+	    "a writable PTE or PMD in a private mapping that maps an anonymous page has that "
+	    "page's PG_anon_exclusive set (the head's for hugetlb)",
+	    "mm/memory.c do_swap_page(), wp_page_reuse(); INVARIANTS D5", "v5.19+", PTS_SEV_ERROR },
+	  d5_applies, NULL, NULL, d5_on_entry, NULL, NULL, NULL, NULL, NULL },
 };
 
 static struct pts_check_info infos[ARRAY_SIZE(checks)];
@@ -965,6 +1031,22 @@ struct pts_error *pts_check_dump(struct pts_program *p, int32_t pid, struct pts_
 			pts_notes_add(&out->missing, "locks: %s", l.missing.v[i]);
 		EACH(c, on_locks, &l);
 		pts_locks_free(&l);
+	}
+	/* D4 needs every process: the whole dump only */
+	struct pts_rmap_index r;
+	if (pid >= 0) {
+		/* nothing: a mapcount counts every process's mappings */
+	} else if ((err = pts_rmap_index(p, &r))) {
+		pts_notes_add(&out->missing, "rmap: %s", pts_error_text(err));
+		pts_error_destroy(err);
+	} else {
+		if (r.missing.n)
+			/* a process or folio the dump lacks: counts would be short */
+			pts_notes_add(&out->missing, "D4 not checked: the dump lacks %zu of the pages or "
+				      "processes it needs (rmap --all lists them)", r.missing.n);
+		else
+			EACH(c, on_rmap, &r);
+		pts_rmap_index_free(&r);
 	}
 	free(c);
 	return NULL;

@@ -269,6 +269,13 @@ static struct pts_error *dump_open(struct pts_dump *d)
 	kdump_status ks = kdump_open_fd(d->kd, d->fd);
 	if (ks != KDUMP_OK)
 		return kd_error(d, ks, "libkdumpfile cannot open it");
+	/* libkdumpfile 0.5.1 (bookworm) with its default cache of 1024
+	 * pages crashed in lzo1x_decompress_safe(), writing to a NULL
+	 * output buffer, after a long run of reads on sid's lzo kdump
+	 * (check --all); with 4096 pages (16 MiB) it does not.  A cache
+	 * that large also keeps a whole dump's page tables. */
+	kdump_attr_t cache = { .type = KDUMP_NUMBER, .val.number = 4096 };
+	kdump_set_attr(d->kd, "cache.size", &cache);
 
 	/* VMCOREINFO is parsed by libkdumpfile's linux ostype. */
 	kdump_set_string_attr(d->kd, KDUMP_ATTR_OSTYPE, "linux");

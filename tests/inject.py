@@ -49,11 +49,17 @@ def check_kind(k, d, kind, f):
             ("B5", int(share["pid"]), "table", h(share["table_pfn"])),
             ("B1", int(stale["pid"]), "vma", h(stale["vma"])),
             ("F3", int(a["holder"]), "task")}
-    got = {(x["check"], x["pid"], x["object"], h(x["address"])) if x["check"] != "F3" else
+    an = f["anon"][0]
+    want |= {("D4", 0, "page", h(an["mapcount_raised_pfn"])), ("D5", int(an["pid"]), "entry")}
+    got = {(x["check"], x["pid"], x["object"], h(x["address"])) if x["check"] not in ("F3", "D5") else
            (x["check"], x["pid"], x["object"]) for x in fs if x["check"] != "F2"}
     ok(got == want, f"{k} {kind}: the injected states, and only they, are found "
        f"(B3 on table {hgm['table_pfn']}, B5 on {share['table_pfn']}, B1 on vma {stale['vma']}, "
-       f"F3 on pid {a['holder']})", f"got {sorted(got)}\nwant {sorted(want)}")
+       f"F3 on pid {a['holder']}, D4 on pfn {an['mapcount_raised_pfn']}, D5 in pid {an['pid']})",
+       f"got {sorted(got)}\nwant {sorted(want)}")
+    d5 = [x for x in fs if x["check"] == "D5"]
+    ok(len(d5) == 1 and h(d5[0]["va"]) == h(an["addr"]) and an["exclusive_cleared_pfn"] in d5[0]["evidence"],
+       f"{k} {kind}: D5 names the page whose AnonExclusive the module cleared", d5)
     f2 = [x for x in fs if x["check"] == "F2"]
     ok(len(f2) == 1 and f2[0]["pid"] in (int(a["holder"]), int(b["holder"]))
        and f"pid {a['holder']} " in f2[0]["evidence"] and f"pid {b['holder']} " in f2[0]["evidence"]
@@ -272,7 +278,7 @@ def main():
             continue
         f = facts(d)
         out.buf = []
-        need = ("hgm", "share", "stale", "abba", "abba-a", "abba-b", "mmap", "imap", "ptl")
+        need = ("hgm", "share", "stale", "abba", "abba-a", "abba-b", "mmap", "imap", "ptl", "anon")
         ok(all(n in f for n in need) and f.get("done", [{}])[0].get("err") == "0",
            f"{k}: the module did all it was asked", f)
         rk.flush(out.buf)

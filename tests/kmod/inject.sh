@@ -19,6 +19,7 @@ insmod /inject/ptscope_inject.ko \
 	mmap_pid=$(pid_of wl-lock) \
 	imap_pid=$(pid_of wl-imap) imap_addr=0x7d0000000000 \
 	ptl_pid=$(pid_of wl-ptl) ptl_addr=0x7d1000000000 \
+	anon_pid=$(pid_of wl-ptl) anon_addr=0x7d1000000000 \
 	abba_pid=$(pid_of wl-huge-s2) abba_addr=$B || echo "PTSCOPE-INJECT insmod failed"
 # wl_lock's threads poll for this every 50 ms.
 touch /run/go-lock

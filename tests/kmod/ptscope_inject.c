@@ -18,6 +18,11 @@
  *                         refcount, before that member) raised by one (B5)
  *   stale_pid/stale_addr: the VMA's hugetlb_vma_lock->vma pointed at a
  *                         freed copy of the VMA (B1)
+ * rmap (issue 6):
+ *   anon_pid/anon_addr:   the anonymous page at anon_addr loses
+ *                         PG_anon_exclusive while its PTE stays writable
+ *                         (D5), and the page after it gets one more
+ *                         _mapcount than it has mappings (D4)
  * locks (issue 7):
  *   mmap_pid:             a kthread holds the mm's mmap_lock for write
  *   imap_pid/imap_addr:   a kthread holds the mapped file's i_mmap_rwsem
@@ -39,8 +44,10 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
-static int hgm_pid, share_pid, stale_pid, mmap_pid, imap_pid, abba_pid, ptl_pid;
-static unsigned long hgm_addr, share_addr, stale_addr, imap_addr, abba_addr, ptl_addr;
+static int hgm_pid, share_pid, stale_pid, mmap_pid, imap_pid, abba_pid, ptl_pid, anon_pid;
+static unsigned long hgm_addr, share_addr, stale_addr, imap_addr, abba_addr, ptl_addr, anon_addr;
+module_param(anon_pid, int, 0444);
+module_param(anon_addr, ulong, 0444);
 module_param(hgm_pid, int, 0444);
 module_param(hgm_addr, ulong, 0444);
 module_param(share_pid, int, 0444);
@@ -193,6 +200,45 @@ static int inject_stale(void)
 	pr_info("ptscope_inject: stale pid=%d addr=0x%lx vma=0x%lx lock=0x%lx now=0x%lx\n",
 		stale_pid, vma->vm_start, (unsigned long)vma, (unsigned long)vl, (unsigned long)ghost);
 	mmap_write_unlock(mm);
+	return 0;
+}
+
+/* The page a present PTE at addr maps, or NULL.  No PTE lock: the
+ * process sleeps (and wl-ptl's table lock is held by design). */
+static struct page *pte_page_at(struct mm_struct *mm, unsigned long addr)
+{
+	pmd_t *pmd = pmd_of(mm, addr);
+	pte_t *pte;
+
+	if (!pmd || pmd_none(*pmd) || (pmd_val(*pmd) & _PAGE_PSE))
+		return NULL;
+	pte = (pte_t *)page_address(pmd_page(*pmd)) + pte_index(addr);
+	if (!(pte_val(*pte) & _PAGE_PRESENT))
+		return NULL;
+	return pfn_to_page(pte_pfn(*pte));
+}
+
+static int inject_anon(void)
+{
+	struct mm_struct *mm = mm_of(anon_pid);
+	struct page *a, *b;
+
+	if (!mm)
+		return -ESRCH;
+	mmap_read_lock(mm);
+	a = pte_page_at(mm, anon_addr);
+	b = pte_page_at(mm, anon_addr + PAGE_SIZE);
+	if (!a || !b || !PageAnon(a) || !PageAnon(b) || !PageAnonExclusive(a)) {
+		mmap_read_unlock(mm);
+		pr_err("ptscope_inject: anon: no exclusive anonymous pages at %lx\n", anon_addr);
+		return -ENOENT;
+	}
+	ClearPageAnonExclusive(a);
+	atomic_inc(&b->_mapcount);
+	pr_info("ptscope_inject: anon pid=%d addr=0x%lx exclusive_cleared_pfn=0x%lx "
+		"mapcount_raised_pfn=0x%lx mapcount=%d\n", anon_pid, anon_addr, page_to_pfn(a),
+		page_to_pfn(b), page_mapcount(b));
+	mmap_read_unlock(mm);
 	return 0;
 }
 
@@ -373,6 +419,8 @@ static int __init inject_init(void)
 		err = inject_share();
 	if (!err && stale_pid)
 		err = inject_stale();
+	if (!err && anon_pid)
+		err = inject_anon();
 	if (!err)
 		err = inject_locks();
 	pr_info("ptscope_inject: done err=%d\n", err);

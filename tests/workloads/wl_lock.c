@@ -9,7 +9,8 @@
  *              for write, held for read by the kthread ptscope-imap.
  * wl-ptl maps one locked page at PTL, whose PTE table's lock the kthread
  * ptscope-ptl holds; THP is off in it so that khugepaged never scans it
- * (it would spin on that lock).  READY: 3 */
+ * (it would spin on that lock); its second page is the module's for the
+ * rmap states.  READY: 3 */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
@@ -87,13 +88,16 @@ int main(void)
 	if (!fork()) {
 		prctl(PR_SET_NAME, "wl-ptl");
 		prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
-		char *m = mmap(PTL, 4096, PROT_READ | PROT_WRITE,
+		/* two pages: the module clears the first's AnonExclusive and
+		 * raises the second's mapcount (rmap checks D5, D4) */
+		char *m = mmap(PTL, 8192, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_LOCKED, -1, 0);
 		if (m == MAP_FAILED) {
 			printf("PTSCOPE-WL wl-ptl mmap failed\n");
 			fflush(stdout);
 		} else {
 			m[0] = 1;
+			m[4096] = 2;
 		}
 		park("wl-ptl");
 	}
