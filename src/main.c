@@ -1671,32 +1671,42 @@ static void json_folio(struct json *j, struct pts_program *p, const struct pts_f
 	json_end_object(j);
 }
 
+/* --pfn N, or the frame behind ADDR in -p PID; -1 after saying why. */
+static int page_arg(struct pts_program *p, const struct opts *o, const char *cmd, uint64_t *pfn)
+{
+	*pfn = o->pfn;
+	if (o->have_pfn)
+		return 0;
+	if (!o->have_pid || !o->arg)
+		return fail(pts_error(PTS_ERR_USAGE, "%s: give --pfn N, or -p PID and an address", cmd));
+	char *end;
+	uint64_t va = strtoull(o->arg, &end, 16);
+	if (*end || !*o->arg)
+		return fail(pts_error(PTS_ERR_USAGE, "%s: not a hexadecimal address", o->arg));
+	struct pts_task t;
+	struct pts_mm mm;
+	const struct pts_arch *a;
+	struct pts_error *err = open_mm(p, o, &t, &mm, &a);
+	if (err)
+		return mm_missing(p, err);
+	struct pts_xlate x;
+	err = pts_translate(p, mm.pgd, va, &x);
+	pts_mm_free(&mm);
+	if (err)
+		return fail(pts_error_wrap(err, "%s: pid %d", pts_dump_path(p->dump), t.pid));
+	if (!x.mapped)
+		return fail(pts_error(PTS_ERR_LOOKUP, "%s: pid %d: %#" PRIx64 " is not mapped",
+				      pts_dump_path(p->dump), t.pid, va));
+	*pfn = x.pa >> 12;
+	return 0;
+}
+
 static int cmd_page(struct pts_program *p, const struct opts *o)
 {
-	uint64_t pfn = o->pfn;
-	if (!o->have_pfn) {
-		if (!o->have_pid || !o->arg)
-			return fail(pts_error(PTS_ERR_USAGE, "page: give --pfn N, or -p PID and an address"));
-		char *end;
-		uint64_t va = strtoull(o->arg, &end, 16);
-		if (*end || !*o->arg)
-			return fail(pts_error(PTS_ERR_USAGE, "%s: not a hexadecimal address", o->arg));
-		struct pts_task t;
-		struct pts_mm mm;
-		const struct pts_arch *a;
-		struct pts_error *err = open_mm(p, o, &t, &mm, &a);
-		if (err)
-			return mm_missing(p, err);
-		struct pts_xlate x;
-		err = pts_translate(p, mm.pgd, va, &x);
-		pts_mm_free(&mm);
-		if (err)
-			return fail(pts_error_wrap(err, "%s: pid %d", pts_dump_path(p->dump), t.pid));
-		if (!x.mapped)
-			return fail(pts_error(PTS_ERR_LOOKUP, "%s: pid %d: %#" PRIx64 " is not mapped",
-					      pts_dump_path(p->dump), t.pid, va));
-		pfn = x.pa >> 12;
-	}
+	uint64_t pfn;
+	int rc0 = page_arg(p, o, "page", &pfn);
+	if (rc0)
+		return rc0;
 	struct pts_folio f;
 	struct pts_error *err = pts_folio_read(p, pfn, &f);
 	if (err)
@@ -1737,10 +1747,107 @@ static int cmd_page(struct pts_program *p, const struct opts *o)
 	return 0;
 }
 
+static const char *rmap_kind_name(enum pts_rmap_kind k)
+{
+	switch (k) {
+	case PTS_RMAP_ANON: return "anon";
+	case PTS_RMAP_FILE: return "file";
+	case PTS_RMAP_KSM: return "ksm";
+	case PTS_RMAP_MOVABLE: return "movable";
+	default: return "none";
+	}
+}
+
+static int rmap_chain(struct pts_program *p, const struct opts *o)
+{
+	uint64_t pfn;
+	int rc0 = page_arg(p, o, "rmap", &pfn);
+	if (rc0)
+		return rc0;
+	struct pts_rmap_chain c;
+	struct pts_error *err = pts_rmap_chain(p, pfn, &c);
+	if (err)
+		return fail(pts_error_wrap(err, "%s", pts_dump_path(p->dump)));
+	if (o->json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_key(&j, "pfn"); json_hex(&j, c.pfn);
+		json_key(&j, "folio_pfn"); json_hex(&j, c.folio_pfn);
+		json_key(&j, "kind"); json_string(&j, rmap_kind_name(c.kind));
+		json_key(&j, "hugetlb"); json_bool(&j, c.hugetlb);
+		json_key(&j, "why_not_followed"); json_string(&j, c.why);
+		json_key(&j, "anon_vma"); if (c.anon_vma) json_hex(&j, c.anon_vma); else json_null(&j);
+		json_key(&j, "root"); if (c.root) json_hex(&j, c.root); else json_null(&j);
+		json_key(&j, "mapping"); if (c.mapping) json_hex(&j, c.mapping); else json_null(&j);
+		json_key(&j, "pgoff"); json_hex(&j, c.pgoff);
+		json_key(&j, "found"); json_uint(&j, c.found);
+		json_key(&j, "tree_complete"); json_bool(&j, !c.tree_partial);
+		json_key(&j, "mappings"); json_begin_array(&j);
+		for (size_t i = 0; i < c.maps.n; i++) {
+			const struct pts_rmap_mapping *m = &c.maps.v[i];
+			json_begin_object(&j);
+			json_key(&j, "pid"); if (m->pid) json_int(&j, m->pid); else json_null(&j);
+			json_key(&j, "comm"); json_string(&j, m->pid ? m->comm : NULL);
+			json_key(&j, "mm"); json_hex(&j, m->mm);
+			json_key(&j, "vma"); json_hex(&j, m->vma);
+			json_key(&j, "avc"); if (m->avc) json_hex(&j, m->avc); else json_null(&j);
+			json_key(&j, "vm_start"); json_hex(&j, m->vm_start);
+			json_key(&j, "vm_end"); json_hex(&j, m->vm_end);
+			json_key(&j, "va"); if (m->in_vma) json_hex(&j, m->va); else json_null(&j);
+			json_key(&j, "level");
+			json_string(&j, m->level >= 0 ? pts_level_name((unsigned)m->level) : NULL);
+			json_key(&j, "kind");
+			json_string(&j, m->level >= 0 ? pts_ekind_name((unsigned)m->kind) : NULL);
+			json_key(&j, "raw"); json_hex(&j, m->raw);
+			json_key(&j, "maps"); json_bool(&j, m->maps);
+			json_key(&j, "shared_entry_counted_before"); json_bool(&j, m->counted_before);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_key(&j, "incomplete"); json_begin_array(&j);
+		for (size_t i = 0; i < c.missing.n; i++)
+			json_string(&j, c.missing.v[i]);
+		json_end_array(&j);
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		printf("pfn %#" PRIx64 " (folio %#" PRIx64 "%s): %s", c.pfn, c.folio_pfn,
+		       c.hugetlb ? ", hugetlb" : "", rmap_kind_name(c.kind));
+		if (c.kind == PTS_RMAP_ANON)
+			printf(", anon_vma %#" PRIx64 " (root %#" PRIx64 ")", c.anon_vma, c.root);
+		else if (c.kind == PTS_RMAP_FILE)
+			printf(", address_space %#" PRIx64, c.mapping);
+		printf(", page offset %#" PRIx64 "\n", c.pgoff);
+		if (c.why)
+			printf("  %s\n", c.why);
+		for (size_t i = 0; i < c.maps.n; i++) {
+			const struct pts_rmap_mapping *m = &c.maps.v[i];
+			printf("  %s%#" PRIx64 " vma %#" PRIx64 " %#" PRIx64 "-%#" PRIx64 " pid %d (%s)",
+			       m->avc ? "avc " : "", m->avc ? m->avc : m->vma, m->vma, m->vm_start,
+			       m->vm_end, m->pid, m->pid ? m->comm : "?");
+			if (!m->in_vma)
+				printf(": the page's offset is outside this VMA\n");
+			else if (m->level < 0)
+				printf(" at %#" PRIx64 ": no entry\n", m->va);
+			else
+				printf(" at %#" PRIx64 ": %s %s %#" PRIx64 "%s\n", m->va,
+				       pts_level_name((unsigned)m->level), pts_ekind_name((unsigned)m->kind),
+				       m->raw, !m->maps ? ": does NOT map it" : m->counted_before ?
+				       " maps it (the same entry: a shared table)" : " maps it");
+		}
+		printf("%u mapping%s found\n", c.found, c.found == 1 ? "" : "s");
+	}
+	print_notes(p, &c.missing);
+	int rc = c.missing.n ? 1 : 0;
+	pts_rmap_chain_free(&c);
+	return rc;
+}
+
 static int cmd_rmap(struct pts_program *p, const struct opts *o)
 {
 	if (!o->all)
-		return fail(pts_error(PTS_ERR_USAGE, "rmap: only --all (the reverse index) so far"));
+		return rmap_chain(p, o);
 	struct pts_rmap_index r;
 	struct timespec t0, t1;
 	struct pts_error *ie = pts_dwarf_index(p->dw);
@@ -1827,8 +1934,9 @@ static const struct cmd cmd_table[] = {
 	  "locks guarding memory: holders, waiters, deadlocks, lock order", true, cmd_locks },
 	{ "page", "page [--json] (--pfn N | -p PID DUMP ADDR) DUMP",
 	  "a page and its folio: flags, order, refcount, mapcounts, mapping", true, cmd_page },
-	{ "rmap", "rmap [--json] --all DUMP", "the reverse index: each page's mappings against its "
-	  "mapcount", true, cmd_rmap },
+	{ "rmap", "rmap [--json] (--all | --pfn N | -p PID DUMP ADDR) DUMP",
+	  "a page's rmap chain to every mapping; --all: every page against its mapcount", true,
+	  cmd_rmap },
 	{ "offsetof", "offsetof DUMP TYPE MEMBER", "offset and size of a member (\"struct mm_struct\" pgd)",
 	  true, cmd_offsetof },
 };
@@ -1919,7 +2027,8 @@ int main(int argc, char **argv)
 	/* vtop takes one more argument, the address. */
 	int nargs = argc - optind < 1 ? 2 : !strcmp(argv[optind], "vtop") ? 3
 		  : !strcmp(argv[optind], "offsetof") ? 4
-		  : !strcmp(argv[optind], "page") && argc - optind == 3 ? 3 : 2;
+		  : (!strcmp(argv[optind], "page") || !strcmp(argv[optind], "rmap")) &&
+		    argc - optind == 3 ? 3 : 2;
 	bool variadic = nargs == 3 && !strcmp(argv[optind], "vtop");	/* vtop ADDR... */
 	if (variadic ? argc - optind < nargs : argc - optind != nargs) {
 		if (argc - optind == 0)

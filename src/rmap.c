@@ -156,3 +156,196 @@ void pts_rmap_index_free(struct pts_rmap_index *r)
 	pts_notes_free(&r->missing);
 	memset(r, 0, sizeof(*r));
 }
+
+/* ---- the chain of one page ---------------------------------------- */
+
+#define RB_MAX_DEPTH 128
+#define RB_MAX_NODES (1u << 20)
+
+struct chain {
+	struct pts_program *p;
+	struct pts_rmap_chain *out;
+	uint64_t rb_left, rb_right;
+	uint64_t node_off;		/* rb_node within the tree's element */
+	uint64_t vma_of_elem;		/* anon: avc->vma; file: 0 (the element is the VMA) */
+	bool anon;
+	uint64_t vm_start, vm_end, vm_mm, vm_pgoff, mm_pgd;
+	struct u64set seen;
+	size_t nodes;
+	struct pts_task_list *tl;
+	uint64_t hpages;		/* hugetlb: pages per folio, else 1 */
+};
+
+static void owner(const struct chain *c, uint64_t mm, struct pts_rmap_mapping *m)
+{
+	for (size_t i = 0; i < c->tl->n; i++)
+		if (c->tl->v[i].mm == mm) {
+			m->pid = c->tl->v[i].pid;
+			memcpy(m->comm, c->tl->v[i].comm, sizeof(m->comm));
+			return;
+		}
+}
+
+static void visit(struct chain *c, uint64_t elem)
+{
+	struct pts_program *p = c->p;
+	struct pts_rmap_mapping m = { .level = -1 };
+	uint64_t vma = elem;
+	if (c->anon) {
+		m.avc = elem;
+		if (!pts_try_u64(p, elem + c->vma_of_elem, &vma)) {
+			pts_notes_add(&c->out->missing, "anon_vma_chain %#" PRIx64 ": not in the dump", elem);
+			c->out->tree_partial = true;
+			return;
+		}
+	}
+	uint64_t pgd;
+	m.vma = vma;
+	if (!pts_try_u64(p, vma + c->vm_start, &m.vm_start) || !pts_try_u64(p, vma + c->vm_end, &m.vm_end) ||
+	    !pts_try_u64(p, vma + c->vm_mm, &m.mm) || !pts_try_u64(p, m.mm + c->mm_pgd, &pgd)) {
+		pts_notes_add(&c->out->missing, "VMA %#" PRIx64 ": not in the dump", vma);
+		c->out->tree_partial = true;
+		return;
+	}
+	uint64_t vm_pgoff;
+	if (!pts_try_u64(p, vma + c->vm_pgoff, &vm_pgoff))
+		return;
+	owner(c, m.mm, &m);
+	/* vma_address(): vm_start + ((pgoff - vm_pgoff) << PAGE_SHIFT) */
+	uint64_t pgoff = c->out->pgoff;
+	m.in_vma = pgoff >= vm_pgoff && pgoff - vm_pgoff < (m.vm_end - m.vm_start) >> 12;
+	m.va = m.vm_start + ((pgoff - vm_pgoff) << 12);
+	if (m.in_vma) {
+		struct pts_xlate x;
+		struct pts_error *err = pts_translate(p, pgd, m.va, &x);
+		if (err) {
+			pts_notes_add(&c->out->missing, "pid %d at %#" PRIx64 ": %s", m.pid, m.va,
+				      pts_error_text(err));
+			pts_error_destroy(err);
+		} else if (x.nsteps) {
+			const struct pts_xlate_step *st = &x.step[x.nsteps - 1];
+			m.level = st->level;
+			m.kind = st->e.kind;
+			m.raw = st->e.raw;
+			m.entry_pfn = st->e.has_pfn ? st->e.pfn : 0;
+			m.entry_pa = st->entry_pa;
+			if (st->e.has_pfn && (st->e.kind == PTS_EK_PRESENT || st->e.kind == PTS_EK_MIGRATION)) {
+				/* a huge leaf maps the frame at the address's offset */
+				m.maps = x.mapped ? (x.pa >> 12) == c->out->pfn : st->e.pfn == c->out->pfn;
+			}
+		}
+	}
+	/* sharers of a hugetlb PMD table reach one entry: one mapping */
+	for (size_t i = 0; m.maps && i < c->out->maps.n; i++)
+		if (c->out->maps.v[i].maps && c->out->maps.v[i].entry_pa == m.entry_pa)
+			m.counted_before = true;
+	c->out->found += m.maps && !m.counted_before;
+	VEC_PUSH(&c->out->maps, m);
+}
+
+/* In-order, bounded: an interval tree is an augmented rbtree. */
+static void rb_walk(struct chain *c, uint64_t node, int depth)
+{
+	if (!node)
+		return;
+	if (depth > RB_MAX_DEPTH || ++c->nodes > RB_MAX_NODES || !u64set_add(&c->seen, node)) {
+		pts_notes_add(&c->out->missing, "interval tree too deep or looping at %#" PRIx64
+			      ": the rest not read", node);
+		c->out->tree_partial = true;
+		return;
+	}
+	uint64_t l, r;
+	if (!pts_try_u64(c->p, node + c->rb_left, &l) || !pts_try_u64(c->p, node + c->rb_right, &r)) {
+		pts_notes_add(&c->out->missing, "interval tree node %#" PRIx64 ": not in the dump", node);
+		c->out->tree_partial = true;
+		return;
+	}
+	rb_walk(c, l, depth + 1);
+	visit(c, node - c->node_off);
+	rb_walk(c, r, depth + 1);
+}
+
+struct pts_error *pts_rmap_chain(struct pts_program *p, uint64_t pfn, struct pts_rmap_chain *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->pfn = pfn;
+	struct pts_folio f;
+	struct pts_error *err = pts_folio_read(p, pfn, &f);
+	if (err)
+		return err;
+	ret->folio_pfn = f.head_pfn;
+	ret->hugetlb = f.hugetlb;
+	struct chain c = { .p = p, .out = ret };
+	uint64_t root_off = 0, tree_off = 0;
+#define OFF(v, t, m) if ((err = pts_offsetof(p, t, m, &v))) return err
+	OFF(c.rb_left, "struct rb_node", "rb_left");
+	OFF(c.rb_right, "struct rb_node", "rb_right");
+	OFF(c.vm_start, "struct vm_area_struct", "vm_start");
+	OFF(c.vm_end, "struct vm_area_struct", "vm_end");
+	OFF(c.vm_mm, "struct vm_area_struct", "vm_mm");
+	OFF(c.vm_pgoff, "struct vm_area_struct", "vm_pgoff");
+	OFF(c.mm_pgd, "struct mm_struct", "pgd");
+	if (!f.mapping) {
+		ret->why = "the folio has no mapping: nothing maps it through an rmap";
+		return NULL;
+	}
+	if (f.ksm) {
+		ret->kind = PTS_RMAP_KSM;
+		ret->why = "a KSM page: its stable node's rmap_items are not decoded yet";
+		return NULL;
+	}
+	if (f.movable) {
+		ret->kind = PTS_RMAP_MOVABLE;
+		ret->why = "a movable non-LRU page: no rmap";
+		return NULL;
+	}
+	/* the page's offset: the folio's index plus the page's place in it
+	 * (hugetlb folios kept a huge-page index before v6.7: tried first
+	 * as PAGE_SIZE units, see below) */
+	ret->pgoff = f.index + (pfn - f.head_pfn);
+	if (f.anon) {
+		ret->kind = PTS_RMAP_ANON;
+		ret->anon_vma = f.mapping & ~3ULL;
+		c.anon = true;
+		OFF(root_off, "struct anon_vma", "root");
+		OFF(tree_off, "struct anon_vma", "rb_root.rb_root.rb_node");
+		OFF(c.node_off, "struct anon_vma_chain", "rb");
+		OFF(c.vma_of_elem, "struct anon_vma_chain", "vma");
+		pts_try_u64(p, ret->anon_vma + root_off, &ret->root);
+	} else {
+		ret->kind = PTS_RMAP_FILE;
+		ret->mapping = f.mapping;
+		OFF(tree_off, "struct address_space", "i_mmap.rb_root.rb_node");
+		OFF(c.node_off, "struct vm_area_struct", "shared.rb");
+	}
+#undef OFF
+	uint64_t top;
+	uint64_t base = ret->kind == PTS_RMAP_ANON ? ret->anon_vma : ret->mapping;
+	if (!pts_try_u64(p, base + tree_off, &top))
+		return pts_error(PTS_ERR_NODATA, "%s %#" PRIx64 " of pfn %#" PRIx64 ": not in the dump",
+				 f.anon ? "anon_vma" : "address_space", base, pfn);
+	struct pts_task_list tl;
+	if ((err = pts_tasks(p, false, &tl)))
+		return err;
+	c.tl = &tl;
+	rb_walk(&c, top, 0);
+	if (f.hugetlb && !ret->found && ret->maps.n) {
+		/* before v6.7 a hugetlb folio's index counts huge pages */
+		uint64_t pages = 1ULL << f.order;
+		ret->maps.n = 0;
+		ret->pgoff = f.index * pages + (pfn - f.head_pfn);
+		u64set_free(&c.seen);
+		c.nodes = 0;
+		rb_walk(&c, top, 0);
+	}
+	u64set_free(&c.seen);
+	pts_task_list_free(&tl);
+	return NULL;
+}
+
+void pts_rmap_chain_free(struct pts_rmap_chain *c)
+{
+	free(c->maps.v);
+	pts_notes_free(&c->missing);
+	memset(c, 0, sizeof(*c));
+}

@@ -28,5 +28,39 @@ struct pts_rmap_index {
 };
 
 struct pts_error *pts_rmap_index(struct pts_program *p, struct pts_rmap_index *ret);
+
+/* The chain the kernel's rmap walk follows from one page to every
+ * mapping of it, each step checked against the page tables. */
+struct pts_rmap_mapping {
+	int32_t pid;		/* a process with that mm; 0 if none was found */
+	char comm[16];
+	uint64_t mm, vma, vm_start, vm_end, va;
+	uint64_t avc;		/* anon: the anon_vma_chain that led here */
+	bool in_vma;		/* the page's offset falls inside the VMA */
+	int level;		/* the entry found there (enum pts_level), -1 none */
+	int kind;		/* enum pts_ekind */
+	uint64_t raw, entry_pfn;
+	bool maps;		/* that entry maps this page */
+	uint64_t entry_pa;	/* where that entry is */
+	bool counted_before;	/* the same entry, through a shared table, already counted */
+};
+
+enum pts_rmap_kind { PTS_RMAP_NONE, PTS_RMAP_ANON, PTS_RMAP_FILE, PTS_RMAP_KSM, PTS_RMAP_MOVABLE };
+
+struct pts_rmap_chain {
+	uint64_t pfn, folio_pfn;
+	enum pts_rmap_kind kind;
+	bool hugetlb;
+	uint64_t anon_vma, root;	/* anon: the folio's anon_vma and its root */
+	uint64_t mapping;		/* file: the address_space */
+	uint64_t pgoff;			/* the page's offset, in pages */
+	VEC(struct pts_rmap_mapping) maps;
+	unsigned found;			/* mappings whose entry maps the page */
+	bool tree_partial;		/* the interval tree was not all readable */
+	struct pts_notes missing;
+	const char *why;		/* when the chain is not followed (KSM, movable) */
+};
+struct pts_error *pts_rmap_chain(struct pts_program *p, uint64_t pfn, struct pts_rmap_chain *ret);
+void pts_rmap_chain_free(struct pts_rmap_chain *c);
 void pts_rmap_index_free(struct pts_rmap_index *r);
 #endif

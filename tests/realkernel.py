@@ -593,6 +593,74 @@ def check_rmap(k, d, kind):
        f"({len(R['pages'])} pages)", R["disagree"])
 
 
+def check_chains(k, d, kind):
+    """rmap --pfn on pages of each kind (anonymous with a forked child,
+    shmem, a disk file, hugetlb shared by 64 processes): the mappings its
+    chain finds number what /proc/kpagecount said, and every one the
+    chain says maps the page is one the guest's pagemap shows."""
+    oracle = os.path.join(d, "oracle")
+    kcount = {}
+    for l in open(os.path.join(oracle, "kpage")):
+        f = l.split()
+        kcount[int(f[0], 16)] = int(f[1], 16)
+    tasks = {parse_stat(l)["comm"]: parse_stat(l)["pid"] for l in open(os.path.join(oracle, "tasks"))
+             if l.strip()}
+    def pagemap(pid):
+        pm = {}
+        path = os.path.join(oracle, f"pid-{pid}", "pagemap")
+        if os.path.exists(path):
+            for l in open(path):
+                va, e = l.split()
+                e = int(e, 16)
+                if e >> 63:
+                    pm[int(va, 16)] = e & ((1 << 55) - 1)
+        return pm
+    def first_page(comm, pred):
+        pid = tasks.get(comm)
+        if not pid:
+            return None
+        pm = pagemap(pid)
+        got = []
+        for l in open(os.path.join(oracle, f"pid-{pid}", "maps")):
+            f = l.split()
+            a, b = (int(x, 16) for x in f[0].split("-"))
+            if pred(f):
+                got += [(pid, va, pm[va]) for va in range(a, b, 4096) if va in pm]
+        # a page more than one process maps, where there is one
+        shared = [g for g in got if kcount.get(g[2], 0) >= 2]
+        return (shared or got or [None])[0]
+    picks = {
+        "anonymous (wl-basic)": first_page("wl-basic", lambda f: len(f) == 5 and f[1] == "rw-p"),
+        "anonymous (wl-mm)": first_page("wl-mm", lambda f: len(f) == 5 and f[1] == "rw-p"),
+        "shmem": first_page("wl-basic", lambda f: f[-1] == "/tmp/wl-shared"),
+        "disk file": first_page("wl-mm", lambda f: f[-1].startswith("/mnt/disk")),
+        "hugetlb shared": first_page("wl-huge-s1", lambda f: f[-1] == "/mnt/huge/shared"),
+    }
+    pms = {}
+    for what, pick in picks.items():
+        ok(pick, f"{k} {kind}: rmap chain: the workload has a {what} page", "")
+        if not pick:
+            continue
+        pid, va, pfn = pick
+        c, err = run_json("rmap", "--json", "--pfn", hex(pfn), "-k", os.path.join(d, "vmlinux"),
+                          os.path.join(d, kind), partial_ok=True)
+        ok(c is not None, f"{k} {kind}: rmap --pfn {pfn:#x} runs", err)
+        if not c:
+            continue
+        bad = []
+        for m in c["mappings"]:
+            if m["maps"] and m["pid"] and os.path.isdir(os.path.join(oracle, f"pid-{m['pid']}")):
+                if m["pid"] not in pms:
+                    pms[m["pid"]] = pagemap(m["pid"])
+                if pms[m["pid"]].get(int(m["va"], 16)) != pfn:
+                    bad.append(m)
+        mine = [m for m in c["mappings"] if m["maps"] and m["pid"] == pid and int(m["va"], 16) == va]
+        ok(c["found"] == kcount.get(pfn) and mine and not bad and c["tree_complete"],
+           f"{k} {kind}: rmap chain of a {what} page (pfn {pfn:#x}, {c['kind']}): {c['found']} "
+           f"mappings, /proc/kpagecount {kcount.get(pfn)}, pid {pid} at {va:#x} among them, each "
+           "as the guest's pagemap shows", bad[:5] or c["mappings"][:5])
+
+
 def job(k, d, kind):
     out.buf = []
     check_dump(k, d, kind)
@@ -608,6 +676,8 @@ def job(k, d, kind):
     check_hugetlb(k, d, kind)
     check_locks(k, d, kind)
     check_rmap(k, d, kind)
+    if kind == "qemu.elf":
+        check_chains(k, d, kind)
     oracle = os.path.join(d, "oracle")
     for t in open(os.path.join(oracle, "tasks")):
         if not t.strip():
