@@ -52,6 +52,8 @@ struct ctx {
 	uint64_t h_vstart, h_vend;
 	bool h_revisit;		/* a table holding its pieces was reached twice */
 	int32_t only_pid;	/* check -p: tables of other processes are not its */
+	bool have_av_root;
+	uint64_t av_root;	/* offsetof(struct anon_vma, root) */
 	uint64_t max_pfn;
 	/* A3/A4: anon THP leaves, per PMD table being walked and in all */
 	uint64_t anon_pmd_leaves, thp_in_table[PTS_NLEVELS], deposits;
@@ -549,6 +551,45 @@ static void d4_on_rmap(struct ctx *c, const struct pts_rmap_index *r)
 	}
 }
 
+/* D1: an anonymous page's rmap reaches this mapping: its anon_vma has
+ * the VMA's anon_vma root, and its offset is the VMA's for the address
+ * (__page_check_anon_rmap()). */
+static void d1_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
+			const struct pts_table *t, unsigned idx, const struct pts_vma *v)
+{
+	(void)idx;
+	if (e->kind != PTS_EK_PRESENT || !e->has_pfn || !v || !v->anon_vma ||
+	    (e->flags & (1u << PTS_F_SPECIAL)) || (v->flags & PTS_VM_HUGETLB))
+		return;
+	if (!c->have_av_root)
+		c->have_av_root = pts_offsetof_opt(c->p, "struct anon_vma", "root", &c->av_root);
+	struct pts_folio f;
+	struct pts_error *err = pts_folio_read(c->p, e->pfn, &f);
+	if (err) {
+		pts_notes_add(&c->out->missing, "D1: pfn %#" PRIx64 ": %s", e->pfn, pts_error_text(err));
+		pts_error_destroy(err);
+		return;
+	}
+	if (!f.anon || f.ksm)
+		return;
+	uint64_t froot = 0, vroot = 0;
+	uint64_t av = f.mapping & ~3ULL;
+	if (!c->have_av_root || !pts_try_u64(c->p, av + c->av_root, &froot) ||
+	    !pts_try_u64(c->p, v->anon_vma + c->av_root, &vroot))
+		return;
+	uint64_t want = v->pgoff + ((va - v->start) >> 12), got = f.index + (e->pfn - f.head_pfn);
+	if (froot != vroot)
+		finding(c, "entry", t->pfn, true, va, "pfn %#" PRIx64 " has anon_vma %#" PRIx64
+			" (root %#" PRIx64 ") but VMA %#" PRIx64 "-%#" PRIx64 " has anon_vma %#" PRIx64
+			" (root %#" PRIx64 "): the rmap walk cannot reach this mapping", e->pfn, av,
+			froot, v->start, v->end, v->anon_vma, vroot);
+	else if (want != got)
+		finding(c, "entry", t->pfn, true, va, "pfn %#" PRIx64 " has offset %#" PRIx64 " but "
+			"at %#" PRIx64 " VMA %#" PRIx64 "-%#" PRIx64 " (pgoff %#" PRIx64 ") expects %#"
+			PRIx64 ": the rmap walk looks elsewhere", e->pfn, got, va, v->start, v->end,
+			v->pgoff, want);
+}
+
 static bool d5_applies(struct pts_program *p, const char **why)
 {
 	int64_t v;
@@ -894,6 +935,11 @@ static const struct check checks[] = {
 	    "mm/rmap.c folio_add_*_rmap*, fs/proc/page.c kpagecount; INVARIANTS D4",
 	    "all (check --all)", PTS_SEV_ERROR },
 	  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, d4_on_rmap },
+	{ { "D1", "anonymous rmap reaches the mapping",
+	    "a present entry mapping an anonymous (non-KSM) page: the page's anon_vma has the "
+	    "VMA's anon_vma root, and its offset is linear_page_index() of the VMA and address",
+	    "mm/rmap.c __page_check_anon_rmap(); INVARIANTS D1", "all", PTS_SEV_ERROR },
+	  NULL, NULL, NULL, d1_on_entry, NULL, NULL, NULL, NULL, NULL },
 	{ { "D5", "writable anonymous page not exclusive",
 	    "a writable PTE or PMD in a private mapping that maps an anonymous page has that "
 	    "page's PG_anon_exclusive set (the head's for hugetlb)",

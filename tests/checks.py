@@ -287,6 +287,31 @@ def main():
     d.check([("K", node + po, 0x7fffffffffff), ("K", node + po + 8, 0x1000)],
             "maple pivots out of order", "MT")
 
+    # D1: an anonymous page whose offset is not the one its VMA expects
+    # (the rmap walk would look elsewhere), and D5: a writable anonymous
+    # page without PG_anon_exclusive (its flags bit cleared).
+    anonpage = [e for e in inanon if "rw" in e["flags"]][0]
+    pg = d.json("page", "--pfn", anonpage["pfn"])
+    ioff = d.offsetof("struct page", "index")
+    d.check([("K", int(pg["struct_page"], 16) + ioff, int(pg["index"], 16) + 7)],
+            "anonymous page with a wrong offset", "D1")
+    foff = d.offsetof("struct page", "flags")
+    bit = [i for i in range(64) if (int(pg["flags"], 16) >> i) & 1]
+    ok(pg["anon_exclusive"], "deb12: the writable anonymous page is AnonExclusive", pg)
+    ae = None
+    # PG_anon_exclusive's bit: the one whose clearing makes page say so
+    # (found by ptscope's page command, not assumed)
+    for i in bit:
+        rc, out, err = run(["page", "--json", "--pfn", anonpage["pfn"], "-k", d.vml, d.path],
+                           [("K", int(pg["struct_page"], 16) + foff, int(pg["flags"], 16) & ~(1 << i))])
+        if rc == 0 and not json.loads(out)["anon_exclusive"]:
+            ae = i
+            break
+    ok(ae is not None, "deb12: one page flag bit carries AnonExclusive", bit)
+    if ae is not None:
+        d.check([("K", int(pg["struct_page"], 16) + foff, int(pg["flags"], 16) & ~(1 << ae))],
+                "writable anonymous page not exclusive", "D5")
+
     hugetlb_tests("deb12")
     decode_tests("deb12")
     decode_tests("deb13")
