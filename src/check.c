@@ -54,6 +54,10 @@ struct ctx {
 	int32_t only_pid;	/* check -p: tables of other processes are not its */
 	bool have_av_root;
 	uint64_t av_root;	/* offsetof(struct anon_vma, root) */
+	/* D1 and D5 look at the same entries' folios: the last one read */
+	bool folio_ok;
+	uint64_t folio_pfn;
+	struct pts_folio folio;
 	uint64_t max_pfn;
 	/* A3/A4: anon THP leaves, per PMD table being walked and in all */
 	uint64_t anon_pmd_leaves, thp_in_table[PTS_NLEVELS], deposits;
@@ -551,6 +555,25 @@ static void d4_on_rmap(struct ctx *c, const struct pts_rmap_index *r)
 	}
 }
 
+/* The folio of pfn, read once for the checks of one entry; false (and
+ * the gap noted under id) when the dump lacks it. */
+static bool folio_of(struct ctx *c, uint64_t pfn, const char *id, const struct pts_folio **ret)
+{
+	if (!c->folio_ok || c->folio_pfn != pfn) {
+		struct pts_error *err = pts_folio_read(c->p, pfn, &c->folio);
+		c->folio_ok = !err;
+		c->folio_pfn = pfn;
+		if (err) {
+			pts_notes_add(&c->out->missing, "%s: pfn %#" PRIx64 ": %s", id, pfn,
+				      pts_error_text(err));
+			pts_error_destroy(err);
+			return false;
+		}
+	}
+	*ret = &c->folio;
+	return true;
+}
+
 /* D1: an anonymous page's rmap reaches this mapping: its anon_vma has
  * the VMA's anon_vma root, and its offset is the VMA's for the address
  * (__page_check_anon_rmap()). */
@@ -563,21 +586,15 @@ static void d1_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 		return;
 	if (!c->have_av_root)
 		c->have_av_root = pts_offsetof_opt(c->p, "struct anon_vma", "root", &c->av_root);
-	struct pts_folio f;
-	struct pts_error *err = pts_folio_read(c->p, e->pfn, &f);
-	if (err) {
-		pts_notes_add(&c->out->missing, "D1: pfn %#" PRIx64 ": %s", e->pfn, pts_error_text(err));
-		pts_error_destroy(err);
-		return;
-	}
-	if (!f.anon || f.ksm)
+	const struct pts_folio *f;
+	if (!folio_of(c, e->pfn, "D1", &f) || !f->anon || f->ksm)
 		return;
 	uint64_t froot = 0, vroot = 0;
-	uint64_t av = f.mapping & ~3ULL;
+	uint64_t av = f->mapping & ~3ULL;
 	if (!c->have_av_root || !pts_try_u64(c->p, av + c->av_root, &froot) ||
 	    !pts_try_u64(c->p, v->anon_vma + c->av_root, &vroot))
 		return;
-	uint64_t want = v->pgoff + ((va - v->start) >> 12), got = f.index + (e->pfn - f.head_pfn);
+	uint64_t want = v->pgoff + ((va - v->start) >> 12), got = f->index + (e->pfn - f->head_pfn);
 	if (froot != vroot)
 		finding(c, "entry", t->pfn, true, va, "pfn %#" PRIx64 " has anon_vma %#" PRIx64
 			" (root %#" PRIx64 ") but VMA %#" PRIx64 "-%#" PRIx64 " has anon_vma %#" PRIx64
@@ -607,17 +624,13 @@ static void d5_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 	if (e->kind != PTS_EK_PRESENT || !(e->flags & (1u << PTS_F_RW)) || !v ||
 	    (v->flags & PTS_VM_MAYSHARE) || !v->anon_vma || (e->flags & (1u << PTS_F_SPECIAL)))
 		return;
-	struct pts_folio f;
-	struct pts_error *err = pts_folio_read(c->p, e->pfn, &f);
-	if (err) {
-		pts_notes_add(&c->out->missing, "D5: pfn %#" PRIx64 ": %s", e->pfn, pts_error_text(err));
-		pts_error_destroy(err);
+	const struct pts_folio *f;
+	if (!folio_of(c, e->pfn, "D5", &f))
 		return;
-	}
-	if (f.anon && !f.ksm && !f.anon_exclusive)
+	if (f->anon && !f->ksm && !f->anon_exclusive)
 		finding(c, "entry", t->pfn, true, va, "writable %s entry %#" PRIx64 " maps anonymous "
 			"pfn %#" PRIx64 " (folio %#" PRIx64 ") without PG_anon_exclusive",
-			pts_level_name(e->level), e->raw, e->pfn, f.head_pfn);
+			pts_level_name(e->level), e->raw, e->pfn, f->head_pfn);
 }
 
 /* ---- F2/F3: deadlocks and lock order ------------------------------- */

@@ -196,6 +196,17 @@ static void read_ring(struct pts_program *p, struct pts_lock_state *s, uint64_t 
 	}
 }
 
+/* The waiters of a lock: a wait_list head at at, or the 7.x ring whose
+ * first waiter at points at. */
+static void read_queue(struct pts_program *p, struct pts_lock_state *s, uint64_t at, bool ring,
+		       uint64_t list_off, struct wctx *c, struct pts_notes *notes)
+{
+	if (ring)
+		read_ring(p, s, at, list_off, c, notes);
+	else
+		read_waiters(p, s, at, c, notes);
+}
+
 /* include/linux/rwsem.h, kernel/locking/rwsem.c (v5.3+ layout of count):
  * bit 0 writer locked, 1 waiters, 2 handoff, 8-62 readers, 63 read fail.
  * owner: the task | bit 0 reader-owned | bit 1 nonspinnable (| bit 2). */
@@ -229,10 +240,8 @@ static void rwsem(struct pts_program *p, const struct lock_layout *l, struct pts
 		s->owner = 0;
 	struct wctx c = { .task_off = l->rw_w_task, .type_off = l->rw_w_type,
 			  .write_val = l->rw_wait_write, .rwsem = true };
-	if (s->flag_waiters && l->rw_ring)
-		read_ring(p, s, s->addr + l->rw_wait_list, l->rw_w_list, &c, notes);
-	else if (s->flag_waiters)
-		read_waiters(p, s, s->addr + l->rw_wait_list, &c, notes);
+	if (s->flag_waiters)
+		read_queue(p, s, s->addr + l->rw_wait_list, l->rw_ring, l->rw_w_list, &c, notes);
 }
 
 /* kernel/locking/mutex.c: owner = task | WAITERS 1 | HANDOFF 2 | PICKUP 4 */
@@ -255,10 +264,8 @@ static void mutex(struct pts_program *p, const struct lock_layout *l, struct pts
 	s->flag_handoff = owner & 2;
 	s->flag_pickup = owner & 4;
 	struct wctx c = { .task_off = l->mx_w_task };
-	if (s->flag_waiters && l->mx_ring)
-		read_ring(p, s, s->addr + l->mx_wait_list, l->mx_w_list, &c, notes);
-	else if (s->flag_waiters)
-		read_waiters(p, s, s->addr + l->mx_wait_list, &c, notes);
+	if (s->flag_waiters)
+		read_queue(p, s, s->addr + l->mx_wait_list, l->mx_ring, l->mx_w_list, &c, notes);
 }
 
 /* include/asm-generic/qspinlock_types.h (NR_CPUS < 16K): locked byte

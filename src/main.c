@@ -410,21 +410,11 @@ struct walk_out {
 	char line[1024];
 };
 
-/* The VMA holding va (the mm's VMAs are in address order). */
+/* The VMA holding va; the gate area ([vsyscall]) holds no user entries. */
 static const struct pts_vma *vma_at(const struct pts_mm *mm, uint64_t va)
 {
-	size_t lo = 0, hi = mm->nvmas;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		const struct pts_vma *v = &mm->vmas[mid];
-		if (v->gate || va >= v->end)
-			lo = mid + 1;
-		else if (va < v->start)
-			hi = mid;
-		else
-			return v;
-	}
-	return NULL;
+	const struct pts_vma *v = pts_mm_find_vma(mm, va);
+	return v && !v->gate ? v : NULL;
 }
 
 static void run_flush(struct walk_out *w)

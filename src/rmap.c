@@ -17,7 +17,6 @@ struct idx {
 	struct u64set tables;		/* every table seen, in any mm */
 	struct u64set skip;		/* tables of this mm seen in an earlier one */
 	const struct pts_mm *mm;
-	size_t vcur;
 };
 
 static void on_table(void *arg, const struct pts_table *t)
@@ -30,19 +29,6 @@ static void on_table(void *arg, const struct pts_table *t)
 		u64set_add(&x->skip, t->pfn + 1);
 		x->out->shared_tables++;
 	}
-}
-
-static const struct pts_vma *vma_of(struct idx *x, uint64_t va)
-{
-	const struct pts_mm *mm = x->mm;
-	if (x->vcur < mm->nvmas && va >= mm->vmas[x->vcur].start && va < mm->vmas[x->vcur].end)
-		return &mm->vmas[x->vcur];
-	for (size_t i = 0; i < mm->nvmas; i++)
-		if (!mm->vmas[i].gate && va >= mm->vmas[i].start && va < mm->vmas[i].end) {
-			x->vcur = i;
-			return &mm->vmas[i];
-		}
-	return NULL;
 }
 
 static void on_entry(void *arg, uint64_t va, const struct pts_entry *e, const struct pts_table *t,
@@ -61,7 +47,7 @@ static void on_entry(void *arg, uint64_t va, const struct pts_entry *e, const st
 		return;
 	/* pte_special: no struct page behind it counts this mapping (the
 	 * zero page, VM_PFNMAP/VM_MIXEDMAP frames) */
-	const struct pts_vma *v = vma_of(x, va);
+	const struct pts_vma *v = pts_mm_find_vma(x->mm, va);
 	if ((e->flags & (1u << PTS_F_SPECIAL)) || (v && (v->flags & (PTS_VM_PFNMAP | PTS_VM_IO)))) {
 		x->out->special_skipped++;
 		return;
@@ -112,7 +98,6 @@ struct pts_error *pts_rmap_index(struct pts_program *p, struct pts_rmap_index *r
 			continue;
 		}
 		x.mm = &mm;
-		x.vcur = 0;
 		u64set_free(&x.skip);
 		struct pts_walk_result r = { 0 };
 		if ((err = pts_walk(p, mm.pgd, 0, UINT64_MAX, &ops, &x, &r))) {
