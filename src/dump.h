@@ -37,6 +37,10 @@ const char *pts_dump_path(const struct pts_dump *d);
 const struct pts_dump_info *pts_dump_info(const struct pts_dump *d);
 const struct vmcoreinfo *pts_dump_vmcoreinfo(const struct pts_dump *d);
 
+/* The pages of libkdumpfile's own cache (cache.size); tests/readpages
+ * measures the floor with the same setting. */
+#define PTS_KDUMP_CACHE_PAGES 32
+
 /* Read len bytes; PTS_ERR_NODATA when a page is not in the dump. */
 struct pts_error *pts_dump_read(struct pts_dump *d, enum pts_addr_space as,
 				uint64_t addr, void *buf, size_t len);

@@ -1,7 +1,9 @@
-/* readpages DUMP < PFNS: the floor for the walk's speed.  Reads each PFN
- * given on stdin (hex, one per line) once, 4 KiB through libkdumpfile
- * directly, with the same translation setup ptscope uses, and prints the
- * seconds the reads took.  Used by scripts/bench. */
+/* readpages DUMP [CACHE_PAGES] < PFNS: the floor for the walk's speed.
+ * Reads each PFN given on stdin (hex, one per line) once, 4 KiB through
+ * libkdumpfile directly, with the same translation setup ptscope uses,
+ * and prints the seconds the reads took.  CACHE_PAGES sets libkdumpfile's
+ * cache.size (ptscope's is PTS_KDUMP_CACHE_PAGES); without it the
+ * library's default.  Used by scripts/bench. */
 #include <fcntl.h>
 #include <inttypes.h>
 #include <libkdumpfile/kdumpfile.h>
@@ -12,8 +14,8 @@
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: readpages DUMP < PFNS\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: readpages DUMP [CACHE_PAGES] < PFNS\n");
 		return 2;
 	}
 	size_t n = 0, cap = 4096;
@@ -30,6 +32,13 @@ int main(int argc, char **argv)
 	if (!pfn || fd < 0 || !kd || kdump_open_fd(kd, fd) != KDUMP_OK) {
 		fprintf(stderr, "readpages: %s: cannot open\n", argv[1]);
 		return 2;
+	}
+	if (argc == 3) {
+		kdump_attr_t cs = { .type = KDUMP_NUMBER, .val.number = strtoul(argv[2], NULL, 0) };
+		if (kdump_set_attr(kd, "cache.size", &cs) != KDUMP_OK) {
+			fprintf(stderr, "readpages: cache.size: %s\n", kdump_get_err(kd));
+			return 2;
+		}
 	}
 	kdump_set_string_attr(kd, "addrxlat.ostype", "linux");
 	static char buf[4096];
