@@ -78,6 +78,21 @@ static inline void pts_entry_decode(const struct pts_arch *a, int level, uint64_
 {
 	a->decode(a, level, raw, e);
 }
+/* A PTE whose bits outside pfn_mask equal those of prev, a decoded
+ * present PTE whose PFN is stored plainly (not a PROT_NONE entry, whose
+ * PFN x86-64 inverts), decodes as prev with raw's PFN: the walk's fast path
+ * for the long runs of like entries that make up a big address space. */
+static inline bool pts_entry_redecode(const struct pts_arch *a, const struct pts_entry *prev,
+				      uint64_t raw, struct pts_entry *e)
+{
+	if (prev->level != PTS_PTE || prev->kind != PTS_EK_PRESENT ||
+	    (prev->flags & (1u << PTS_F_PROTNONE)) || ((prev->raw ^ raw) & ~a->pfn_mask))
+		return false;
+	*e = *prev;
+	e->raw = raw;
+	e->pfn = (raw & a->pfn_mask) >> 12;
+	return true;
+}
 const char *pts_eflag_name(unsigned flag);
 const char *pts_ekind_name(unsigned kind);
 const char *pts_level_name(unsigned level);

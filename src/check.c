@@ -1045,7 +1045,7 @@ struct pts_error *pts_check_task(struct pts_program *p, const struct pts_task *t
 	for (size_t i = 0; i < c->mm.missing.n; i++)
 		pts_notes_add(&out->missing, "pid %d: %s", t->pid, c->mm.missing.v[i]);
 	EACH(c, on_mm);
-	struct pts_walk_ops ops = { cb_table, cb_entry, cb_table_end, false };
+	struct pts_walk_ops ops = { cb_table, cb_entry, cb_table_end, false, NULL };
 	err = pts_walk(p, c->mm.pgd, 0, UINT64_MAX, &ops, c, &c->walk);
 	if (!err) {
 		for (size_t i = 0; i < c->walk.missing.n; i++)

@@ -372,6 +372,60 @@ static int cmd_vmas(struct pts_program *p, const struct opts *o)
 }
 
 
+static char *put_hex(char *o, uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[16];
+	int n = 0;
+	do
+		tmp[n++] = hex[v & 15];
+	while ((v >>= 4));
+	*o++ = '"', *o++ = '0', *o++ = 'x';
+	while (n)
+		*o++ = tmp[--n];
+	*o++ = '"';
+	return o;
+}
+
+static char *put_dec(char *o, uint64_t v)
+{
+	char tmp[24];
+	int n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		*o++ = tmp[--n];
+	return o;
+}
+
+static char *put_str(char *o, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(o, s, n);
+	return o + n;
+}
+
+/* printf's %#" PRIx64 ": "0" for zero, else 0x and the digits */
+static char *put_xval(char *o, uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[16];
+	int n = 0;
+	if (!v) {
+		*o++ = '0';
+		return o;
+	}
+	while (v) {
+		tmp[n++] = hex[v & 15];
+		v >>= 4;
+	}
+	*o++ = '0', *o++ = 'x';
+	while (n)
+		*o++ = tmp[--n];
+	return o;
+}
+
 static int flags_text(const struct pts_entry *e, char *buf, size_t n)
 {
 	size_t len = 0;
@@ -380,10 +434,14 @@ static int flags_text(const struct pts_entry *e, char *buf, size_t n)
 	uint32_t flags = e->kind == PTS_EK_PRESENT ? e->flags & ~(1u << PTS_F_PRESENT) : e->flags;
 	for (unsigned f = 0; f < PTS_F_N; f++)
 		if (flags & (1u << f)) {
-			int r = snprintf(buf + len, n - len, "%s%s", len ? " " : "", pts_eflag_name(f));
-			if (r < 0 || (size_t)r >= n - len)
+			const char *name = pts_eflag_name(f);
+			size_t l = strlen(name);
+			if (len + l + 2 > n)
 				break;
-			len += (size_t)r;
+			if (len)
+				buf[len++] = ' ';
+			memcpy(buf + len, name, l + 1);
+			len += l;
 		}
 	return (int)len;
 }
@@ -426,6 +484,9 @@ static void run_flush(struct walk_out *w)
 	char fl[256], tail[160] = "";
 	flags_text(&r->e, fl, sizeof(fl));
 	uint64_t step = r->size >> 12;
+	/* Formatted by hand, not by printf: a big address space has tens of
+	 * thousands of runs and printf was a third of the walk's time. */
+	char *t = tail;
 	if (r->e.kind == PTS_EK_SWAP)
 		snprintf(tail, sizeof(tail), "  type %u offset %#" PRIx64 "%s", r->e.swap_type,
 			 r->offset, r->count > 1 ? "+" : "");
@@ -433,11 +494,12 @@ static void run_flush(struct walk_out *w)
 		char m[64];
 		pts_marker_text(r->e.swap_offset, m, sizeof(m));
 		snprintf(tail, sizeof(tail), "  %s", m);
-	} else if (r->e.has_pfn && r->count > 1)
-		snprintf(tail, sizeof(tail), "  pfn %#" PRIx64 "-%#" PRIx64, r->pfn,
-			 r->pfn + (r->count - 1) * step);
-	else if (r->e.has_pfn)
-		snprintf(tail, sizeof(tail), "  pfn %#" PRIx64, r->pfn);
+	} else if (r->e.has_pfn) {
+		t = put_xval(put_str(t, "  pfn "), r->pfn);
+		if (r->count > 1)
+			t = put_xval(put_str(t, "-"), r->pfn + (r->count - 1) * step);
+		*t = '\0';
+	}
 	if (r->e.kind == PTS_EK_UNKNOWN || r->e.kind == PTS_EK_BAD)
 		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "  raw %#" PRIx64 " type %u",
 			 r->e.raw, r->e.swap_type);
@@ -445,9 +507,31 @@ static void run_flush(struct walk_out *w)
 	if (v && (v->flags & PTS_VM_HUGETLB) && v->huge_size && r->e.kind != PTS_EK_NONE)
 		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "  hugetlb %" PRIu64 "K%s",
 			 v->huge_size >> 10, r->size < v->huge_size ? " (below the hstate's level)" : "");
-	printf("%*s%#" PRIx64 "-%#" PRIx64 " %5" PRIu64 " %s %s%s%s%s\n", 2 * r->depth, "", r->va,
-	       r->va + r->count * r->size, r->count, pts_level_name(r->e.level),
-	       pts_ekind_name(r->e.kind), *fl ? " " : "", fl, tail);
+	/* "%*s%#x-%#x %5u %s %s%s%s%s\n" */
+	char *o = w->line;
+	memset(o, ' ', (size_t)(2 * r->depth));
+	o += 2 * r->depth;
+	o = put_xval(o, r->va);
+	*o++ = '-';
+	o = put_xval(o, r->va + r->count * r->size);
+	*o++ = ' ';
+	char num[24];
+	size_t nl = (size_t)(put_dec(num, r->count) - num);
+	for (size_t pad = nl; pad < 5; pad++)
+		*o++ = ' ';
+	memcpy(o, num, nl);
+	o += nl;
+	*o++ = ' ';
+	o = put_str(o, pts_level_name(r->e.level));
+	*o++ = ' ';
+	o = put_str(o, pts_ekind_name(r->e.kind));
+	if (*fl) {
+		*o++ = ' ';
+		o = put_str(o, fl);
+	}
+	o = put_str(o, tail);
+	*o++ = '\n';
+	fwrite(w->line, 1, (size_t)(o - w->line), stdout);
 }
 
 static bool run_extends(const struct run *r, uint64_t va, const struct pts_entry *e)
@@ -498,39 +582,6 @@ static void walk_table_end_cb(void *arg, const struct pts_table *t)
 	run_flush(arg);
 }
 
-static char *put_hex(char *o, uint64_t v)
-{
-	static const char hex[] = "0123456789abcdef";
-	char tmp[16];
-	int n = 0;
-	do
-		tmp[n++] = hex[v & 15];
-	while ((v >>= 4));
-	*o++ = '"', *o++ = '0', *o++ = 'x';
-	while (n)
-		*o++ = tmp[--n];
-	*o++ = '"';
-	return o;
-}
-
-static char *put_dec(char *o, uint64_t v)
-{
-	char tmp[24];
-	int n = 0;
-	do
-		tmp[n++] = (char)('0' + v % 10);
-	while ((v /= 10));
-	while (n)
-		*o++ = tmp[--n];
-	return o;
-}
-
-static char *put_str(char *o, const char *s)
-{
-	size_t n = strlen(s);
-	memcpy(o, s, n);
-	return o + n;
-}
 
 static void walk_entry_cb(void *arg, uint64_t va, const struct pts_entry *e,
 			  const struct pts_table *t, unsigned index)
@@ -680,6 +731,16 @@ static struct pts_error *open_mm(struct pts_program *p, const struct opts *o, st
 	return err;
 }
 
+/* The text walk's fast path: a run of PTEs to consecutive PFNs. */
+static void walk_run_cb(void *arg, uint64_t va, const struct pts_entry *e, const struct pts_table *t,
+			unsigned index, unsigned count)
+{
+	struct walk_out *w = arg;
+	walk_entry_cb(arg, va, e, t, index);
+	w->nentries += count - 1;
+	w->run.count += count - 1;
+}
+
 static int cmd_walk(struct pts_program *p, const struct opts *o)
 {
 	struct pts_task t;
@@ -704,7 +765,8 @@ static int cmd_walk(struct pts_program *p, const struct opts *o)
 	for (int l = PTS_PGD, d = 0; l >= PTS_PTE; l = pts_arch_below(a, l))
 		w.depth[l] = d++;
 	struct json j;
-	struct pts_walk_ops ops = { walk_table_cb, walk_entry_cb, walk_table_end_cb, false };
+	struct pts_walk_ops ops = { walk_table_cb, walk_entry_cb, walk_table_end_cb, false,
+				    o->json || o->pages ? NULL : walk_run_cb };
 	struct pts_walk_result res;
 	static char obuf[1 << 16];
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));

@@ -16,6 +16,7 @@ struct wctx {
 	struct u64set seen_pfn, seen_at;	/* pfn+1; pfn << 3 | level, +1 */
 	uint64_t max_pfn, start, end;
 	uint64_t buf[PTS_NLEVELS][512];
+	struct pts_entry last;	/* the last entry decoded in full */
 };
 
 static void anomaly(struct wctx *c, uint64_t va, int level, uint64_t table_pfn, unsigned index,
@@ -77,7 +78,10 @@ static void walk_table(struct wctx *c, uint64_t pfn, int level, uint64_t base, u
 			continue;
 		uint64_t va = base + (uint64_t)i * span;
 		struct pts_entry e;
-		pts_entry_decode(a, level, r, &e);
+		if (!pts_entry_redecode(a, &c->last, r, &e)) {
+			pts_entry_decode(a, level, r, &e);
+			c->last = e;
+		}
 		if (e.kind != PTS_EK_TABLE) {
 			c->res->entries++;
 			c->res->pages += span >> 12;
@@ -95,6 +99,19 @@ static void walk_table(struct wctx *c, uint64_t pfn, int level, uint64_t base, u
 			walk_table(c, e.pfn, pts_arch_below(a, level), va, pfn, i);
 			/* the child used this level's buffer only below it */
 			continue;
+		}
+		if (c->ops->run && level == PTS_PTE && e.kind == PTS_EK_PRESENT &&
+		    !(e.flags & (1u << PTS_F_PROTNONE))) {
+			unsigned j = i + 1;
+			while (j < hi && raw[j] - raw[j - 1] == 4096 && !((raw[j] ^ raw[j - 1]) & ~a->pfn_mask))
+				j++;
+			if (j - i >= 2) {
+				c->ops->run(c->arg, va, &e, &t, i, j - i);
+				c->res->entries += j - i - 1;
+				c->res->pages += (uint64_t)(j - i - 1) * (span >> 12);
+				i = j - 1;
+				continue;
+			}
 		}
 		if (e.kind == PTS_EK_BAD)
 			anomaly(c, va, level, pfn, i, r, "%s entry %#" PRIx64 " at %#" PRIx64

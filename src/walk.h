@@ -29,6 +29,11 @@ struct pts_walk_ops {
 	/* The table after its entries (and subtrees). */
 	void (*table_end)(void *arg, const struct pts_table *t);
 	bool tables;
+	/* Optional: count (>= 2) PTEs from index on that map consecutive
+	 * PFNs and agree in every other bit, in one call instead of count
+	 * calls of entry; e is the first of them. */
+	void (*run)(void *arg, uint64_t va, const struct pts_entry *e, const struct pts_table *t,
+		    unsigned index, unsigned count);
 };
 
 struct pts_walk_anomaly {
