@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "json.h"
 #include "kinfo.h"
 #include "kmm.h"
+#include "tui.h"
 #include "walk.h"
 #include "check.h"
 #include "hugetlb.h"
@@ -35,6 +37,7 @@ struct opts {
 	uint64_t pfn;
 	bool have_range;
 	uint64_t range_start, range_end;
+	const char *timing_log;	/* tui --debug-timing FILE */
 };
 
 struct cmd {
@@ -536,16 +539,7 @@ static void run_flush(struct walk_out *w)
 
 static bool run_extends(const struct run *r, uint64_t va, const struct pts_entry *e)
 {
-	if (!r->on || r->e.level != e->level || r->e.kind != e->kind || r->e.flags != e->flags ||
-	    va != r->va + r->count * r->size || r->e.swap_type != e->swap_type)
-		return false;
-	if (e->kind == PTS_EK_SWAP)
-		return e->swap_offset == r->offset + r->count;
-	if (e->kind == PTS_EK_MARKER)
-		return e->swap_offset == r->e.swap_offset;
-	if (e->has_pfn)
-		return e->pfn == r->pfn + r->count * (r->size >> 12);
-	return e->raw == r->e.raw;
+	return r->on && pts_entry_continues(&r->e, r->va, r->count, r->size, va, e);
 }
 
 static void walk_table_cb(void *arg, const struct pts_table *t)
@@ -1967,7 +1961,23 @@ static int cmd_rmap(struct pts_program *p, const struct opts *o)
 	return rc;
 }
 
+static void index_debuginfo(struct pts_program *p)
+{
+	pts_error_destroy(pts_dwarf_index(p->dw));
+}
+
+static int cmd_tui(struct pts_program *p, const struct opts *o)
+{
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		fprintf(stderr, "ptscope: %s: the TUI needs a terminal (see ptscope --help for the commands)\n",
+			o->open.dump);
+		return 2;
+	}
+	return pts_tui_main(p, o->open.dump, o->timing_log, index_debuginfo);
+}
+
 static const struct cmd cmd_table[] = {
+	{ "tui", "[tui] DUMP", "the interactive browser (the default with DUMP alone)", true, cmd_tui },
 	{ "info", "info [--json] DUMP", "kernel, dump format, excluded pages, panic, vmlinux",
 	  false, cmd_info },
 	{ "ps", "ps [--json] [-T] DUMP", "processes (threads with -T): pid, ppid, comm, state, mm, RSS",
@@ -2009,6 +2019,7 @@ static void usage(FILE *f)
 		"      --pages             walk --json: the struct page of each present entry\n"
 		"      --free              locks: also the locks nobody holds or waits for\n"
 		"      --pfn N             page: the page frame N (decimal, or 0x hex)\n"
+		"      --debug-timing FILE tui: log the time each keypress takes to draw\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           print the version\n"
 		"\nExit status: 0 success, 2 error (one line on stderr). See ptscope(1).\n");
@@ -2027,6 +2038,7 @@ int main(int argc, char **argv)
 		{ "pages", no_argument, NULL, 'P' },
 		{ "free", no_argument, NULL, 'F' },
 		{ "pfn", required_argument, NULL, 'N' },
+		{ "debug-timing", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -2043,6 +2055,7 @@ int main(int argc, char **argv)
 		case 'a': o.all = true; break;
 		case 'P': o.pages = true; break;
 		case 'F': o.free_locks = true; break;
+		case 'D': o.timing_log = optarg; break;
 		case 'N': {
 			char *end;
 			o.pfn = strtoull(optarg, &end, 0);
@@ -2074,6 +2087,15 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		case 'V': printf("ptscope %s\n", PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 2;
+		}
+	}
+	/* "ptscope DUMP": the TUI. */
+	if (argc - optind == 1) {
+		bool is_cmd = false;
+		for (size_t i = 0; i < ARRAY_SIZE(cmd_table); i++)
+			is_cmd |= !strcmp(argv[optind], cmd_table[i].name);
+		if (!is_cmd) {
+			argv[--optind] = (char *)"tui";
 		}
 	}
 	/* vtop takes one more argument, the address. */

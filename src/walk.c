@@ -205,3 +205,18 @@ struct pts_error *pts_translate(struct pts_program *p, uint64_t pgd, uint64_t va
 	}
 	return NULL;
 }
+
+bool pts_entry_continues(const struct pts_entry *first, uint64_t va0, uint64_t count, uint64_t size,
+			 uint64_t va, const struct pts_entry *e)
+{
+	if (first->level != e->level || first->kind != e->kind || first->flags != e->flags ||
+	    va != va0 + count * size || first->swap_type != e->swap_type)
+		return false;
+	if (e->kind == PTS_EK_SWAP)
+		return e->swap_offset == first->swap_offset + count;
+	if (e->kind == PTS_EK_MARKER)
+		return e->swap_offset == first->swap_offset;
+	if (e->has_pfn)
+		return e->pfn == first->pfn + count * (size >> 12);
+	return e->raw == first->raw;
+}

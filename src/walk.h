@@ -60,6 +60,12 @@ struct pts_walk_result {
 struct pts_error *pts_walk(struct pts_program *p, uint64_t pgd, uint64_t start, uint64_t end,
 			   const struct pts_walk_ops *ops, void *arg, struct pts_walk_result *res);
 void pts_walk_result_free(struct pts_walk_result *r);
+/* Whether e at va continues the run of count entries (each size bytes)
+ * that starts with first at va0: the same level, kind and bits, the next
+ * address, and the next PFN or swap offset (else the same raw value).
+ * The text walk and the TUI collapse such runs into one line. */
+bool pts_entry_continues(const struct pts_entry *first, uint64_t va0, uint64_t count, uint64_t size,
+			 uint64_t va, const struct pts_entry *e);
 
 /* One address: the entry at each level down to the leaf. */
 struct pts_xlate_step {
