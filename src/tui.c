@@ -37,6 +37,7 @@ struct ui {
 	char search[64];
 	char msg[256];
 	FILE *timing;
+	double waited;		/* seconds spent in prompts waiting for typing */
 	const char *dump, *release;
 };
 
@@ -333,7 +334,9 @@ static bool prompt(struct ui *u, const char *label, char *buf, size_t n, int fir
 		printw("%s%s", label, buf);
 		curs_set(1);
 		refresh();
+		double w0 = now();
 		int c = getch();
+		u->waited += now() - w0;
 		if (c == 27) {
 			curs_set(0);
 			return false;
@@ -673,6 +676,9 @@ int pts_tui_main(struct pts_program *p, const char *dump, const char *timing_pat
 	index_fn(p);
 	double t_index = now();
 	tui_load(&u->m, progress, u);
+	/* The lock scan now rather than on the first entry opened: that
+	 * keypress stays quick. */
+	tui_load_locks(&u->m, progress, u);
 	for (int k = 0; k < V_N; k++)
 		u->v[k].dirty = true;
 	u->at = V_TASKS;
@@ -685,11 +691,14 @@ int pts_tui_main(struct pts_program *p, const char *dump, const char *timing_pat
 	for (;;) {
 		int c = getch();
 		double k0 = now();
+		u->waited = 0;
 		if (!key(u, c))
 			break;
 		draw(u);
 		if (u->timing) {
-			fprintf(u->timing, "key %d %s %.3f ms\n", c, view_names[u->at], (now() - k0) * 1e3);
+			/* the time to handle and draw it, less any typing in a prompt */
+			fprintf(u->timing, "key %d %s %.3f ms\n", c, view_names[u->at],
+				(now() - k0 - u->waited) * 1e3);
 			fflush(u->timing);
 		}
 	}

@@ -91,7 +91,7 @@ def tasks(odir):
 def start(d, kind, cols=120, rows=40):
     tmux("kill-server")
     v = os.path.join(d, "vmlinux")
-    cmd = (f"TERM=xterm-256color {ptscope} -k {v} {d}/{kind}; echo EXITED $?; "
+    cmd = (f"{ptscope} -k {v} {d}/{kind}; echo EXITED $?; "
            "echo TTY $(stty -a | grep -ow -e -icanon -e icanon -e -echo -e echo); sleep 600")
     for _ in range(20):	# the old server may still be going away
         time.sleep(0.25)
