@@ -36,6 +36,7 @@ struct ui {
 	bool color, ascii, active;
 	char search[64];
 	char msg[256];
+	int zoom;		/* the map: 0 around the cursor's VMA; +/- change it */
 	FILE *timing;
 	double waited;		/* seconds spent in prompts waiting for typing */
 	const char *dump, *release;
@@ -165,6 +166,7 @@ static void rebuild(struct ui *u, enum view_kind k)
 			"  g                    go to a user address in the page tables",
 			"  \\ or F4, or a digit  filter the task list by pid or comm (empty: all)",
 			"  s / r                task list: next sort key / reverse",
+			"  + / - / 0            address-space map: zoom in / out / around the VMA",
 			"  ? or F1              this help",
 			"",
 			"Address-space marks: H hugetlb, S shared PMD table, T THP, W swap,",
@@ -242,8 +244,13 @@ static void draw(struct ui *u)
 			long ci = v->cur < (long)c->mm.nvmas ? v->cur : 0;
 			uint64_t vs = c->mm.vmas[ci].start, ve = c->mm.vmas[ci].end;
 			uint64_t span = hi - lo, zoom = ve - vs < span / 64 ? (ve - vs) * 8 : span;
-			uint64_t zl = zoom == span ? lo : (vs > zoom / 2 + lo ? vs - zoom / 2 : lo);
-			uint64_t zh = zl + zoom;
+			/* + and - zoom by 4 from there, down to a page a cell */
+			for (int z = u->zoom; z > 0 && zoom / 4 >= (uint64_t)W * 4096; z--)
+				zoom /= 4;
+			for (int z = u->zoom; z < 0 && zoom < span; z++)
+				zoom = zoom > span / 4 ? span : zoom * 4;
+			uint64_t zl = zoom >= span ? lo : (vs > zoom / 2 + lo ? vs - zoom / 2 : lo);
+			uint64_t zh = zl + (zoom < span ? zoom : span);
 			int w = W - 2;
 			enum tui_class *cells = calloc((size_t)(w > 0 ? w : 1), sizeof(*cells));
 			if (cells) {
@@ -262,8 +269,8 @@ static void draw(struct ui *u)
 				addch(']');
 				free(cells);
 			}
-			mvprintw(2, 0, "map %#" PRIx64 "-%#" PRIx64 ": p 4K, H huge, s swap, * special, . empty",
-				 zl, zh);
+			mvprintw(2, 0, "map %#" PRIx64 "-%#" PRIx64 " (+/- zoom, 0 resets): p 4K, H huge, s swap, "
+				 "* special, . empty", zl, zh);
 		}
 		attron(A_BOLD);
 		mvaddnstr(3, 0, tui_vma_header(), W);
@@ -284,7 +291,14 @@ static void draw(struct ui *u)
 		attron(a);
 		move(top + i, 0);
 		int ind = u->at == V_TREE ? 2 * r->depth : 0;
-		for (int x = 0; x < ind && x < W; x++)
+		/* the tree's guides: a line per level above the row */
+		for (int d = 0; d < r->depth && u->at == V_TREE && 2 * d + 1 < W; d++) {
+			if (u->ascii)
+				addstr("| ");
+			else
+				addstr("\u2502 ");
+		}
+		for (int x = u->at == V_TREE ? 2 * r->depth : 0; x < ind && x < W; x++)
 			addch(' ');
 		if (ind < W)
 			addnstr(r->text, W - ind);
@@ -555,6 +569,9 @@ static bool key(struct ui *u, int c)
 		}
 		break;
 	}
+	case '+': case '=': if (u->at == V_VMAS) u->zoom++; break;
+	case '-': if (u->at == V_VMAS) u->zoom--; break;
+	case '0': if (u->at == V_VMAS) u->zoom = 0; break;
 	case 't': go(u, V_TASKS); break;
 	case 'v': go(u, V_VMAS); break;
 	case 'p': go(u, V_TREE); break;

@@ -88,10 +88,10 @@ def tasks(odir):
     return t
 
 
-def start(d, kind, cols=120, rows=40):
+def start(d, kind, cols=120, rows=40, env=""):
     tmux("kill-server")
     v = os.path.join(d, "vmlinux")
-    cmd = (f"{ptscope} -k {v} {d}/{kind}; echo EXITED $?; "
+    cmd = (f"{env} {ptscope} -k {v} {d}/{kind}; echo EXITED $?; "
            "echo TTY $(stty -a | grep -ow -e -icanon -e icanon -e -echo -e echo); sleep 600")
     for _ in range(20):	# the old server may still be going away
         time.sleep(0.25)
@@ -175,16 +175,18 @@ def main():
         # (sid's -d 31 kdump lacks some workloads' task_structs: the
         # bookworm makedumpfile does not know 7.x's page types)
         kind = "kdump-lzo" if k == main_kernels[0] or "inject" in k else "qemu.elf"
-        s = start(d, kind)
+        # the injected-state kernel in monochrome ASCII
+        s = start(d, kind, env="NO_COLOR=1 PTSCOPE_ASCII=1" if "inject" in k else "")
         if not ok(s is not None, f"{k}: the TUI opens on {kind}'s task list", s):
             continue
         ok(all(re.search(rf"^\s*{p}\s", s, re.M) for p in (1, 2)),
            f"{k}: the task list shows pid 1 and 2", s)
         if "inject" in k:
             finding_jump(k, odir, t)
+            killed_check(k)
         else:
             browse(k, odir, t)
-        quit_check(k)
+            quit_check(k)
     tmux("kill-server")
     print(f"1..{n}")
     return 1 if failed else 0
@@ -301,6 +303,24 @@ def finding_jump(k, odir, t):
     ok(s is not None and got is not None and got <= va < got + size and m[2] in s,
        f"{k}: the entry there covers {va:#x} and names finding {m[2]}", s)
     keys("q")
+
+
+def killed_check(k):
+    """Drawn in ASCII; a fatal signal still restores the terminal."""
+    keys("p", wait=0.5)
+    s = cap()
+    body = s.split("\n")[1:-1]
+    ok(any(l.startswith("| ") for l in body) and any(l.startswith("- ") for l in body)
+       and not any(ord(ch) > 127 for l in body for ch in l),
+       f"{k}: PTSCOPE_ASCII=1: the tree is drawn in ASCII ('- ' open, '| ' guides)", s)
+    shell = tmux("display-message", "-p", "-t", "t", "#{pane_pid}").strip()
+    kids = subprocess.run(["pgrep", "-P", shell], capture_output=True, text=True).stdout.split()
+    for p in kids:
+        subprocess.run(["kill", "-TERM", p])
+    s = wait_for(lambda s: "TTY " in s, 10)
+    m = re.search(r"^TTY (.*)$", s or "", re.M)
+    ok(s is not None and "EXITED 143" in s and m is not None and set(m[1].split()) == {"icanon", "echo"},
+       f"{k}: killed by SIGTERM, the terminal is restored (stty: {m and m[1]})", s)
 
 
 def quit_check(k):
