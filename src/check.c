@@ -1020,6 +1020,9 @@ static void cb_table_end(void *arg, const struct pts_table *t)
 	EACH(c, on_table_end, t);
 }
 
+/* The plugins' checks (set by the program's plugin host). */
+static pts_extra_checks_fn extra_checks;
+
 struct pts_error *pts_check_task(struct pts_program *p, const struct pts_task *t,
 				 struct pts_findings *out)
 {
@@ -1056,7 +1059,14 @@ struct pts_error *pts_check_task(struct pts_program *p, const struct pts_task *t
 	pts_walk_result_free(&c->walk);
 	pts_mm_free(&c->mm);
 	free(c);
+	if (!err && extra_checks)
+		err = extra_checks(p, t, out);
 	return err;
+}
+
+void pts_check_set_extra(pts_extra_checks_fn fn)
+{
+	extra_checks = fn;
 }
 
 struct pts_error *pts_check_dump(struct pts_program *p, int32_t pid, struct pts_findings *out)

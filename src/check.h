@@ -46,5 +46,11 @@ struct pts_error *pts_check_task(struct pts_program *p, const struct pts_task *t
  * every sharer of their tables. */
 struct pts_error *pts_check_dump(struct pts_program *p, int32_t pid, struct pts_findings *out);
 void pts_findings_free(struct pts_findings *f);
+/* Checks from outside the registry (plugins), run by pts_check_task after
+ * its own on each address space; their findings carry their own
+ * pts_check_info. */
+typedef struct pts_error *(*pts_extra_checks_fn)(struct pts_program *p, const struct pts_task *t,
+						 struct pts_findings *out);
+void pts_check_set_extra(pts_extra_checks_fn fn);
 const char *pts_severity_name(enum pts_severity s);
 #endif

@@ -11,6 +11,12 @@
 #include "kinfo.h"
 #include "kmm.h"
 #include "tui.h"
+#include "plugin.h"
+#include "ptscope/plugin.h"
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <errno.h>
 #include "walk.h"
 #include "check.h"
 #include "hugetlb.h"
@@ -38,6 +44,7 @@ struct opts {
 	bool have_range;
 	uint64_t range_start, range_end;
 	const char *timing_log;	/* tui --debug-timing FILE */
+	const char *format, *out;	/* report --format, -o */
 };
 
 struct cmd {
@@ -1961,6 +1968,179 @@ static int cmd_rmap(struct pts_program *p, const struct opts *o)
 	return rc;
 }
 
+/* report: the built-in formats. */
+struct rep_ctx {
+	FILE *out;
+	struct json *j;
+	unsigned n;
+};
+
+static int rep_text_finding(const struct ptscope_finding_info *f, void *arg)
+{
+	struct rep_ctx *c = arg;
+	fprintf(c->out, "%-7s %-9s pid %d (%s) %s %#" PRIx64 ": %s\n", f->severity, f->check, f->pid,
+		f->comm, f->object, f->addr, f->evidence);
+	c->n++;
+	return 0;
+}
+
+static int rep_json_finding(const struct ptscope_finding_info *f, void *arg)
+{
+	struct rep_ctx *c = arg;
+	struct json *j = c->j;
+	json_begin_object(j);
+	json_key(j, "check"); json_string(j, f->check);
+	json_key(j, "title"); json_string(j, f->title);
+	json_key(j, "severity"); json_string(j, f->severity);
+	json_key(j, "pid"); json_int(j, f->pid);
+	json_key(j, "comm"); json_string(j, f->comm);
+	json_key(j, "object"); json_string(j, f->object);
+	json_key(j, "address"); json_hex(j, f->addr);
+	json_key(j, "va"); if (f->has_va) json_hex(j, f->va); else json_null(j);
+	json_key(j, "evidence"); json_string(j, f->evidence);
+	json_end_object(j);
+	c->n++;
+	return 0;
+}
+
+static int count_finding(const struct ptscope_finding_info *f, void *arg)
+{
+	(void)f;
+	++*(unsigned *)arg;
+	return 0;
+}
+
+/* One dump's report; the exit status it contributes (0, 1 findings or
+ * gaps, 2 unreadable). */
+static int report_one(const struct opts *o, const char *dump, FILE *out)
+{
+	struct pts_open_opts oo = o->open;
+	oo.dump = dump;
+	oo.need_types = true;
+	struct pts_program *p;
+	struct pts_error *err = pts_program_open(&oo, &p);
+	if (err) {
+		fprintf(out, o->format && !strcmp(o->format, "json") ?
+			"{\"dump\":\"%s\",\"error\":\"cannot be read\"}\n" : "%s: cannot be read\n", dump);
+		return fail(err);
+	}
+	pts_error_destroy(pts_dwarf_index(p->dw));
+	struct ptscope_dump *d = pts_plugin_dump_new(p, dump);
+	const char *fmt = o->format ? o->format : "text";
+	unsigned incomplete = 0;
+	struct rep_ctx c = { out, NULL, 0 };
+	int rc = 0;
+	if (!strcmp(fmt, "text")) {
+		fprintf(out, "dump %s\nkernel %s\n", dump, ptscope_kernel_release(d));
+		if (ptscope_findings(d, rep_text_finding, &c, &incomplete) < 0)
+			rc = 2;
+		fprintf(out, "%u finding%s; %u thing%s not checked (not in the dump)\n", c.n, c.n == 1 ? "" : "s",
+			incomplete, incomplete == 1 ? "" : "s");
+	} else if (!strcmp(fmt, "json")) {
+		struct json j;
+		c.j = &j;
+		json_init(&j, out);
+		json_begin_object(&j);
+		json_key(&j, "dump"); json_string(&j, dump);
+		json_key(&j, "release"); json_string(&j, ptscope_kernel_release(d));
+		json_key(&j, "findings"); json_begin_array(&j);
+		if (ptscope_findings(d, rep_json_finding, &c, &incomplete) < 0)
+			rc = 2;
+		json_end_array(&j);
+		json_key(&j, "not_checked"); json_uint(&j, incomplete);
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		const struct ptscope_report *r = pts_plugin_report(fmt);
+		if (r->write(d, out, r->arg))
+			rc = 2;
+		/* the exit status counts findings whatever the format shows */
+		else if (ptscope_findings(d, count_finding, &c.n, &incomplete) < 0)
+			rc = 2;
+	}
+	if (rc == 2)
+		fprintf(stderr, "ptscope: %s: report: %s\n", dump, ptscope_error(d));
+	else if (c.n || incomplete)
+		rc = 1;
+	fflush(out);
+	pts_plugin_dump_free(d);
+	pts_program_close(p);
+	return rc;
+}
+
+/* report [--format F] [-o FILE|DIR] DUMP...: every dump in its own
+ * process, so that one dump's crash does not stop the others. */
+static int cmd_report(const struct opts *o, char **dumps, int ndumps)
+{
+	const char *fmt = o->format ? o->format : "text";
+	const struct ptscope_report *pr = NULL;
+	if (strcmp(fmt, "text") && strcmp(fmt, "json") && !(pr = pts_plugin_report(fmt))) {
+		fprintf(stderr, "ptscope: report: no format '%s' (text, json, or a plugin's: see ptscope plugins)\n",
+			fmt);
+		return 2;
+	}
+	const char *ext = pr ? pr->extension : !strcmp(fmt, "json") ? "json" : "txt";
+	struct stat st;
+	bool to_dir = o->out && stat(o->out, &st) == 0 && S_ISDIR(st.st_mode);
+	FILE *single = stdout;
+	if (o->out && !to_dir && !(single = fopen(o->out, "w"))) {
+		fprintf(stderr, "ptscope: %s: %s\n", o->out, strerror(errno));
+		return 2;
+	}
+	int worst = 0;
+	bool tty = isatty(STDERR_FILENO);
+	for (int i = 0; i < ndumps; i++) {
+		if (tty)
+			fprintf(stderr, "ptscope: report %d/%d: %s\n", i + 1, ndumps, dumps[i]);
+		char *path = NULL;
+		FILE *out = single;
+		if (to_dir) {
+			const char *b = strrchr(dumps[i], '/') ? strrchr(dumps[i], '/') + 1 : dumps[i];
+			path = xasprintf("%s/%d-%s.%s", o->out, i + 1, b, ext);
+			if (!(out = fopen(path, "w"))) {
+				fprintf(stderr, "ptscope: %s: %s\n", path, strerror(errno));
+				free(path);
+				worst = 2;
+				continue;
+			}
+		}
+		fflush(out);
+		pid_t pid = fork();
+		int rc;
+		if (pid == 0) {
+			signal(SIGPIPE, SIG_DFL);
+			_exit(report_one(o, dumps[i], out));
+		} else if (pid < 0) {
+			fprintf(stderr, "ptscope: %s: fork: %s\n", dumps[i], strerror(errno));
+			rc = 2;
+		} else {
+			int ws;
+			while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+				;
+			if (WIFSIGNALED(ws)) {
+				fprintf(out, "%s: the report failed: killed by signal %d (%s)\n", dumps[i],
+					WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+				fprintf(stderr, "ptscope: %s: report: killed by signal %d (%s)\n", dumps[i],
+					WTERMSIG(ws), strsignal(WTERMSIG(ws)));
+				rc = 2;
+			} else if ((rc = WEXITSTATUS(ws)) > 2) {
+				/* not ptscope's own status: a plugin's exit(), a sanitizer */
+				fprintf(out, "%s: the report failed: exit status %d\n", dumps[i], rc);
+				fprintf(stderr, "ptscope: %s: report: failed with exit status %d\n", dumps[i], rc);
+				rc = 2;
+			}
+		}
+		if (to_dir)
+			fclose(out);
+		free(path);
+		if (rc > worst)
+			worst = rc > 2 ? 2 : rc;
+	}
+	if (single != stdout)
+		fclose(single);
+	return worst;
+}
+
 static void index_debuginfo(struct pts_program *p)
 {
 	pts_error_destroy(pts_dwarf_index(p->dw));
@@ -1978,6 +2158,9 @@ static int cmd_tui(struct pts_program *p, const struct opts *o)
 
 static const struct cmd cmd_table[] = {
 	{ "tui", "[tui] DUMP", "the interactive browser (the default with DUMP alone)", true, cmd_tui },
+	{ "report", "report [--format F] [-o FILE|DIR] DUMP...", "a report per dump, for pipelines",
+	  true, NULL },
+	{ "plugins", "plugins", "the plugins loaded and what each adds", false, NULL },
 	{ "info", "info [--json] DUMP", "kernel, dump format, excluded pages, panic, vmlinux",
 	  false, cmd_info },
 	{ "ps", "ps [--json] [-T] DUMP", "processes (threads with -T): pid, ppid, comm, state, mm, RSS",
@@ -2020,6 +2203,10 @@ static void usage(FILE *f)
 		"      --free              locks: also the locks nobody holds or waits for\n"
 		"      --pfn N             page: the page frame N (decimal, or 0x hex)\n"
 		"      --debug-timing FILE tui: log the time each keypress takes to draw\n"
+		"      --plugin PATH       load this plugin (repeatable)\n"
+		"      --plugin-dir DIR    load every *.so plugin of DIR (repeatable)\n"
+		"      --format F          report: text, json, or a plugin's format\n"
+		"  -o, --output FILE|DIR   report: write there (a directory: one file per dump)\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           print the version\n"
 		"\nExit status: 0 success, 2 error (one line on stderr). See ptscope(1).\n");
@@ -2039,6 +2226,10 @@ int main(int argc, char **argv)
 		{ "free", no_argument, NULL, 'F' },
 		{ "pfn", required_argument, NULL, 'N' },
 		{ "debug-timing", required_argument, NULL, 'D' },
+		{ "plugin", required_argument, NULL, 'L' },
+		{ "plugin-dir", required_argument, NULL, 'Y' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -2046,7 +2237,8 @@ int main(int argc, char **argv)
 	struct opts o = { 0 };
 	int c;
 	/* Options may follow the command ("ptscope ps --json DUMP"). */
-	while ((c = getopt_long(argc, argv, "k:jThVp:", lopts, NULL)) != -1) {
+	VEC(const char *) plugin_files = { 0 }, plugin_dirs = { 0 };
+	while ((c = getopt_long(argc, argv, "k:jThVp:o:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'k': o.open.vmlinux = optarg; break;
 		case 'R': o.open.debug_root = optarg; break;
@@ -2056,6 +2248,10 @@ int main(int argc, char **argv)
 		case 'P': o.pages = true; break;
 		case 'F': o.free_locks = true; break;
 		case 'D': o.timing_log = optarg; break;
+		case 'L': VEC_PUSH(&plugin_files, optarg); break;
+		case 'Y': VEC_PUSH(&plugin_dirs, optarg); break;
+		case 'f': o.format = optarg; break;
+		case 'o': o.out = optarg; break;
 		case 'N': {
 			char *end;
 			o.pfn = strtoull(optarg, &end, 0);
@@ -2088,6 +2284,37 @@ int main(int argc, char **argv)
 		case 'V': printf("ptscope %s\n", PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 2;
 		}
+	}
+	/* Plugins: the default places, then --plugin-dir, then --plugin;
+	 * never the current directory unless named. */
+	struct pts_error *perr = pts_plugin_load_default();
+	for (size_t i = 0; !perr && i < plugin_dirs.n; i++)
+		perr = pts_plugin_load_dir(plugin_dirs.v[i], true);
+	for (size_t i = 0; !perr && i < plugin_files.n; i++)
+		perr = pts_plugin_load(plugin_files.v[i]);
+	free(plugin_dirs.v);
+	free(plugin_files.v);
+	if (perr)
+		return fail(perr);
+	if (argc - optind >= 1 && !strcmp(argv[optind], "plugins")) {
+		if (argc - optind != 1) {
+			fprintf(stderr, "ptscope: plugins: takes no dump\n");
+			return 2;
+		}
+		pts_plugin_list(stdout);
+		return 0;
+	}
+	if (argc - optind >= 1 && !strcmp(argv[optind], "report")) {
+		if (argc - optind < 2) {
+			fprintf(stderr, "ptscope: report: expected report DUMP... (see ptscope --help)\n");
+			return 2;
+		}
+		if (o.open.vmlinux && argc - optind > 2) {
+			fprintf(stderr, "ptscope: report: -k names one vmlinux; with several dumps each is found "
+				"by its build ID (--debug-root)\n");
+			return 2;
+		}
+		return cmd_report(&o, &argv[optind + 1], argc - optind - 1);
 	}
 	/* "ptscope DUMP": the TUI. */
 	if (argc - optind == 1) {
@@ -2135,7 +2362,10 @@ int main(int argc, char **argv)
 	struct pts_error *err = pts_program_open(&o.open, &p);
 	if (err)
 		return fail(err);
+	/* plugin checks run inside check (and the TUI) on this dump */
+	struct ptscope_dump *pd = pts_plugin_dump_new(p, o.open.dump);
 	int rc = cmd->run(p, &o);
+	pts_plugin_dump_free(pd);
 	pts_program_close(p);
 	return rc;
 }
