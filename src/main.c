@@ -1081,6 +1081,22 @@ static int cmd_check(struct pts_program *p, const struct opts *o)
 			json_key(&j, "why_not"); json_string(&j, ap ? NULL : why);
 			json_end_object(&j);
 		}
+		/* the plugins' checks, which say themselves where they apply */
+		for (size_t i = 0; i < pts_plugin_nchecks(); i++) {
+			const char *plugin;
+			const struct pts_check_info *pc = pts_plugin_check(i, &plugin);
+			json_begin_object(&j);
+			json_key(&j, "id"); json_string(&j, pc->id);
+			json_key(&j, "title"); json_string(&j, pc->title);
+			json_key(&j, "severity"); json_string(&j, pts_severity_name(pc->severity));
+			json_key(&j, "rule"); json_string(&j, pc->rule);
+			json_key(&j, "source"); json_string(&j, pc->source);
+			json_key(&j, "kernels"); json_string(&j, pc->kernels);
+			json_key(&j, "applies"); json_bool(&j, true);
+			json_key(&j, "why_not"); json_string(&j, NULL);
+			json_key(&j, "plugin"); json_string(&j, plugin);
+			json_end_object(&j);
+		}
 		json_end_array(&j);
 		json_key(&j, "findings"); json_begin_array(&j);
 		for (size_t i = 0; i < f.v.n; i++) {

@@ -103,6 +103,14 @@ const struct ptscope_report *pts_plugin_report(const char *name)
 
 size_t pts_plugin_nchecks(void) { return checks.n; }
 
+const struct pts_check_info *pts_plugin_check(size_t i, const char **plugin)
+{
+	if (i >= checks.n)
+		return NULL;
+	*plugin = plugins.v[checks.v[i]->plugin].name;
+	return &checks.v[i]->info;
+}
+
 /* ---- running plugin checks inside pts_check_task ---- */
 
 struct ptscope_sink {

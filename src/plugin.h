@@ -24,6 +24,9 @@ void pts_plugin_list(FILE *out);
 /* A report format by name (a plugin's), or NULL. */
 const struct ptscope_report *pts_plugin_report(const char *name);
 size_t pts_plugin_nchecks(void);
+/* Plugin check i's description and the plugin's name. */
+struct pts_check_info;
+const struct pts_check_info *pts_plugin_check(size_t i, const char **plugin);
 
 struct ptscope_dump *pts_plugin_dump_new(struct pts_program *p, const char *path);
 void pts_plugin_dump_free(struct ptscope_dump *d);

@@ -42,7 +42,10 @@ grep -q "check EX1" "$t/out"; ok $? "ptscope plugins lists the loaded plugin's c
 "$P" --plugin "$t/ex1.so" check --all --json -k "$V" "$D/kdump-lzo" > "$t/check.json" 2> "$t/err"
 python3 - "$t/check.json" "$D/oracle" > "$t/ex1.log" <<'PY'
 import json, os, re, sys
-got = {f["pid"] for f in json.load(open(sys.argv[1]))["findings"] if f["check"] == "EX1"}
+doc = json.load(open(sys.argv[1]))
+got = {f["pid"] for f in doc["findings"] if f["check"] == "EX1"}
+if not any(c["id"] == "EX1" and c.get("plugin") == "example_check" for c in doc["checks"]):
+    print("check --json does not list EX1 among its checks"); sys.exit(1)
 want = set()
 for e in os.listdir(sys.argv[2]):
     if not e.startswith("pid-"):
