@@ -633,6 +633,32 @@ static void d5_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 			pts_level_name(e->level), e->raw, e->pfn, f->head_pfn);
 }
 
+/* E2: a migration entry names a locked folio: the kernel locks a folio
+ * before it replaces its mappings with migration entries and unlocks it
+ * only after remove_migration_ptes() (pfn_swap_entry_to_page()'s BUG_ON,
+ * include/linux/swapops.h); a read-exclusive one names an anonymous folio.
+ * A dump is frozen, so the live-system race (the entry read before the
+ * unlock, the folio after) does not arise. */
+static void e2_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
+			const struct pts_table *t, unsigned idx, const struct pts_vma *v)
+{
+	(void)idx;
+	(void)v;
+	if (e->kind != PTS_EK_MIGRATION || !e->has_pfn || e->pfn >= c->max_pfn)
+		return;
+	const struct pts_folio *f;
+	if (!folio_of(c, e->pfn, "E2", &f))
+		return;
+	if (!f->locked)
+		finding(c, "entry", t->pfn, true, va, "%s migration entry %#" PRIx64 " names pfn %#"
+			PRIx64 " (folio %#" PRIx64 "), which is not locked", pts_level_name(e->level),
+			e->raw, e->pfn, f->head_pfn);
+	else if ((e->flags & (1u << PTS_F_READ_EXCLUSIVE)) && !f->anon)
+		finding(c, "entry", t->pfn, true, va, "read-exclusive migration entry %#" PRIx64
+			" names pfn %#" PRIx64 ", which is not anonymous (mapping %#" PRIx64 ")", e->raw,
+			e->pfn, f->mapping);
+}
+
 /* ---- F2/F3: deadlocks and lock order ------------------------------- */
 
 static bool blocked_is_pid(const struct ctx *c, const struct pts_blocked *b)
@@ -874,6 +900,12 @@ static const struct check checks[] = {
 	    "mm/swapfile.c swp_swap_info(), __swap_entry_free(); include/linux/swap.h",
 	    "all (swap_map counts where the kernel has swap_map)", PTS_SEV_ERROR },
 	  e5_applies, NULL, NULL, e5_on_entry, NULL, NULL, NULL, NULL, NULL },
+	{ { "E2", "migration entry to an unlocked folio",
+	    "a migration entry names a folio that is locked for the whole migration, and a "
+	    "read-exclusive one an anonymous folio",
+	    "include/linux/swapops.h pfn_swap_entry_to_page() (BUG_ON(!PageLocked)); "
+	    "mm/migrate.c migrate_folio_unmap(), remove_migration_ptes()", "all", PTS_SEV_ERROR },
+	  NULL, NULL, NULL, e2_on_entry, NULL, NULL, NULL, NULL, NULL },
 	{ { "B3", "shape of hugetlb entries",
 	    "hugetlb page tables stop at the hstate's level: a leaf of exactly that size, none, a "
 	    "migration or hwpoison entry or a marker; never swap or device entries; mapping below "

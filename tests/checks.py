@@ -255,6 +255,11 @@ def main():
     sw = [e for e in w["entries"] if e["kind"] == "swap"] or [None]
     d.check([("P", pte_pa, swp(7, 5))], "swap entry of an unused type", "E5")
     d.check([("P", pte_pa, swp(0, 0x7fffffff))], "swap entry beyond the device", "E5")
+    # E2: a migration entry naming an anonymous page nobody has locked.
+    mpg = d.json("page", "--pfn", e["pfn"])
+    ok(mpg["locked"] is False, "deb12: that anonymous page is not locked", mpg)
+    d.check([("P", pte_pa, swp(w["swap_types"]["migration_write"], int(e["pfn"], 16)))],
+            "migration entry to an unlocked page", "E2")
     # The walk itself on garbage: a PMD entry back at the PGD, and a 1 GiB
     # PUD leaf laid over a PUD entry: decoded, said, no hang.
     rc, out, err = run(["walk", "--json", "-p", str(d.pid), "-k", d.vml, d.path],
