@@ -4,13 +4,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "arch.h"
 #include "check.h"
 #include "hugetlb.h"
 #include "kmm.h"
 #include "kpage.h"
+#include "klock.h"
 #include "locks.h"
 #include "kfolio.h"
+#include "kanon.h"
 #include "rmap.h"
 #include "util.h"
 #include "walk.h"
@@ -54,6 +57,8 @@ struct ctx {
 	int32_t only_pid;	/* check -p: tables of other processes are not its */
 	bool have_av_root;
 	uint64_t av_root;	/* offsetof(struct anon_vma, root) */
+	uint64_t d2_vma_av, d2_vma_mm;	/* offsetof(struct vm_area_struct, anon_vma, vm_mm) */
+	struct u64set d3_seen;	/* hugetlb folios checked in this mm (pfn + 1) */
 	/* D1 and D5 look at the same entries' folios: the last one read */
 	bool folio_ok;
 	uint64_t folio_pfn;
@@ -73,7 +78,7 @@ static void finding(struct ctx *c, const char *object, uint64_t addr, bool has_v
 	va_start(ap, fmt);
 	char *s = xvasprintf(fmt, ap);
 	va_end(ap);
-	struct pts_finding f = { &c->cur->info, c->tpid, "", object, addr, has_va, va, s };
+	struct pts_finding f = { &c->cur->info, c->tpid, "", object, addr, has_va, va, s, 0, 0, false };
 	memcpy(f.comm, c->tcomm, sizeof(f.comm));
 	VEC_PUSH(&c->out->v, f);
 }
@@ -186,7 +191,6 @@ static void kind_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 		return;
 	bool hugetlb = v->flags & PTS_VM_HUGETLB;
 	bool shared = v->flags & PTS_VM_SHARED;
-	bool cow = (v->flags & (PTS_VM_SHARED | 0x20ULL /* VM_MAYWRITE */)) == 0x20ULL;
 	const char *why = NULL;
 	char m[64];
 	switch (e->kind) {
@@ -196,12 +200,6 @@ static void kind_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 			why = hugetlb ? "a swap entry in a hugetlb VMA" : "a swap entry in a shared VMA";
 		else if (e->level != PTS_PTE)
 			why = "a swap entry above PTE level";
-		break;
-	case PTS_EK_DEVICE_EXCLUSIVE:
-		/* E3: made only in COW mappings, at PTE level, never hugetlb */
-		if (e->level != PTS_PTE || hugetlb || !cow || v->file)
-			why = "a device-exclusive entry outside a private anonymous COW mapping at "
-			      "PTE level";
 		break;
 	case PTS_EK_DEVICE_PRIVATE:
 		if (hugetlb || e->level != PTS_PTE)
@@ -296,6 +294,16 @@ static void a3_on_table_end(struct ctx *c, const struct pts_table *t)
 
 static bool a3_applies(struct pts_program *p, const char **why)
 {
+	/* CONFIG_TRANSPARENT_HUGEPAGE (off on PREEMPT_RT before v6.x allowed
+	 * it): without it nothing deposits, and pmd_huge_pte is never even
+	 * initialised (pgtable_pmd_page_ctor) */
+	uint64_t a;
+	struct pts_error *err = pts_symbol(p, "transparent_hugepage_flags", &a);
+	if (err) {
+		pts_error_destroy(err);
+		*why = "no transparent hugepages in this kernel (no transparent_hugepage_flags)";
+		return false;
+	}
 	if (pts_page_split_pmd_deposit(p))
 		return true;
 	*why = "deposits are kept per mm (no split PMD locks): not decoded";
@@ -339,13 +347,30 @@ struct swap_layout {
 
 static struct swap_layout swapl;
 
+/* MAX_SWAPFILES: swap_info[]'s length (DWARF), or as the arch layer
+ * derived it (BTF mode keeps no global variables' types) */
+static struct pts_error *swap_slots(struct pts_program *p, uint64_t *ret)
+{
+	const struct pts_arch *a;
+	if (pts_dwarf_btf(p->dw)) {
+		struct pts_error *err = pts_arch_get(p, &a);
+		if (err)
+			return err;
+		if (!a->swap_known)
+			return pts_error(PTS_ERR_LOOKUP, "%s", a->swap_why);
+		*ret = (uint64_t)a->max_swapfiles;
+		return NULL;
+	}
+	return pts_dwarf_var_array_len(p->dw, "swap_info", ret);
+}
+
 static bool e5_applies(struct pts_program *p, const char **why)
 {
 	struct pts_error *err;
 	struct swap_layout *l = &swapl;
 	memset(l, 0, sizeof(*l));
 	if ((err = pts_symbol(p, "swap_info", &l->swap_info)) ||
-	    (err = pts_dwarf_var_array_len(p->dw, "swap_info", &l->nswap)) ||
+	    (err = swap_slots(p, &l->nswap)) ||
 	    (err = pts_offsetof(p, "struct swap_info_struct", "flags", &l->flags)) ||
 	    (err = pts_offsetof(p, "struct swap_info_struct", "max", &l->max)) ||
 	    (err = pts_dwarf_enum(p->dw, "SWP_USED", &l->used))) {
@@ -574,6 +599,270 @@ static bool folio_of(struct ctx *c, uint64_t pfn, const char *id, const struct p
 	return true;
 }
 
+/* D2: the anon_vma family of each anonymous VMA (mm/rmap.c): one root
+ * that is its own root; every avc on the VMA's chain names the VMA, an
+ * anon_vma of that family, and sits in that anon_vma's interval tree;
+ * the VMA's own anon_vma is among them; each tree is ordered by start
+ * offset with its augmented subtree_last right; num_active_vmas counts
+ * the VMAs whose anon_vma it is and num_children the live anon_vmas
+ * whose parent it is (a root its own), as anon_vma_fork(),
+ * anon_vma_clone() and unlink_anon_vmas() keep them. */
+struct d2_tree {
+	uint64_t anon_vma;
+	struct u64set avcs;
+};
+struct d2_trees { struct d2_tree *v; size_t n, cap; };
+
+static struct d2_tree *d2_tree(struct ctx *c, struct d2_trees *trees, uint64_t av)
+{
+	for (size_t i = 0; i < trees->n; i++)
+		if (trees->v[i].anon_vma == av)
+			return &trees->v[i];
+	struct d2_tree t = { .anon_vma = av };
+	struct pts_anon_tree tr;
+	struct pts_error *err = pts_anon_tree_read(c->p, av, &tr, &c->out->missing);
+	if (err) {
+		pts_notes_add(&c->out->missing, "D2: %s", pts_error_text(err));
+		pts_error_destroy(err);
+		return NULL;
+	}
+	/* The tree is one for the whole family: say what is wrong with it
+	 * from one mm, the one whose VMA has it as its own anon_vma (or,
+	 * when none has, whose VMA comes first in it). */
+	bool mine = false;
+	for (size_t i = 0; i < c->mm.nvmas && !mine; i++)
+		mine = c->mm.vmas[i].anon_vma == av;
+	uint64_t first_mm = 0;
+	if (!mine && tr.nodes.n && pts_try_u64(c->p, tr.nodes.v[0].vma + c->d2_vma_mm, &first_mm))
+		mine = first_mm == c->mm.addr;
+	if (tr.loop && mine)
+		finding(c, "anon_vma", av, false, 0, "anon_vma %#" PRIx64 "'s interval tree: %s",
+			av, tr.loop);
+	uint64_t prev = 0, active = 0;
+	struct u64set children = { 0 };
+	bool whole = !tr.partial && !tr.loop;
+	for (size_t i = 0; i < tr.nodes.n; i++) {
+		const struct pts_anon_node *n = &tr.nodes.v[i];
+		u64set_add(&t.avcs, n->avc);
+		if (mine && n->anon_vma != av)
+			finding(c, "anon_vma", av, false, 0, "avc %#" PRIx64 " in anon_vma %#" PRIx64
+				"'s interval tree links anon_vma %#" PRIx64, n->avc, av, n->anon_vma);
+		if (mine && i && n->start < prev)
+			finding(c, "anon_vma", av, false, 0, "anon_vma %#" PRIx64 "'s interval tree is "
+				"out of order: avc %#" PRIx64 " (VMA %#" PRIx64 ", pgoff %#" PRIx64 ") "
+				"after pgoff %#" PRIx64, av, n->avc, n->vma, n->start, prev);
+		prev = n->start;
+		if (mine && n->subtree_last != n->want_subtree_last)
+			finding(c, "anon_vma", av, false, 0, "avc %#" PRIx64 " in anon_vma %#" PRIx64
+				"'s interval tree keeps subtree_last %#" PRIx64 " but its subtree ends "
+				"at %#" PRIx64, n->avc, av, n->subtree_last, n->want_subtree_last);
+		/* whose anon_vma is this, and which anon_vmas has it below av */
+		uint64_t own;
+		if (!pts_try_u64(c->p, n->vma + c->d2_vma_av, &own)) {
+			whole = false;
+			continue;
+		}
+		active += own == av;
+		struct pts_avc *chain = NULL;
+		size_t nc = 0;
+		err = pts_vma_avcs(c->p, n->vma, &chain, &nc, &c->out->missing);
+		if (err) {
+			pts_error_destroy(err);
+			whole = false;
+			continue;
+		}
+		for (size_t k = 0; k < nc; k++) {
+			struct pts_anon_vma y;
+			if (chain[k].anon_vma == av || u64set_has(&children, chain[k].anon_vma))
+				continue;
+			if ((err = pts_anon_vma_read(c->p, chain[k].anon_vma, &y))) {
+				pts_error_destroy(err);
+				whole = false;
+			} else if (y.parent == av) {
+				u64set_add(&children, y.addr);
+			}
+		}
+		free(chain);
+	}
+	struct pts_anon_vma x;
+	err = pts_anon_vma_read(c->p, av, &x);
+	if (err) {
+		pts_notes_add(&c->out->missing, "D2: %s", pts_error_text(err));
+		pts_error_destroy(err);
+	} else if (x.has_counts && whole && mine) {
+		uint64_t kids = children.n + (x.parent == av);
+		if (x.num_active_vmas != active)
+			finding(c, "anon_vma", av, false, 0, "anon_vma %#" PRIx64 " has num_active_vmas "
+				"%" PRIu64 " but %" PRIu64 " VMAs in its tree have it as their anon_vma",
+				av, x.num_active_vmas, active);
+		if (x.num_children != kids)
+			finding(c, "anon_vma", av, false, 0, "anon_vma %#" PRIx64 " has num_children "
+				"%" PRIu64 " but %" PRIu64 " live anon_vmas have it as parent%s", av,
+				x.num_children, kids, x.parent == av ? " (itself included)" : "");
+	}
+	u64set_free(&children);
+	pts_anon_tree_free(&tr);
+	VEC_PUSH(trees, t);
+	return &trees->v[trees->n - 1];
+}
+
+static void d2_on_mm(struct ctx *c)
+{
+	if (!c->d2_vma_av && (!pts_offsetof_opt(c->p, "struct vm_area_struct", "anon_vma", &c->d2_vma_av) ||
+			      !pts_offsetof_opt(c->p, "struct vm_area_struct", "vm_mm", &c->d2_vma_mm)))
+		return;
+	struct d2_trees trees = { 0 };
+	for (size_t i = 0; i < c->mm.nvmas; i++) {
+		const struct pts_vma *v = &c->mm.vmas[i];
+		if (!v->anon_vma || v->gate)
+			continue;
+		struct pts_anon_vma a, r;
+		struct pts_error *err = pts_anon_vma_read(c->p, v->anon_vma, &a);
+		if (!err)
+			err = pts_anon_vma_read(c->p, a.root, &r);
+		if (err) {
+			pts_notes_add(&c->out->missing, "D2: VMA %#" PRIx64 ": %s", v->addr,
+				      pts_error_text(err));
+			pts_error_destroy(err);
+			continue;
+		}
+		if (r.root != r.addr)
+			finding(c, "vma", v->addr, true, v->start, "VMA %#" PRIx64 "-%#" PRIx64 "'s "
+				"anon_vma %#" PRIx64 " has root %#" PRIx64 ", whose root is %#" PRIx64
+				" (a root is its own)", v->start, v->end, a.addr, a.root, r.root);
+		struct pts_avc *chain = NULL;
+		size_t n = 0;
+		if ((err = pts_vma_avcs(c->p, v->addr, &chain, &n, &c->out->missing))) {
+			finding(c, "vma", v->addr, true, v->start, "VMA %#" PRIx64 "-%#" PRIx64 ": %s",
+				v->start, v->end, pts_error_text(err));
+			pts_error_destroy(err);
+			continue;
+		}
+		bool linked = false;
+		for (size_t k = 0; k < n; k++) {
+			const struct pts_avc *x = &chain[k];
+			linked |= x->anon_vma == v->anon_vma;
+			struct pts_anon_vma y;
+			if (x->vma != v->addr)
+				finding(c, "vma", v->addr, true, v->start, "avc %#" PRIx64 " on VMA %#"
+					PRIx64 "-%#" PRIx64 "'s chain names VMA %#" PRIx64, x->addr,
+					v->start, v->end, x->vma);
+			if ((err = pts_anon_vma_read(c->p, x->anon_vma, &y))) {
+				pts_notes_add(&c->out->missing, "D2: %s", pts_error_text(err));
+				pts_error_destroy(err);
+				continue;
+			}
+			if (y.root != a.root)
+				finding(c, "vma", v->addr, true, v->start, "avc %#" PRIx64 " on VMA %#"
+					PRIx64 "-%#" PRIx64 "'s chain links anon_vma %#" PRIx64 " of root %#"
+					PRIx64 ", not the VMA's root %#" PRIx64, x->addr, v->start, v->end,
+					y.addr, y.root, a.root);
+			struct d2_tree *t = d2_tree(c, &trees, x->anon_vma);
+			if (t && !u64set_has(&t->avcs, x->addr))
+				finding(c, "vma", v->addr, true, v->start, "avc %#" PRIx64 " of VMA %#"
+					PRIx64 "-%#" PRIx64 " is not in anon_vma %#" PRIx64 "'s interval "
+					"tree: an rmap walk from there misses the VMA", x->addr, v->start,
+					v->end, x->anon_vma);
+		}
+		free(chain);
+		if (!linked)
+			finding(c, "vma", v->addr, true, v->start, "VMA %#" PRIx64 "-%#" PRIx64 "'s "
+				"anon_vma %#" PRIx64 " is linked by no avc on its chain", v->start, v->end,
+				v->anon_vma);
+	}
+	for (size_t i = 0; i < trees.n; i++)
+		u64set_free(&trees.v[i].avcs);
+	free(trees.v);
+}
+
+/* D3: a hugetlb folio's counters (mm/rmap.c hugetlb_add_file_rmap(),
+ * hugetlb_remove_rmap(); folio_mapcount()): hugetlb maps a folio whole,
+ * so its mapcount is the entire one (compound_mapcount to v6.1), which
+ * _large_mapcount mirrors (v6.10+) and _nr_pages_mapped never counts
+ * (v6.2+); no page of it keeps a mapcount of its own (_mapcount -1);
+ * and its refcount covers the mappings, the page cache's reference and
+ * the pins. */
+#define D3_CHUNK 1024	/* struct pages read at once */
+
+static void d3_tails(struct ctx *c, const struct pts_folio *f, uint64_t t_pfn, uint64_t va)
+{
+	struct pts_program *p = c->p;
+	uint64_t psize, fsize = 0, moff, head;
+	if (pts_dwarf_sizeof(p->dw, "struct page", &psize) || psize == 0 || psize > 256 ||
+	    pts_offsetof(p, "struct page", "_mapcount", &moff) || pts_page_addr(p, f->head_pfn, &head))
+		return;	/* the same lookups serve every read of pages: said there */
+	/* struct folio overlays its first pages' words (and, from v6.9, the
+	 * head's _mapcount holds the hugetlb page type): those pages skipped */
+	struct pts_error *err = pts_dwarf_sizeof(p->dw, "struct folio", &fsize);
+	pts_error_destroy(err);
+	uint64_t first = fsize ? (fsize + psize - 1) / psize : 1, n = 1ULL << f->order;
+	uint8_t *buf = xmalloc(D3_CHUNK * psize);
+	unsigned bad = 0;
+	uint64_t first_bad = 0;
+	int32_t bad_val = 0;
+	for (uint64_t i = first; i < n; i += D3_CHUNK) {
+		uint64_t k = n - i < D3_CHUNK ? n - i : D3_CHUNK;
+		if ((err = pts_read(p, head + i * psize, buf, k * psize))) {
+			pts_notes_add(&c->out->missing, "D3: struct pages of folio %#" PRIx64 ": %s",
+				      f->head_pfn, pts_error_text(err));
+			pts_error_destroy(err);
+			break;
+		}
+		for (uint64_t j = 0; j < k; j++) {
+			int32_t m;
+			memcpy(&m, buf + j * psize + moff, sizeof(m));
+			if (m != -1 && !bad++) {
+				first_bad = f->head_pfn + i + j;
+				bad_val = m;
+			}
+		}
+	}
+	free(buf);
+	if (bad)
+		finding(c, "page", first_bad, true, va, "hugetlb folio %#" PRIx64 " (order %u): %u of "
+			"its pages keep a _mapcount of their own, the first pfn %#" PRIx64 " with %d "
+			"(hugetlb counts mappings in the folio only)", f->head_pfn, f->order, bad,
+			first_bad, bad_val);
+	(void)t_pfn;
+}
+
+static void d3_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
+			const struct pts_table *t, unsigned idx, const struct pts_vma *v)
+{
+	(void)idx;
+	if (e->kind != PTS_EK_PRESENT || !e->has_pfn || !v || !(v->flags & PTS_VM_HUGETLB) ||
+	    e->level == PTS_PTE || e->pfn >= c->max_pfn)
+		return;
+	const struct pts_folio *f;
+	if (!folio_of(c, e->pfn, "D3", &f) || !u64set_add(&c->d3_seen, f->head_pfn + 1))
+		return;
+	uint64_t fp = f->head_pfn;
+	if (!f->hugetlb) {
+		finding(c, "entry", t->pfn, true, va, "hugetlb VMA %#" PRIx64 "-%#" PRIx64 " maps pfn %#"
+			PRIx64 ", which is not a hugetlb folio", v->start, v->end, e->pfn);
+		return;
+	}
+	if (f->has_entire && f->entire_mapcount < 1)
+		finding(c, "page", fp, true, va, "hugetlb folio %#" PRIx64 " is mapped here but its "
+			"entire mapcount is %d", fp, f->entire_mapcount);
+	if (f->has_large && f->has_entire && f->large_mapcount != f->entire_mapcount)
+		finding(c, "page", fp, true, va, "hugetlb folio %#" PRIx64 ": _large_mapcount %d but "
+			"_entire_mapcount %d (hugetlb changes both together)", fp, f->large_mapcount,
+			f->entire_mapcount);
+	if (f->has_nr_mapped && f->nr_pages_mapped != 0)
+		finding(c, "page", fp, true, va, "hugetlb folio %#" PRIx64 ": _nr_pages_mapped %d "
+			"(hugetlb never maps pages of a folio one by one)", fp, f->nr_pages_mapped);
+	/* the page cache holds one reference or more (nr_pages from v6.6);
+	 * each pin one more plus the pincount */
+	int64_t cache = !f->anon && f->mapping ? 1 : 0, pins = f->has_pincount ? f->pincount : 0;
+	int64_t need = (f->has_entire ? f->entire_mapcount : 0) + cache + (pins > 0 ? pins : 0);
+	if (f->head.refcount < need)
+		finding(c, "page", fp, true, va, "hugetlb folio %#" PRIx64 ": refcount %d below its "
+			"%d mappings + %" PRId64 " page cache + %" PRId64 " pins", fp, f->head.refcount,
+			f->has_entire ? f->entire_mapcount : 0, cache, pins > 0 ? pins : 0);
+	d3_tails(c, f, t->pfn, va);
+}
+
 /* D1: an anonymous page's rmap reaches this mapping: its anon_vma has
  * the VMA's anon_vma root, and its offset is the VMA's for the address
  * (__page_check_anon_rmap()). */
@@ -659,7 +948,66 @@ static void e2_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 			e->pfn, f->mapping);
 }
 
+/* E3: device-exclusive entries (mm/rmap.c make_device_exclusive_range()
+ * to v6.14, make_device_exclusive() from v6.15): made from a PTE (never
+ * a PMD: FOLL_SPLIT_PMD) of an anonymous page in a COW mapping, never
+ * hugetlb; copy_nonpresent_pte() BUGs on one outside a COW mapping.
+ * From v6.15 (one type) only from a writable exclusive PTE, so the page
+ * is AnonExclusive. */
+static bool e3_applies(struct pts_program *p, const char **why)
+{
+	const struct pts_arch *a;
+	struct pts_error *err = pts_arch_get(p, &a);
+	if (err) {
+		pts_error_destroy(err);
+		*why = "the arch layout is unknown";
+		return false;
+	}
+	if (a->t_devx_write < 0)
+		*why = "no device-exclusive swap type in this kernel (before v5.14, or "
+		       "CONFIG_DEVICE_PRIVATE off)";
+	return a->t_devx_write >= 0;
+}
+
+static void e3_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
+			const struct pts_table *t, unsigned idx, const struct pts_vma *v)
+{
+	(void)idx;
+	if (e->kind != PTS_EK_DEVICE_EXCLUSIVE || !v)
+		return;
+	/* is_cow_mapping(): VM_MAYWRITE without VM_SHARED */
+	bool cow = (v->flags & (PTS_VM_SHARED | 0x20ULL)) == 0x20ULL;
+	bool single = c->a->t_devx_read == c->a->t_devx_write;
+	const char *why = NULL;
+	const struct pts_folio *f = NULL;
+	if (e->level != PTS_PTE)
+		why = "above PTE level";
+	else if (v->flags & PTS_VM_HUGETLB)
+		why = "in a hugetlb VMA";
+	else if (!cow)
+		why = "in a VMA that is not a private writable (COW) mapping";
+	else if (e->pfn < c->max_pfn && folio_of(c, e->pfn, "E3", &f)) {
+		if (!f->anon || f->ksm)
+			why = "naming a page that is not anonymous";
+		else if (single && !f->anon_exclusive)
+			why = "naming a page without PG_anon_exclusive (from v6.15 only exclusive "
+			      "pages are made device-exclusive)";
+	}
+	if (why)
+		finding(c, "entry", t->pfn, true, va, "device-exclusive entry %#" PRIx64 " (pfn %#"
+			PRIx64 ") %s, in VMA %#" PRIx64 "-%#" PRIx64, e->raw, e->pfn, why, v->start,
+			v->end);
+}
+
 /* ---- F2/F3: deadlocks and lock order ------------------------------- */
+
+/* The wait-for graph is built from rwsem and mutex wait lists and owner
+ * words: a kernel whose layout hides them (PREEMPT_RT) has no graph. */
+static bool graph_applies(struct pts_program *p, const char **why)
+{
+	return pts_lock_kind_decodable(p, PTS_LOCK_RWSEM, why) &&
+	       pts_lock_kind_decodable(p, PTS_LOCK_MUTEX, why);
+}
 
 static bool blocked_is_pid(const struct ctx *c, const struct pts_blocked *b)
 {
@@ -845,6 +1193,19 @@ static bool lock_applies(struct pts_program *p, const char **why)
 	return false;
 }
 
+/* D4 sums every process's leaf entries against each page's mapcount:
+ * live, processes start and exit (each exec maps the shared libraries
+ * again) while the walk goes through them, so the two sides are never
+ * read at one instant.  A dump only. */
+static bool frozen_applies(struct pts_program *p, const char **why)
+{
+	if (!pts_dump_info(p->dump)->live)
+		return true;
+	*why = "live: the mapcounts and every process's mappings cannot be read at one instant "
+	       "(a dump only)";
+	return false;
+}
+
 static bool maple_applies(struct pts_program *p, const char **why)
 {
 	(void)p;
@@ -887,12 +1248,11 @@ static const struct check checks[] = {
 	    "unmap_page_range()", "all", PTS_SEV_ERROR },
 	  NULL, NULL, NULL, vma_on_entry, NULL, NULL, NULL, NULL, NULL },
 	{ { "KIND", "entry kind impossible in its VMA",
-	    "swap entries only in private non-hugetlb VMAs at PTE level (E5); device-exclusive "
-	    "only in private anonymous COW mappings at PTE level (E3); PTE markers hold known "
+	    "swap entries only in private non-hugetlb VMAs at PTE level (E5); PTE markers hold known "
 	    "bits, uffd-wp ones only in VM_UFFD_WP VMAs and anonymous ones from v6.4 (E4); "
 	    "non-present PMDs outside hugetlb are THP migration entries (E2)",
 	    "include/linux/swapops.h; mm/memory.c copy_nonpresent_pte(), handle_pte_marker(); "
-	    "mm/rmap.c make_device_exclusive*()", "all", PTS_SEV_ERROR },
+	    "mm/migrate_device.c (device-private, v6.1+)", "all", PTS_SEV_ERROR },
 	  NULL, NULL, NULL, kind_on_entry, NULL, NULL, NULL, NULL, NULL },
 	{ { "E5", "swap entry without a used slot",
 	    "a swap entry's type names a swap device in use (SWP_USED) and its offset a slot "
@@ -906,6 +1266,13 @@ static const struct check checks[] = {
 	    "include/linux/swapops.h pfn_swap_entry_to_page() (BUG_ON(!PageLocked)); "
 	    "mm/migrate.c migrate_folio_unmap(), remove_migration_ptes()", "all", PTS_SEV_ERROR },
 	  NULL, NULL, NULL, e2_on_entry, NULL, NULL, NULL, NULL, NULL },
+	{ { "E3", "device-exclusive entry where none can be",
+	    "a device-exclusive entry is a PTE (never a PMD), outside hugetlb, in a COW (private "
+	    "writable) mapping, naming an anonymous page; from v6.15 an AnonExclusive one",
+	    "mm/rmap.c make_device_exclusive_range() (v5.14-v6.14), make_device_exclusive() "
+	    "(v6.15+); mm/memory.c copy_nonpresent_pte(); INVARIANTS E3",
+	    "v5.14+ with CONFIG_DEVICE_PRIVATE", PTS_SEV_ERROR },
+	  e3_applies, NULL, NULL, e3_on_entry, NULL, NULL, NULL, NULL, NULL },
 	{ { "B3", "shape of hugetlb entries",
 	    "hugetlb page tables stop at the hstate's level: a leaf of exactly that size, none, a "
 	    "migration or hwpoison entry or a marker; never swap or device entries; mapping below "
@@ -965,21 +1332,22 @@ static const struct check checks[] = {
 	    "rwsem and mutex wait lists, task->blocker, and the holders: owner words exactly, "
 	    "readers by hint or stack)", "kernel/locking/rwsem.c, mutex.c; INVARIANTS F2", "all",
 	    PTS_SEV_ERROR },
-	  NULL, NULL, NULL, NULL, NULL, NULL, NULL, f2_on_locks, NULL },
+	  graph_applies, NULL, NULL, NULL, NULL, NULL, NULL, f2_on_locks, NULL },
 	{ { "F3", "lock order",
 	    "no task waits for a lock that the mm lock order puts before one it holds: mmap_lock, "
 	    "hugetlb_fault_mutex, hugetlb vma_lock, i_mmap_rwsem, anon_vma->rwsem, page table "
 	    "locks; i_mmap_rwsem then a hugetlb vma_lock only by trylock",
 	    "mm/rmap.c (header), mm/hugetlb.c hugetlb_unmap_file_folio(); INVARIANTS F3", "all",
 	    PTS_SEV_ERROR },
-	  NULL, NULL, NULL, NULL, NULL, NULL, NULL, f3_on_locks, NULL },
+	  graph_applies, NULL, NULL, NULL, NULL, NULL, NULL, f3_on_locks, NULL },
 	{ { "D4", "mapcount against the mappings",
 	    "each mapped page's mapcount (its PTE mappings plus its folio's entire ones) equals "
 	    "the leaf entries over all processes that map it, a shared hugetlb PMD table once, "
-	    "migration entries not; never above the folio's refcount",
+	    "migration entries not, device-exclusive ones from v6.15 only; never above the "
+	    "folio's refcount",
 	    "mm/rmap.c folio_add_*_rmap*, fs/proc/page.c kpagecount; INVARIANTS D4",
 	    "all (check --all)", PTS_SEV_ERROR },
-	  NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, d4_on_rmap },
+	  frozen_applies, NULL, NULL, NULL, NULL, NULL, NULL, NULL, d4_on_rmap },
 	{ { "D1", "anonymous rmap reaches the mapping",
 	    "a present entry mapping an anonymous (non-KSM) page: the page's anon_vma has the "
 	    "VMA's anon_vma root, and its offset is linear_page_index() of the VMA and address",
@@ -990,6 +1358,24 @@ static const struct check checks[] = {
 	    "page's PG_anon_exclusive set (the head's for hugetlb)",
 	    "mm/memory.c do_swap_page(), wp_page_reuse(); INVARIANTS D5", "v5.19+", PTS_SEV_ERROR },
 	  d5_applies, NULL, NULL, d5_on_entry, NULL, NULL, NULL, NULL, NULL },
+	{ { "D2", "anon_vma tree",
+	    "each anonymous VMA's anon_vma has a root that is its own root; every avc on the VMA's "
+	    "chain names the VMA and an anon_vma of the same root, and sits in that anon_vma's "
+	    "interval tree; the VMA's anon_vma is linked; each tree is in pgoff order with right "
+	    "subtree_last; num_active_vmas and num_children match the VMAs and anon_vmas that "
+	    "point at it",
+	    "mm/rmap.c anon_vma_fork(), anon_vma_clone(), unlink_anon_vmas(); "
+	    "mm/interval_tree.c; INVARIANTS D2", "all (the counts from 2555283eb40d, v6.1 and "
+	    "stable)", PTS_SEV_ERROR },
+	  NULL, d2_on_mm, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ { "D3", "hugetlb folio counters",
+	    "a hugetlb folio mapped by a hugetlb VMA is a hugetlb folio whose entire mapcount is at "
+	    "least one and equals _large_mapcount (v6.10+), whose _nr_pages_mapped is 0 (v6.2+), "
+	    "whose pages keep no _mapcount of their own, and whose refcount is at least its "
+	    "mappings plus the page cache's reference plus its pins",
+	    "mm/rmap.c hugetlb_add_file_rmap(), hugetlb_remove_rmap(); mm/util.c "
+	    "folio_mapcount() (v6.1); mm/hugetlb.c; INVARIANTS D3", "all", PTS_SEV_ERROR },
+	  NULL, NULL, NULL, d3_on_entry, NULL, NULL, NULL, NULL, NULL },
 };
 
 static struct pts_check_info infos[ARRAY_SIZE(checks)];
@@ -1055,8 +1441,8 @@ static void cb_table_end(void *arg, const struct pts_table *t)
 /* The plugins' checks (set by the program's plugin host). */
 static pts_extra_checks_fn extra_checks;
 
-struct pts_error *pts_check_task(struct pts_program *p, const struct pts_task *t,
-				 struct pts_findings *out)
+static struct pts_error *check_task_once(struct pts_program *p, const struct pts_task *t,
+					 struct pts_findings *out)
 {
 	struct ctx *c = xcalloc(1, sizeof(*c));
 	c->p = p;
@@ -1090,6 +1476,7 @@ struct pts_error *pts_check_task(struct pts_program *p, const struct pts_task *t
 	}
 	pts_walk_result_free(&c->walk);
 	pts_mm_free(&c->mm);
+	u64set_free(&c->d3_seen);
 	free(c);
 	if (!err && extra_checks)
 		err = extra_checks(p, t, out);
@@ -1101,7 +1488,7 @@ void pts_check_set_extra(pts_extra_checks_fn fn)
 	extra_checks = fn;
 }
 
-struct pts_error *pts_check_dump(struct pts_program *p, int32_t pid, struct pts_findings *out)
+static struct pts_error *check_dump_once(struct pts_program *p, int32_t pid, struct pts_findings *out)
 {
 	struct ctx *c = xcalloc(1, sizeof(*c));
 	c->p = p;
@@ -1135,7 +1522,10 @@ struct pts_error *pts_check_dump(struct pts_program *p, int32_t pid, struct pts_
 	}
 	/* D4 needs every process: the whole dump only */
 	struct pts_rmap_index r;
-	if (pid >= 0) {
+	bool want_rmap = false;
+	for (size_t i = 0; i < ARRAY_SIZE(checks); i++)
+		want_rmap |= c->applies[i] && checks[i].on_rmap;
+	if (pid >= 0 || !want_rmap) {
 		/* nothing: a mapcount counts every process's mappings */
 	} else if ((err = pts_rmap_index(p, &r))) {
 		pts_notes_add(&out->missing, "rmap: %s", pts_error_text(err));
@@ -1160,4 +1550,154 @@ void pts_findings_free(struct pts_findings *f)
 	free(f->v.v);
 	pts_notes_free(&f->missing);
 	memset(f, 0, sizeof(*f));
+}
+
+/* ---- live: findings on a moving target ------------------------------ */
+
+/* The same finding with the same values read: a state in flux reads
+ * differently the second time. */
+static bool same_finding(const struct pts_finding *a, const struct pts_finding *b)
+{
+	return a->check == b->check && a->pid == b->pid && !strcmp(a->object, b->object) &&
+	       a->addr == b->addr && a->has_va == b->has_va && (!a->has_va || a->va == b->va) &&
+	       !strcmp(a->evidence ? a->evidence : "", b->evidence ? b->evidence : "");
+}
+
+/* Is t's mmap_lock write-held now?  Then its VMAs and tables may be
+ * mid-change (exec, mmap, munmap): what a check sees there is not a
+ * finding about a settled state. */
+static bool mmap_write_held(struct pts_program *p, const struct pts_task *t)
+{
+	uint64_t off;
+	if (!t || !t->mm || (!pts_offsetof_opt(p, "struct mm_struct", "mmap_lock", &off) &&
+			     /* v5.8 da1c55f1b272 renamed mmap_sem */
+			     !pts_offsetof_opt(p, "struct mm_struct", "mmap_sem", &off)))
+		return false;
+	struct pts_lock_state st;
+	struct pts_error *err = pts_lock_read(p, PTS_LOCK_RWSEM, t->mm + off, &st, NULL);
+	if (err) {
+		pts_error_destroy(err);
+		return false;
+	}
+	bool held = st.decoded && st.held && st.write;
+	pts_lock_state_free(&st);
+	return held;
+}
+
+/* The running kernel changes between two reads, so a finding from one
+ * read may be a state caught half-way.  Read again (once: the checks
+ * are not cheap, and a second pass bounds the cost) and say for each
+ * finding how many of the passes saw it: "seen once, live" for those
+ * that did not come back, or that only the second pass saw. */
+static struct pts_error *confirm_live(struct pts_program *p, const struct pts_task *t, int32_t pid,
+				      struct pts_findings *out, size_t first)
+{
+	if (!pts_dump_info(p->dump)->live)
+		return NULL;
+	for (size_t i = first; i < out->v.n; i++) {
+		out->v.v[i].live_passes = 1;
+		out->v.v[i].live_seen = 1;
+	}
+	if (out->v.n == first)
+		return NULL;
+	bool busy = mmap_write_held(p, t);
+	struct pts_findings again = { 0 };
+	struct pts_error *err = t ? check_task_once(p, t, &again) : check_dump_once(p, pid, &again);
+	if (err) {
+		/* the process may have exited: the first pass stands, once */
+		pts_notes_add(&out->missing, "live: a second pass to confirm the findings failed: %s",
+			      pts_error_text(err));
+		pts_error_destroy(err);
+		pts_findings_free(&again);
+		return NULL;
+	}
+	busy |= mmap_write_held(p, t);
+	size_t n1 = out->v.n;
+	for (size_t i = first; i < n1; i++) {
+		out->v.v[i].live_passes = 2;
+		out->v.v[i].live_busy = busy;
+	}
+	for (size_t j = 0; j < again.v.n; j++) {
+		struct pts_finding *b = &again.v.v[j];
+		bool matched = false;
+		for (size_t i = first; i < n1 && !matched; i++)
+			if (same_finding(&out->v.v[i], b) && out->v.v[i].live_seen == 1) {
+				/* a mid-change mm confirms nothing */
+				out->v.v[i].live_seen = busy ? 1 : 2;
+				matched = true;
+			}
+		if (!matched) {
+			b->live_passes = 2;
+			b->live_seen = 1;
+			b->live_busy = busy;
+			VEC_PUSH(&out->v, *b);
+			b->evidence = NULL;
+		}
+	}
+	pts_findings_free(&again);
+	return NULL;
+}
+
+/* Is t still the task it was, with the same mm, and not exiting? */
+static bool still_there(struct pts_program *p, const struct pts_task *t)
+{
+	struct pts_task now;
+	struct pts_error *err = pts_task_read(p, t->addr, &now);
+	if (err) {
+		pts_error_destroy(err);
+		return false;
+	}
+	return now.pid == t->pid && now.mm == t->mm && now.state != 'X' && now.state != 'Z';
+}
+
+struct pts_error *pts_check_task(struct pts_program *p, const struct pts_task *t,
+				 struct pts_findings *out)
+{
+	/* Live, ptscope's own address space changes under every read it
+	 * makes of it (its heap grows with what it reads): nothing found
+	 * there would be about the kernel. */
+	if (pts_dump_info(p->dump)->live && t->pid == (int32_t)getpid()) {
+		pts_notes_add(&out->missing, "pid %d: ptscope itself, not checked (live, its memory "
+			      "changes as it reads)", t->pid);
+		return NULL;
+	}
+	bool live = pts_dump_info(p->dump)->live;
+	/* Live, the task list is seconds old by now: a task that has exited
+	 * since leaves an mm being torn down or freed (an empty tree, a
+	 * stale map_count), which reads the same each time. */
+	if (live && !still_there(p, t)) {
+		pts_notes_add(&out->missing, "pid %d (%s): exited or exec'd since the task list was "
+			      "read (live): not checked", t->pid, t->comm);
+		return NULL;
+	}
+	size_t first = out->v.n;
+	struct pts_error *err = check_task_once(p, t, out);
+	if (!err)
+		err = confirm_live(p, t, -1, out, first);
+	if (!err && live && out->v.n > first && !still_there(p, t)) {
+		/* gone during the reads: nothing found there is confirmed */
+		for (size_t i = first; i < out->v.n; i++)
+			out->v.v[i].live_seen = 1;
+		pts_notes_add(&out->missing, "pid %d (%s): exited or exec'd while checked (live)",
+			      t->pid, t->comm);
+	}
+	return err;
+}
+
+struct pts_error *pts_check_dump(struct pts_program *p, int32_t pid, struct pts_findings *out)
+{
+	size_t first = out->v.n;
+	struct pts_error *err = check_dump_once(p, pid, out);
+	return err ? err : confirm_live(p, NULL, pid, out, first);
+}
+
+const char *pts_finding_live_text(const struct pts_finding *f)
+{
+	if (!f->live_passes)
+		return NULL;
+	if (f->live_busy)
+		return "seen while its mmap_lock was write-held, live: may be mid-change";
+	if (f->live_seen == 1)
+		return f->live_passes == 1 ? "seen once, live" : "seen once in 2 reads, live: may be transient";
+	return "seen in 2 of 2 reads, live";
 }

@@ -26,6 +26,10 @@ struct pts_finding {
 	bool has_va;
 	uint64_t va;
 	char *evidence;		/* the values read */
+	/* Live only (0 on a dump): how many reads of the running kernel
+	 * the check made, and how many of them saw this. */
+	uint8_t live_passes, live_seen;
+	bool live_busy;		/* its mm's mmap_lock was write-held at a read */
 };
 
 struct pts_findings {
@@ -53,4 +57,6 @@ typedef struct pts_error *(*pts_extra_checks_fn)(struct pts_program *p, const st
 						 struct pts_findings *out);
 void pts_check_set_extra(pts_extra_checks_fn fn);
 const char *pts_severity_name(enum pts_severity s);
+/* "seen once, live" and the like; NULL for a finding from a dump. */
+const char *pts_finding_live_text(const struct pts_finding *f);
 #endif

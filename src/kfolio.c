@@ -1,5 +1,6 @@
 /* Folios by kernel version.  Every field is found in the debug info:
- *  - v5.10: page[1] compound_order, compound_mapcount, hpage_pinned_refcount;
+ *  - v5.10: page[1] compound_order, compound_mapcount; page[2]
+ *    hpage_pinned_refcount;
  *  - v6.1: struct folio _folio_order, _total_mapcount (page[1]'s
  *    compound_mapcount: the entire mapcount), _pincount;
  *  - v6.12, 7.x: the order in _flags_1's low byte, _entire_mapcount,
@@ -17,6 +18,7 @@ struct fl {
 	bool order_u8, order_flags1;
 	uint64_t order;		/* offset from the head's struct page */
 	bool has_entire, has_large, has_nr, has_pin;
+	bool pin_page2;		/* the pin count is in page[2]: order 2 and up only */
 	uint64_t entire, large, nr, pin;	/* offsets from the head's struct page */
 	int64_t pg_locked, pg_lru, pg_swapcache, pg_swapbacked, pg_anon_exclusive, nr_flags;
 	int64_t pg_double_map;	/* up to v6.1: on page[1] of a THP both PMD- and PTE-mapped */
@@ -84,9 +86,13 @@ static struct pts_error *layout(struct pts_program *p, struct fl **ret)
 	l->has_nr = pts_offsetof_opt(p, "struct folio", "_nr_pages_mapped", &l->nr);
 	if ((l->has_pin = pts_offsetof_opt(p, "struct folio", "_pincount", &off)))
 		l->pin = off;
-	else if ((l->has_pin = pts_offsetof_opt(p, "struct page", "compound_pincount", &off) ||
-			       pts_offsetof_opt(p, "struct page", "hpage_pinned_refcount", &off)))
+	else if ((l->has_pin = pts_offsetof_opt(p, "struct page", "compound_pincount", &off)))
 		l->pin = l->page_size + off;
+	/* v5.7 47e29d32afba kept the pin count in the second tail page,
+	 * for folios of order 2 and up (hpage_pincount_available()) */
+	else if ((l->has_pin = l->pin_page2 = pts_offsetof_opt(p, "struct page",
+							       "hpage_pinned_refcount", &off)))
+		l->pin = 2 * l->page_size + off;
 	/* v6.2 "mm,thp,rmap: simplify compound page mapcount handling"
 	 * removed PG_double_map: while it is set every subpage's _mapcount
 	 * holds one extra (__page_mapcount() subtracts it) */
@@ -200,7 +206,7 @@ struct pts_error *pts_folio_read(struct pts_program *p, uint64_t pfn, struct pts
 			ret->large_mapcount = r32(p, h->addr + l->large, &ok) + 1;
 		if ((ret->has_nr_mapped = l->has_nr))
 			ret->nr_pages_mapped = r32(p, h->addr + l->nr, &ok);
-		if ((ret->has_pincount = l->has_pin))
+		if ((ret->has_pincount = l->has_pin && (!l->pin_page2 || ret->order >= 2)))
 			ret->pincount = r32(p, h->addr + l->pin, &ok);
 		if (!ok)
 			return pts_error(PTS_ERR_NODATA, "folio %#" PRIx64 ": its counters are not in "

@@ -297,14 +297,79 @@ struct pts_error *pts_lock_read(struct pts_program *p, enum pts_lock_kind kind, 
 	ret->kind = kind;
 	ret->addr = addr;
 	ret->tail_cpu = -1;
-	switch (kind) {
-	case PTS_LOCK_RWSEM: rwsem(p, l, ret, notes); break;
-	case PTS_LOCK_MUTEX: mutex(p, l, ret, notes); break;
-	case PTS_LOCK_SPIN: spin(p, l, ret); break;
+	const char *why;
+	if (!pts_lock_kind_decodable(p, kind, &why)) {
+		ret->undecodable = true;
+		ret->why = why;
+		return NULL;
+	}
+	/* Live, the lock word and its owner and waiters are read one after
+	 * the other while the lock moves: the state counts only if the words
+	 * read again are unchanged after the rest; a few tries, then the
+	 * last read, marked unstable. */
+	bool live = pts_dump_info(p->dump)->live;
+	for (int tries = 1;; tries++) {
+		switch (kind) {
+		case PTS_LOCK_RWSEM: rwsem(p, l, ret, notes); break;
+		case PTS_LOCK_MUTEX: mutex(p, l, ret, notes); break;
+		case PTS_LOCK_SPIN: spin(p, l, ret); break;
+		}
+		if (!live || !ret->readable)
+			break;
+		ret->live_reads = (uint8_t)tries;
+		struct pts_lock_state again;
+		memset(&again, 0, sizeof(again));
+		again.kind = kind;
+		again.addr = addr;
+		again.tail_cpu = -1;
+		switch (kind) {
+		case PTS_LOCK_RWSEM: rwsem(p, l, &again, NULL); break;
+		case PTS_LOCK_MUTEX: mutex(p, l, &again, NULL); break;
+		case PTS_LOCK_SPIN: spin(p, l, &again); break;
+		}
+		bool same = again.readable && again.raw == ret->raw && again.owner_raw == ret->owner_raw &&
+			    again.waiters.n == ret->waiters.n;
+		pts_lock_state_free(&again);
+		if (same)
+			break;
+		if (tries == 3) {
+			ret->live_unstable = true;
+			if (notes)
+				pts_notes_add(notes, "live: the lock at %#" PRIx64 " changed during each of "
+					      "3 reads: shown as last read", addr);
+			break;
+		}
+		pts_lock_state_free(ret);
+		memset(ret, 0, sizeof(*ret));
+		ret->kind = kind;
+		ret->addr = addr;
+		ret->tail_cpu = -1;
 	}
 	if (!ret->why && !ret->readable)
 		ret->why = "the lock is not in the dump";
 	return NULL;
+}
+
+bool pts_lock_kind_decodable(struct pts_program *p, enum pts_lock_kind kind, const char **why)
+{
+	if (!p->dw) {
+		*why = "lock decoding needs the kernel's types";
+		return false;
+	}
+	const struct lock_layout *l = layout(p);
+	switch (kind) {
+	case PTS_LOCK_RWSEM:
+		*why = l->rw_why;
+		return l->have_rwsem;
+	case PTS_LOCK_MUTEX:
+		*why = "mutex not decoded: no owner word (PREEMPT_RT's rt_mutex-based mutex)";
+		return l->have_mutex;
+	case PTS_LOCK_SPIN:
+		*why = "spinlock not decoded: no qspinlock word (PREEMPT_RT's rt_mutex-based spinlock)";
+		return l->have_spin;
+	}
+	*why = "unknown lock kind";
+	return false;
 }
 
 void pts_lock_state_free(struct pts_lock_state *s)
@@ -315,7 +380,10 @@ void pts_lock_state_free(struct pts_lock_state *s)
 
 const char *pts_lock_summary(const struct pts_lock_state *s, char *buf, size_t n)
 {
-	if (!s->decoded)
+	if (s->undecodable)
+		snprintf(buf, n, "not decoded (%s)", s->kind == PTS_LOCK_RWSEM ? "rw_semaphore" :
+			 s->kind == PTS_LOCK_MUTEX ? "mutex" : "spinlock");
+	else if (!s->decoded)
 		snprintf(buf, n, "%s", s->readable ? "not decoded" : "unknown (not in the dump)");
 	else if (!s->held)
 		snprintf(buf, n, "free");
@@ -326,6 +394,10 @@ const char *pts_lock_summary(const struct pts_lock_state *s, char *buf, size_t n
 			 s->readers == 1 ? "" : "s");
 	else
 		snprintf(buf, n, "locked");
+	if (s->live_unstable) {
+		size_t len = strlen(buf);
+		snprintf(buf + len, n - len, " (changing, live)");
+	}
 	return buf;
 }
 

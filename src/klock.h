@@ -22,6 +22,7 @@ struct pts_lock_state {
 	uint64_t addr;
 	bool readable;		/* the lock word is in the dump */
 	bool decoded;		/* false: why says why (PREEMPT_RT, layout) */
+	bool undecodable;	/* no lock of this kind can be decoded here (PREEMPT_RT) */
 	const char *why;
 	bool held;
 	bool write;		/* held exclusively: rwsem writer, mutex, spinlock */
@@ -40,6 +41,10 @@ struct pts_lock_state {
 	int tail_cpu;		/* -1: no queue */
 	VEC(struct pts_lock_waiter) waiters;
 	bool waiters_partial;	/* the wait list could not all be read */
+	/* Live: reads it took for the lock word to read the same before and
+	 * after its owner and waiters (1 to 3), and whether it never did. */
+	uint8_t live_reads;
+	bool live_unstable;
 };
 
 /* Decode the lock at addr.  Errors only for a missing type layout; a lock
@@ -48,6 +53,9 @@ struct pts_lock_state {
 struct pts_error *pts_lock_read(struct pts_program *p, enum pts_lock_kind kind, uint64_t addr,
 				struct pts_lock_state *ret, struct pts_notes *notes);
 void pts_lock_state_free(struct pts_lock_state *s);
+/* Whether locks of this kind can be decoded in this kernel at all; why
+ * not (PREEMPT_RT's rt_mutex-based locks, a layout not in the debug info). */
+bool pts_lock_kind_decodable(struct pts_program *p, enum pts_lock_kind kind, const char **why);
 /* "free", "write-locked", "read-locked (3 readers)", "locked", ... */
 const char *pts_lock_summary(const struct pts_lock_state *s, char *buf, size_t n);
 const char *pts_lock_kind_name(enum pts_lock_kind k);

@@ -154,7 +154,11 @@ static struct pts_lock *add_lock(struct scan *s, enum pts_lock_class cls, enum p
 		pts_error_destroy(err);
 		return NULL;
 	}
-	k.interesting = k.st.held || k.st.waiters.n || !k.st.decoded;
+	if (k.st.undecodable) {
+		s->out->undecodable[kind]++;
+		s->out->undecodable_why[kind] = k.st.why;
+	}
+	k.interesting = k.st.held || k.st.waiters.n || (!k.st.decoded && !k.st.undecodable);
 	if (!k.interesting && !keep_quiet) {
 		pts_lock_state_free(&k.st);
 		return NULL;

@@ -82,6 +82,10 @@ struct pts_locks {
 	VEC(struct pts_lock_cycle) cycles;
 	VEC(struct pts_lock_order) order;
 	uint64_t examined[PTS_LC_N];
+	/* locks of a kind this kernel's layout cannot decode (PREEMPT_RT):
+	 * counted, not listed one by one */
+	uint64_t undecodable[3];
+	const char *undecodable_why[3];
 	uint64_t stacks_scanned;
 	bool have_blocker;	/* task->blocker exists (a cross-check of the waits) */
 	struct pts_notes missing;

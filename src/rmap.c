@@ -43,7 +43,11 @@ static void on_entry(void *arg, uint64_t va, const struct pts_entry *e, const st
 		x->out->migration++;
 		return;
 	}
-	if (e->kind != PTS_EK_PRESENT || !e->has_pfn)
+	/* device-exclusive entries dropped their mapcount until v6.15, which
+	 * keeps it (one entry type since then; INVARIANTS D4, E3) */
+	bool devx_mapped = e->kind == PTS_EK_DEVICE_EXCLUSIVE && x->a->t_devx_write >= 0 &&
+			   x->a->t_devx_read == x->a->t_devx_write;
+	if ((e->kind != PTS_EK_PRESENT && !devx_mapped) || !e->has_pfn)
 		return;
 	/* pte_special: no struct page behind it counts this mapping (the
 	 * zero page, VM_PFNMAP/VM_MIXEDMAP frames) */
@@ -115,7 +119,8 @@ struct pts_error *pts_rmap_index(struct pts_program *p, struct pts_rmap_index *r
 	u64set_free(&x.tables);
 	u64map_free(&x.pos);
 	pts_task_list_free(&tl);
-	qsort(ret->pages.v, ret->pages.n, sizeof(*ret->pages.v), by_pfn);
+	if (ret->pages.n > 1)
+		qsort(ret->pages.v, ret->pages.n, sizeof(*ret->pages.v), by_pfn);
 	/* The kernel's side, folio by folio. */
 	for (size_t i = 0; i < ret->pages.n; i++) {
 		struct pts_rmap_page *pg = &ret->pages.v[i];
@@ -129,8 +134,13 @@ struct pts_error *pts_rmap_index(struct pts_program *p, struct pts_rmap_index *r
 		pg->known = true;
 		pg->mapcount = f.precise_mapcount;
 		pg->refcount = f.head.refcount;
-		pg->kpf = (f.anon ? 1u << 12 : 0) | (f.page.head ? 1u << 15 : 0) |
-			  (f.tail ? 1u << 16 : 0) | (f.hugetlb ? 1u << 17 : 0) | (f.ksm ? 1u << 21 : 0);
+		/* KPF_THP: a large folio that is not hugetlb (stable_page_flags()
+		 * asks LRU or anon of the head to v6.6, large_rmappable after:
+		 * both hold for every large folio a process maps) */
+		bool thp = (f.page.head || f.tail) && !f.hugetlb;
+		pg->kpf = (f.anon ? 1u << 12 : 0) | (f.swapcache ? 1u << 13 : 0) |
+			  (f.page.head ? 1u << 15 : 0) | (f.tail ? 1u << 16 : 0) |
+			  (f.hugetlb ? 1u << 17 : 0) | (f.ksm ? 1u << 21 : 0) | (thp ? 1u << 22 : 0);
 	}
 	return NULL;
 }
@@ -159,6 +169,8 @@ struct chain {
 	size_t nodes;
 	struct pts_task_list *tl;
 	uint64_t hpages;		/* hugetlb: pages per folio, else 1 */
+	/* KSM: the rmap_item being followed gives the address itself */
+	uint64_t ksm_item, ksm_va;
 };
 
 static void owner(const struct chain *c, uint64_t mm, struct pts_rmap_mapping *m)
@@ -196,10 +208,20 @@ static void visit(struct chain *c, uint64_t elem)
 	if (!pts_try_u64(p, vma + c->vm_pgoff, &vm_pgoff))
 		return;
 	owner(c, m.mm, &m);
-	/* vma_address(): vm_start + ((pgoff - vm_pgoff) << PAGE_SHIFT) */
-	uint64_t pgoff = c->out->pgoff;
-	m.in_vma = pgoff >= vm_pgoff && pgoff - vm_pgoff < (m.vm_end - m.vm_start) >> 12;
-	m.va = m.vm_start + ((pgoff - vm_pgoff) << 12);
+	if (c->ksm_item) {
+		/* rmap_walk_ksm(): every VMA of the item's anon_vma that covers
+		 * its address (the item's own mm first, forks after) */
+		m.rmap_item = c->ksm_item;
+		m.va = c->ksm_va;
+		m.in_vma = m.va >= m.vm_start && m.va < m.vm_end;
+		if (!m.in_vma)
+			return;
+	} else {
+		/* vma_address(): vm_start + ((pgoff - vm_pgoff) << PAGE_SHIFT) */
+		uint64_t pgoff = c->out->pgoff;
+		m.in_vma = pgoff >= vm_pgoff && pgoff - vm_pgoff < (m.vm_end - m.vm_start) >> 12;
+		m.va = m.vm_start + ((pgoff - vm_pgoff) << 12);
+	}
 	if (m.in_vma) {
 		struct pts_xlate x;
 		struct pts_error *err = pts_translate(p, pgd, m.va, &x);
@@ -250,6 +272,88 @@ static void rb_walk(struct chain *c, uint64_t node, int depth)
 	rb_walk(c, r, depth + 1);
 }
 
+#define KSM_MAX_ITEMS (1u << 16)
+
+/* A KSM folio's mapping is its stable node (PAGE_MAPPING_KSM): the
+ * kernel's rmap_walk_ksm() follows the node's hlist of rmap_items, each
+ * naming an mm, an address and the anon_vma whose interval tree holds
+ * the VMAs to look at. */
+static struct pts_error *ksm_chain(struct chain *c, const struct pts_folio *f)
+{
+	struct pts_program *p = c->p;
+	struct pts_rmap_chain *ret = c->out;
+	ret->kind = PTS_RMAP_KSM;
+	ret->stable_node = f->mapping & ~3ULL;
+	/* struct stable_node and rmap_item became ksm_stable_node and
+	 * ksm_rmap_item in v6.1 (21fbd59136e0) */
+	uint64_t sn_hlist, sn_len, ri_hlist, ri_av, ri_mm, ri_addr, tree_off;
+	bool renamed = pts_offsetof_opt(p, "struct ksm_stable_node", "hlist", &sn_hlist);
+	const char *sn = renamed ? "struct ksm_stable_node" : "struct stable_node";
+	const char *ri = renamed ? "struct ksm_rmap_item" : "struct rmap_item";
+	struct pts_error *err;
+	if ((err = pts_offsetof(p, sn, "hlist", &sn_hlist)) ||
+	    (err = pts_offsetof(p, sn, "rmap_hlist_len", &sn_len)) ||
+	    (err = pts_offsetof(p, ri, "hlist", &ri_hlist)) ||
+	    (err = pts_offsetof(p, ri, "anon_vma", &ri_av)) ||
+	    (err = pts_offsetof(p, ri, "mm", &ri_mm)) ||
+	    (err = pts_offsetof(p, ri, "address", &ri_addr)) ||
+	    (err = pts_offsetof(p, "struct anon_vma_chain", "rb", &c->node_off)) ||
+	    (err = pts_offsetof(p, "struct anon_vma_chain", "vma", &c->vma_of_elem)) ||
+	    (err = pts_offsetof(p, "struct anon_vma", "rb_root.rb_root.rb_node", &tree_off)))
+		return pts_error_wrap(err, "KSM pfn %#" PRIx64, ret->pfn);
+	c->anon = true;
+	uint64_t node;
+	uint32_t len;
+	if (!pts_try_u64(p, ret->stable_node + sn_hlist, &node) ||
+	    !pts_try_u32(p, ret->stable_node + sn_len, &len))
+		return pts_error(PTS_ERR_NODATA, "KSM stable node %#" PRIx64 " of pfn %#" PRIx64
+				 ": not in the dump", ret->stable_node, ret->pfn);
+	/* STABLE_NODE_CHAIN (-1024): a chain head, which no page points at */
+	if ((int32_t)len < 0) {
+		pts_notes_add(&ret->missing, "KSM stable node %#" PRIx64 " has rmap_hlist_len %d: a "
+			      "chain head, not the node of a page", ret->stable_node, (int32_t)len);
+		ret->tree_partial = true;
+		return NULL;
+	}
+	struct pts_task_list tl;
+	if ((err = pts_tasks(p, false, &tl)))
+		return err;
+	c->tl = &tl;
+	struct u64set items = { 0 };
+	while (node) {
+		if (ret->rmap_items >= KSM_MAX_ITEMS || !u64set_add(&items, node)) {
+			pts_notes_add(&ret->missing, "KSM stable node %#" PRIx64 ": its rmap_item list "
+				      "loops at %#" PRIx64, ret->stable_node, node);
+			ret->tree_partial = true;
+			break;
+		}
+		uint64_t item = node - ri_hlist, av, va, top;
+		if (!pts_try_u64(p, item + ri_av, &av) || !pts_try_u64(p, item + ri_addr, &va) ||
+		    !pts_try_u64(p, av + tree_off, &top)) {
+			pts_notes_add(&ret->missing, "KSM rmap_item %#" PRIx64 ": not in the dump", item);
+			ret->tree_partial = true;
+			break;
+		}
+		ret->rmap_items++;
+		/* the low bits of ->address are ksm's SEQNR/UNSTABLE/STABLE flags */
+		c->ksm_item = item;
+		c->ksm_va = va & ~0xfffULL;
+		u64set_free(&c->seen);
+		c->nodes = 0;
+		rb_walk(c, top, 0);
+		if (!pts_try_u64(p, node, &node)) {
+			pts_notes_add(&ret->missing, "KSM rmap_item %#" PRIx64 ": its next link is not "
+				      "in the dump", item);
+			ret->tree_partial = true;
+			break;
+		}
+	}
+	u64set_free(&items);
+	u64set_free(&c->seen);
+	pts_task_list_free(&tl);
+	return NULL;
+}
+
 struct pts_error *pts_rmap_chain(struct pts_program *p, uint64_t pfn, struct pts_rmap_chain *ret)
 {
 	memset(ret, 0, sizeof(*ret));
@@ -274,11 +378,8 @@ struct pts_error *pts_rmap_chain(struct pts_program *p, uint64_t pfn, struct pts
 		ret->why = "the folio has no mapping: nothing maps it through an rmap";
 		return NULL;
 	}
-	if (f.ksm) {
-		ret->kind = PTS_RMAP_KSM;
-		ret->why = "a KSM page: its stable node's rmap_items are not decoded yet";
-		return NULL;
-	}
+	if (f.ksm)
+		return ksm_chain(&c, &f);
 	if (f.movable) {
 		ret->kind = PTS_RMAP_MOVABLE;
 		ret->why = "a movable non-LRU page: no rmap";

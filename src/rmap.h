@@ -17,7 +17,8 @@ struct pts_rmap_page {
 	int32_t mapcount;	/* the kernel's precise mapcount of the page */
 	int32_t refcount;	/* the folio's */
 	/* what /proc/kpageflags would say, in its bit numbers (KPF_*):
-	 * ANON 12, COMPOUND_HEAD 15, COMPOUND_TAIL 16, HUGE 17, KSM 21 */
+	 * ANON 12, SWAPCACHE 13, COMPOUND_HEAD 15, COMPOUND_TAIL 16, HUGE 17,
+	 * KSM 21, THP 22 */
 	uint32_t kpf;
 };
 
@@ -36,6 +37,7 @@ struct pts_rmap_mapping {
 	char comm[16];
 	uint64_t mm, vma, vm_start, vm_end, va;
 	uint64_t avc;		/* anon: the anon_vma_chain that led here */
+	uint64_t rmap_item;	/* KSM: the stable node's rmap_item that led here */
 	bool in_vma;		/* the page's offset falls inside the VMA */
 	int level;		/* the entry found there (enum pts_level), -1 none */
 	int kind;		/* enum pts_ekind */
@@ -53,12 +55,14 @@ struct pts_rmap_chain {
 	bool hugetlb;
 	uint64_t anon_vma, root;	/* anon: the folio's anon_vma and its root */
 	uint64_t mapping;		/* file: the address_space */
+	uint64_t stable_node;		/* KSM: the folio's stable node */
+	unsigned rmap_items;		/* KSM: rmap_items on its hlist */
 	uint64_t pgoff;			/* the page's offset, in pages */
 	VEC(struct pts_rmap_mapping) maps;
 	unsigned found;			/* mappings whose entry maps the page */
 	bool tree_partial;		/* the interval tree was not all readable */
 	struct pts_notes missing;
-	const char *why;		/* when the chain is not followed (KSM, movable) */
+	const char *why;		/* when the chain is not followed (movable, no mapping) */
 };
 struct pts_error *pts_rmap_chain(struct pts_program *p, uint64_t pfn, struct pts_rmap_chain *ret);
 void pts_rmap_chain_free(struct pts_rmap_chain *c);

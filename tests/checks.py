@@ -114,7 +114,7 @@ def decode_tests(name):
     w = d.json("walk", "-p", str(d.pid))
     st = w["swap_types"]
     want = expected_swap_types(d.d)
-    got = {k: v for k, v in st.items() if k not in ("known", "why") and v is not None}
+    got = {k: v for k, v in st.items() if k not in ("known", "why", "derived") and v is not None}
     if "device_exclusive" in (want or {}):
         got.pop("device_exclusive_read", None)
         got["device_exclusive"] = got.pop("device_exclusive_write", None)
@@ -199,6 +199,51 @@ def hugetlb_tests(name):
     d.check([("P", int(st["entry_pa"], 16), (int(pte["pfn"], 16) << 12) | 0x67)],
             f"{name}: a hugetlb range mapped by PTEs (no HGM)", "B3")
     d.pid = old
+
+
+def e3_tests(name):
+    """E3 and D4 on device-exclusive entries, on a kernel that has them
+    (sid's 7.x: one type, v6.15+, which keeps the mapcount): one over a
+    PTE of the shared tmpfs mapping and one naming a page that is not
+    AnonExclusive raise E3; one made as make_device_exclusive() makes it
+    (from a writable exclusive anonymous PTE) raises nothing, D4
+    included (it counts as a mapping from v6.15)."""
+    d = Dump(name)
+    w = d.json("walk", "-p", str(d.pid))
+    v = d.json("vmas", "-p", str(d.pid))
+    t = w["swap_types"].get("device_exclusive_write")
+    ok(t is not None and t == w["swap_types"].get("device_exclusive_read"),
+       f"{name}: one device-exclusive swap type (v6.15+)", w["swap_types"])
+    if t is None:
+        return
+    def slot(e):
+        return int(e["table_pfn"], 16) * 4096 + ((int(e["va"], 16) >> 12) & 511) * 8
+    data = [e for e in w["entries"] if e["kind"] == "present" and e["level"] == "pte"]
+    shm = [x for x in v["vmas"] if x["name"] == "/tmp/wl-shared"][0]
+    se = [e for e in data if int(shm["start"], 16) <= int(e["va"], 16) < int(shm["end"], 16)][0]
+    d.check([("P", slot(se), swp(t, int(se["pfn"], 16)))], f"{name}: device-exclusive entry in a "
+            "shared mapping", "E3")
+    anon = [x for x in v["vmas"] if x["name"] is None and "write" in x["flags"]]
+    ina = [e for e in data if any(int(x["start"], 16) <= int(e["va"], 16) < int(x["end"], 16)
+                                  for x in anon)]
+    pages = {e["pfn"]: d.json("page", "--pfn", e["pfn"]) for e in ina[:64]}
+    excl = [e for e in ina[:64] if pages[e["pfn"]]["anon_exclusive"] and "rw" in e["flags"]
+            and pages[e["pfn"]]["mapcount"] == 1]
+    shared = [e for e in ina[:64] if not pages[e["pfn"]]["anon_exclusive"]]
+    ok(excl and shared, f"{name}: wl-basic has exclusive and COW-shared anonymous pages",
+       len(ina))
+    if shared:
+        e = shared[0]
+        d.check([("P", slot(e), swp(t, int(e["pfn"], 16)))], f"{name}: device-exclusive entry "
+                "naming a page that is not AnonExclusive", "E3")
+    if excl:
+        e = excl[0]
+        rc, out, err = run(["check", "--json", "--all", "-k", d.vml, d.path],
+                           [("P", slot(e), swp(t, int(e["pfn"], 16)))])
+        c = json.loads(out) if rc in (0, 1) and out else None
+        ok(c is not None and not c["findings"], f"{name}: a device-exclusive entry made from a "
+           "writable exclusive anonymous PTE: no finding (E3 nor D4)",
+           c and c["findings"][:5] or err)
 
 
 def main():
@@ -317,6 +362,51 @@ def main():
         d.check([("K", int(pg["struct_page"], 16) + foff, int(pg["flags"], 16) & ~(1 << ae))],
                 "writable anonymous page not exclusive", "D5")
 
+    # D2: the anon_vma family of that page (wl-basic and its forked
+    # child share it): a count off by one, an avc naming another VMA, a
+    # wrong augmented subtree_last, and a tree node that is its own left
+    # child (a cycle: said, no hang).
+    ch = d.json("rmap", "--pfn", anonpage["pfn"])
+    ok(ch["kind"] == "anon" and len(ch["mappings"]) >= 2, "deb12: the anonymous page's rmap "
+       "chain reaches two VMAs (wl-basic and its child)", ch)
+    if ch["kind"] == "anon" and len(ch["mappings"]) >= 2:
+        av = int(ch["anon_vma"], 16)
+        m0, m1 = ch["mappings"][0], ch["mappings"][1]
+        avc0 = int(m0["avc"], 16)
+        na = d.offsetof("struct anon_vma", "num_active_vmas")
+        nc = d.offsetof("struct anon_vma", "num_children")
+        d.check([("K", av + na, 7)], "anon_vma with a wrong num_active_vmas", "D2", all_=True)
+        d.check([("K", av + nc, 9)], "anon_vma with a wrong num_children", "D2", all_=True)
+        d.check([("K", avc0 + d.offsetof("struct anon_vma_chain", "vma"), int(m1["vma"], 16))],
+                "avc naming another VMA", "D2", all_=True)
+        d.check([("K", avc0 + d.offsetof("struct anon_vma_chain", "rb_subtree_last"), 0x123456)],
+                "avc with a wrong subtree_last", "D2", all_=True)
+        rb = avc0 + d.offsetof("struct anon_vma_chain", "rb")
+        d.check([("K", rb + d.offsetof("struct rb_node", "rb_left"), rb)],
+                "anon_vma tree node that is its own child (a cycle)", "D2", all_=True)
+
+    # D3: a 2 MiB hugetlb folio of wl-huge-s1 (mapped through the shared
+    # PMD table): a page of it with a _mapcount of its own, and a refcount
+    # below its mappings.
+    hp = int([l for l in open(os.path.join(d.d, "oracle", "tasks")) if "(wl-huge-s1)" in l][0].split()[0])
+    hw = d.json("walk", "-p", str(hp))
+    hl = [e for e in hw["entries"] if e["level"] == "pmd" and e["kind"] == "present"]
+    ok(hl, "deb12: wl-huge-s1 maps 2 MiB hugetlb pages", len(hw["entries"]))
+    if hl:
+        hpg = d.json("page", "--pfn", hl[0]["pfn"])
+        sp = int(hpg["struct_page"], 16)
+        psz = d.offsetof("struct page", "_mapcount")
+        rco = d.offsetof("struct page", "_refcount")
+        # struct page is 64 bytes on x86-64 (checked: the next pfn's)
+        nxt = d.json("page", "--pfn", hex(int(hl[0]["pfn"], 16) + 1))
+        stride = int(nxt["struct_page"], 16) - sp
+        ok(stride == 64, "deb12: struct pages are 64 bytes apart", stride)
+        d.check([("K", sp + 100 * stride + psz, 0, 4)], "hugetlb page with a _mapcount of its own",
+                "D3", all_=True)
+        d.check([("K", sp + rco, 1, 4)], "hugetlb folio with a refcount below its mappings", "D3",
+                all_=True)
+
+    e3_tests("sid")
     hugetlb_tests("deb12")
     decode_tests("deb12")
     decode_tests("deb13")

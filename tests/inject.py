@@ -50,13 +50,29 @@ def check_kind(k, d, kind, f):
             ("B1", int(stale["pid"]), "vma", h(stale["vma"])),
             ("F3", int(a["holder"]), "task")}
     an = f["anon"][0]
-    want |= {("D4", 0, "page", h(an["mapcount_raised_pfn"])), ("D5", int(an["pid"]), "entry")}
-    got = {(x["check"], x["pid"], x["object"], h(x["address"])) if x["check"] not in ("F3", "D5") else
-           (x["check"], x["pid"], x["object"]) for x in fs if x["check"] != "F2"}
+    want |= {("D4", 0, "page", h(an["mapcount_raised_pfn"])), ("D5", int(an["pid"]), "entry"),
+             ("D1", int(an["pid"]), "entry"), ("D2", int(an["pid"]), "anon_vma", h(an["anon_vma"]))}
+    got = {(x["check"], x["pid"], x["object"], h(x["address"])) if x["check"] not in ("F3", "D5", "D1")
+           else (x["check"], x["pid"], x["object"]) for x in fs if x["check"] != "F2"}
     ok(got == want, f"{k} {kind}: the injected states, and only they, are found "
        f"(B3 on table {hgm['table_pfn']}, B5 on {share['table_pfn']}, B1 on vma {stale['vma']}, "
-       f"F3 on pid {a['holder']}, D4 on pfn {an['mapcount_raised_pfn']}, D5 in pid {an['pid']})",
-       f"got {sorted(got)}\nwant {sorted(want)}")
+       f"F3 on pid {a['holder']}, D4 on pfn {an['mapcount_raised_pfn']}, D5, D1 and D2 in pid "
+       f"{an['pid']})", f"got {sorted(got)}\nwant {sorted(want)}")
+    d1 = [x for x in fs if x["check"] == "D1"]
+    ok(len(d1) == 1 and h(d1[0]["va"]) == h(an["unreachable_addr"])
+       and an["unreachable_pfn"] in d1[0]["evidence"] and an["foreign_anon_vma"] in d1[0]["evidence"],
+       f"{k} {kind}: D1 names the page the module pointed at anon_vma {an['foreign_anon_vma']}", d1)
+    d2 = [x for x in fs if x["check"] == "D2"]
+    ok(len(d2) == 1 and f"num_active_vmas {an['num_active_vmas']} " in d2[0]["evidence"],
+       f"{k} {kind}: D2 names the count the module raised to {an['num_active_vmas']}", d2)
+    # the rmap chain of that page follows the foreign anon_vma: the
+    # mapping the guest had is not among what it finds
+    ch, err = rk.run_json("rmap", "--json", "--pfn", an["unreachable_pfn"], "-k", vml, path,
+                          partial_ok=True)
+    ok(ch is not None and ch["anon_vma"] == an["foreign_anon_vma"] and ch["found"] == 0
+       and not any(m["maps"] for m in ch["mappings"]),
+       f"{k} {kind}: rmap --pfn {an['unreachable_pfn']} follows anon_vma {an['foreign_anon_vma']} "
+       "and finds no mapping of it", ch or err)
     d5 = [x for x in fs if x["check"] == "D5"]
     ok(len(d5) == 1 and h(d5[0]["va"]) == h(an["addr"]) and an["exclusive_cleared_pfn"] in d5[0]["evidence"],
        f"{k} {kind}: D5 names the page whose AnonExclusive the module cleared", d5)

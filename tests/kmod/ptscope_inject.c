@@ -21,8 +21,12 @@
  * rmap (issue 6):
  *   anon_pid/anon_addr:   the anonymous page at anon_addr loses
  *                         PG_anon_exclusive while its PTE stays writable
- *                         (D5), and the page after it gets one more
- *                         _mapcount than it has mappings (D4)
+ *                         (D5), the page after it gets one more
+ *                         _mapcount than it has mappings (D4), the third
+ *                         page's mapping is pointed at an anon_vma of
+ *                         another family, whose rmap walk cannot reach
+ *                         its PTE (D1), and the VMA's anon_vma gets one
+ *                         num_active_vmas too many (D2)
  * locks (issue 7):
  *   mmap_pid:             a kthread holds the mm's mmap_lock for write
  *   imap_pid/imap_addr:   a kthread holds the mapped file's i_mmap_rwsem
@@ -41,6 +45,7 @@
 #include <linux/mman.h>
 #include <linux/module.h>
 #include <linux/pid.h>
+#include <linux/rmap.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
@@ -221,23 +226,50 @@ static struct page *pte_page_at(struct mm_struct *mm, unsigned long addr)
 static int inject_anon(void)
 {
 	struct mm_struct *mm = mm_of(anon_pid);
-	struct page *a, *b;
+	struct vm_area_struct *vma, *other = NULL, *v;
+	struct page *a, *b, *c;
 
 	if (!mm)
 		return -ESRCH;
 	mmap_read_lock(mm);
+	vma = find_vma(mm, anon_addr);
 	a = pte_page_at(mm, anon_addr);
 	b = pte_page_at(mm, anon_addr + PAGE_SIZE);
-	if (!a || !b || !PageAnon(a) || !PageAnon(b) || !PageAnonExclusive(a)) {
+	c = pte_page_at(mm, anon_addr + 2 * PAGE_SIZE);
+	if (!vma || !vma->anon_vma || !a || !b || !c || !PageAnon(a) || !PageAnon(b) ||
+	    !PageAnon(c) || !PageAnonExclusive(a)) {
 		mmap_read_unlock(mm);
 		pr_err("ptscope_inject: anon: no exclusive anonymous pages at %lx\n", anon_addr);
 		return -ENOENT;
 	}
+	/* an anon_vma of another family in the same mm (its heap or stack) */
+	{
+		VMA_ITERATOR(vmi, mm, 0);
+
+		for_each_vma(vmi, v)
+			if (v->anon_vma && v->anon_vma->root != vma->anon_vma->root) {
+				other = v;
+				break;
+			}
+	}
+	if (!other) {
+		mmap_read_unlock(mm);
+		pr_err("ptscope_inject: anon: no other anon_vma family in pid %d\n", anon_pid);
+		return -ENOENT;
+	}
 	ClearPageAnonExclusive(a);
 	atomic_inc(&b->_mapcount);
+	/* the third page's rmap now leads to the other family: its PTE
+	 * cannot be reached (D1) */
+	WRITE_ONCE(c->mapping, (void *)((unsigned long)other->anon_vma | PAGE_MAPPING_ANON));
+	/* and the VMA's anon_vma counts one VMA too many (D2) */
+	vma->anon_vma->num_active_vmas++;
 	pr_info("ptscope_inject: anon pid=%d addr=0x%lx exclusive_cleared_pfn=0x%lx "
-		"mapcount_raised_pfn=0x%lx mapcount=%d\n", anon_pid, anon_addr, page_to_pfn(a),
-		page_to_pfn(b), page_mapcount(b));
+		"mapcount_raised_pfn=0x%lx mapcount=%d unreachable_pfn=0x%lx unreachable_addr=0x%lx "
+		"foreign_anon_vma=0x%lx anon_vma=0x%lx num_active_vmas=%lu\n", anon_pid, anon_addr,
+		page_to_pfn(a), page_to_pfn(b), page_mapcount(b), page_to_pfn(c),
+		anon_addr + 2 * PAGE_SIZE, (unsigned long)other->anon_vma,
+		(unsigned long)vma->anon_vma, vma->anon_vma->num_active_vmas);
 	mmap_read_unlock(mm);
 	return 0;
 }

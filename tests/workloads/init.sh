@@ -39,6 +39,10 @@ if [ -e /proc/vmcore ]; then
 	poweroff -f
 fi
 
+# Modules beyond virtio (ext4 where it is one, zram and its compressors),
+# in dependency order.
+while read -r m; do insmod $M/$m 2>/dev/null; done < /zram_modules
+
 # A disk file system for file mappings backed by a block device.
 mkdir -p /mnt/disk
 mount -t ext4 -o ro /dev/vdd /mnt/disk && echo "PTSCOPE-DISK ok" || echo "PTSCOPE-DISK none"
@@ -56,7 +60,6 @@ if [ -f $g ] && [ "$(cat $g)" -gt 0 ]; then
 fi
 
 # zram swap, for the workloads' swapped-out pages.
-while read -r m; do insmod $M/$m 2>/dev/null; done < /zram_modules
 swap=none
 if [ -e /sys/block/zram0 ]; then
 	for a in lzo-rle lzo lz4 zstd; do
@@ -66,6 +69,14 @@ if [ -e /sys/block/zram0 ]; then
 		swapon /dev/zram0 && swap=$(cat /sys/block/zram0/comp_algorithm)
 fi
 echo "PTSCOPE-SWAP $swap"
+
+# KSM for wl_rmap: scan fast; the workload stops ksmd once its pages
+# are merged, so nothing changes before the dump.
+k=/sys/kernel/mm/ksm
+if [ -d $k ]; then
+	echo 20 > $k/sleep_millisecs; echo 1000 > $k/pages_to_scan; echo 1 > $k/run
+fi
+echo "PTSCOPE-KSM $(cat $k/run 2>/dev/null || echo none)"
 
 for w in /wl/wl_*; do
 	"$w" &
@@ -98,6 +109,11 @@ for p in $pids; do
 	cat /proc/$p/stat > pid-$p/stat
 done
 /bin/oracle $pids || echo PTSCOPE-ORACLE-FAILED
+# The live test (scripts/testbed live) only: ptscope on /proc/kcore, from a
+# fifth disk that exists only then, its results added to the oracle.
+if [ -b /dev/vde ] && mkdir -p /live && tar -xf /dev/vde -C /live && [ -x /live/live.sh ]; then
+	/live/live.sh
+fi
 cd /tmp
 tar -cf /dev/vda oracle
 sync

@@ -88,9 +88,10 @@ int main(void)
 	if (!fork()) {
 		prctl(PR_SET_NAME, "wl-ptl");
 		prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
-		/* two pages: the module clears the first's AnonExclusive and
-		 * raises the second's mapcount (rmap checks D5, D4) */
-		char *m = mmap(PTL, 8192, PROT_READ | PROT_WRITE,
+		/* three pages: the module clears the first's AnonExclusive,
+		 * raises the second's mapcount and points the third's rmap at
+		 * another anon_vma (rmap checks D5, D4, D1) */
+		char *m = mmap(PTL, 12288, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_LOCKED, -1, 0);
 		if (m == MAP_FAILED) {
 			printf("PTSCOPE-WL wl-ptl mmap failed\n");
@@ -98,6 +99,7 @@ int main(void)
 		} else {
 			m[0] = 1;
 			m[4096] = 2;
+			m[8192] = 3;
 		}
 		park("wl-ptl");
 	}

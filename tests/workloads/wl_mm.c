@@ -77,6 +77,21 @@ int main(void)
 #endif
 	int r = madvise(sw, sl, MADV_PAGEOUT);
 	printf("PTSCOPE-WL wl-mm pageout %s\n", r ? strerror(errno) : "ok");
+	/* Read 16 of them back, mapped and in the swap cache at once
+	 * (KPF_SWAPCACHE for the rmap tests).  zram is a synchronous device,
+	 * whose swap-ins skip the swap cache while an entry has one user
+	 * (do_swap_page(), SWP_SYNCHRONOUS_IO): a child that keeps the
+	 * entries makes them two; and a read fault keeps the page in the
+	 * cache (should_try_to_free_swap() frees it on a write). */
+	if (r == 0 && fork() == 0) {
+		prctl(PR_SET_NAME, "wl-mm-swapkeep");
+		for (;;)
+			pause();
+	}
+	volatile char sink = 0;
+	for (size_t i = 0; i < 16; i++)
+		sink += sw[i * 16 * PAGE];
+	(void)sink;
 
 	/* A file on a disk file system (ext4 on /dev/vdd), every other page
 	 * read: page cache backed by a block device. */
