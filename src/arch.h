@@ -63,6 +63,7 @@ struct pts_arch {
 	/* Swap types above MAX_SWAPFILES, derived from the debug info;
 	 * -1 where the kernel has no such type. */
 	bool swap_known;
+	bool swap_derived;	/* from the version and kallsyms (BTF mode), not swap_info[] */
 	char swap_why[160];	/* when !swap_known */
 	int max_swapfiles, t_hwpoison, t_mig_read, t_mig_rx, t_mig_write, t_dev_write,
 	    t_dev_read, t_devx_write, t_devx_read, t_marker, t_swapin_error;
@@ -102,6 +103,11 @@ void pts_marker_text(uint64_t marker, char *buf, size_t n);
 static inline int pts_arch_below(const struct pts_arch *a, int level)
 {
 	return level == PTS_PGD && a->levels == 4 ? PTS_PUD : level - 1;
+}
+/* The level above level (the inverse of pts_arch_below). */
+static inline int pts_arch_above(const struct pts_arch *a, int level)
+{
+	return level == PTS_PUD && a->levels == 4 ? PTS_PGD : level + 1;
 }
 /* Size mapped by one entry at level. */
 static inline uint64_t pts_level_size(const struct pts_arch *a, int level)

@@ -209,6 +209,64 @@ static bool has_fn(struct pts_program *p, const char *name)
 	return pts_dwarf_has_function(p->dw, name);
 }
 
+static void number_swap(struct pts_arch *a, int max, int hw, int mig, int dev, int marker, int swe)
+{
+	a->max_swapfiles = max;
+	int t = max;
+	if (hw)
+		a->t_hwpoison = t++;
+	a->t_mig_read = t++;
+	if (mig == 3)
+		a->t_mig_rx = t++;
+	a->t_mig_write = t++;
+	if (dev) {
+		a->t_dev_write = t++;
+		a->t_dev_read = t++;
+		if (dev == 4) {
+			a->t_devx_write = t++;
+			a->t_devx_read = t++;
+		} else if (dev == 3) {
+			a->t_devx_write = a->t_devx_read = t++;
+		}
+	}
+	if (marker)
+		a->t_marker = t++;
+	if (swe)
+		a->t_swapin_error = t++;
+	a->swap_known = t == 1 << SWP_TYPE_BITS;
+	if (!a->swap_known)
+		snprintf(a->swap_why, sizeof(a->swap_why), "swap types do not add up");
+}
+
+/* BTF mode: no swap_info[] length and no inline helpers, so the types are
+ * derived from the kernel version and from functions kallsyms has:
+ * migration read-exclusive from v5.19 (6c287605fd56), swapin-error
+ * v6.1-v6.4 (15520a3f0469, a marker from v6.5), PTE markers from v5.19
+ * (CONFIG_PTE_MARKER, selected with userfaultfd write-protect, assumed
+ * where mwriteprotect_range exists), device types where
+ * make_device_exclusive{,_range} exists (CONFIG_DEVICE_PRIVATE); then
+ * MAX_SWAPFILES is what is left of 32.  Said in swap_derived. */
+static void derive_swap_btf(struct pts_program *p, struct pts_arch *a)
+{
+	unsigned v = pts_kernel_version(p);
+	if (!v) {
+		snprintf(a->swap_why, sizeof(a->swap_why), "BTF mode: the kernel version is unknown, "
+			 "so are its swap types");
+		a->max_swapfiles = 1 << SWP_TYPE_BITS;
+		return;
+	}
+	uint64_t addr;
+	struct pts_error *err = pts_symbol(p, "memory_failure", &addr);
+	int hw = !err;
+	pts_error_destroy(err);
+	int mig = v >= PTS_KVER(5, 19) ? 3 : 2;
+	int swe = v >= PTS_KVER(6, 1) && v < PTS_KVER(6, 5);
+	int dev = has_fn(p, "make_device_exclusive_range") ? 4 : has_fn(p, "make_device_exclusive") ? 3 : 0;
+	int marker = v >= PTS_KVER(5, 19) && has_fn(p, "mwriteprotect_range");
+	number_swap(a, 32 - hw - mig - dev - marker - swe, hw, mig, dev, marker, swe);
+	a->swap_derived = true;
+}
+
 /* The swap types above MAX_SWAPFILES (include/linux/swap.h), in the
  * order every kernel since v5.10 lays them out: hwpoison, migration,
  * device private, device exclusive, PTE marker, swapin error.
@@ -221,10 +279,14 @@ static bool has_fn(struct pts_program *p, const char *name)
 static void derive_swap(struct pts_program *p, struct pts_arch *a)
 {
 	uint64_t max, addr;
-	struct pts_error *err = pts_dwarf_var_array_len(p->dw, "swap_info", &max);
 	a->t_hwpoison = a->t_mig_read = a->t_mig_rx = a->t_mig_write = -1;
 	a->t_dev_write = a->t_dev_read = a->t_devx_write = a->t_devx_read = -1;
 	a->t_marker = a->t_swapin_error = -1;
+	if (pts_dwarf_btf(p->dw)) {
+		derive_swap_btf(p, a);
+		return;
+	}
+	struct pts_error *err = pts_dwarf_var_array_len(p->dw, "swap_info", &max);
 	if (err) {
 		snprintf(a->swap_why, sizeof(a->swap_why), "MAX_SWAPFILES unknown: %s",
 			 pts_error_text(err));
@@ -263,30 +325,7 @@ static void derive_swap(struct pts_program *p, struct pts_arch *a)
 			 "kinds: numbering unknown", 32 - (int)max, (int)max);
 		return;
 	}
-	int t = (int)max;
-	if (hw)
-		a->t_hwpoison = t++;
-	a->t_mig_read = t++;
-	if (mig == 3)
-		a->t_mig_rx = t++;
-	a->t_mig_write = t++;
-	if (have_dev) {
-		a->t_dev_write = t++;
-		a->t_dev_read = t++;
-		if (dev == 4) {
-			a->t_devx_write = t++;
-			a->t_devx_read = t++;
-		} else if (dev == 3) {
-			a->t_devx_write = a->t_devx_read = t++;
-		}
-	}
-	if (have_marker)
-		a->t_marker = t++;
-	if (swe)
-		a->t_swapin_error = t++;
-	a->swap_known = t == 1 << SWP_TYPE_BITS;
-	if (!a->swap_known)
-		snprintf(a->swap_why, sizeof(a->swap_why), "swap types do not add up");
+	number_swap(a, (int)max, hw, mig, have_dev ? dev : 0, have_marker, swe);
 }
 
 static void arch_free(void *a)

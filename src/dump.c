@@ -13,6 +13,7 @@
 #include <elf.h>
 #include "dump.h"
 #include "flat.h"
+#include "kcore.h"
 #include "util.h"
 #include "vmcoreinfo.h"
 
@@ -21,6 +22,7 @@ struct pts_dump {
 	char *data_path;	/* what is read: path, or its rearranged copy */
 	int fd;
 	kdump_ctx_t *kd;
+	struct pts_kcore *kc;	/* live: /proc/kcore, read without libkdumpfile */
 	kdump_bmp_t *pagemap;	/* pages the file holds */
 	addrxlat_ctx_t *axctx;
 	addrxlat_sys_t *axsys;
@@ -28,6 +30,8 @@ struct pts_dump {
 	 * be in the file, +1; 0 if none. */
 	uint64_t zero_ok[2];
 	unsigned long nrebuilds;	/* library contexts rebuilt after a failed read */
+	unsigned long nreads;		/* pts_dump_read calls (PTSCOPE_TIMING) */
+	uint64_t nbytes;
 	struct vmcoreinfo *vmci;
 	struct pts_dump_info info;
 	char arch[16];
@@ -322,17 +326,45 @@ static struct pts_error *kd_setup(struct pts_dump *d)
 	return NULL;
 }
 
+static struct pts_error *kcore_open(struct pts_dump *d)
+{
+	char *raw;
+	struct pts_error *err = pts_kcore_open(d->fd, &d->kc, &raw);
+	if (err)
+		return err;
+	d->vmci = vmcoreinfo_parse(raw);
+	free(raw);
+	d->info.format = "kcore";
+	d->info.live = true;
+	d->info.compression = "none";
+	d->info.page_size = 4096;
+	d->info.max_pfn = pts_kcore_max_pfn(d->kc);
+	d->info.ram_pages = pts_kcore_ram_pages(d->kc);
+	d->info.arch = "x86_64";
+	long n = sysconf(_SC_NPROCESSORS_CONF);
+	d->info.ncpus = n > 0 ? (unsigned)n : 0;
+	return NULL;
+}
+
 static struct pts_error *dump_open(struct pts_dump *d)
 {
 	struct stat st;
+	d->info.dump_level = -1;
 	d->fd = open(d->path, O_RDONLY | O_CLOEXEC);
-	if (d->fd < 0)
-		return pts_error_os("cannot open");
+	if (d->fd < 0) {
+		int e = errno;
+		char *rp = realpath(d->path, NULL);
+		bool kc = rp && !strcmp(rp, PTS_KCORE_PATH);
+		free(rp);
+		return kc || !strcmp(d->path, PTS_KCORE_PATH) ? pts_kcore_open_error(e)
+							      : pts_error_os("cannot open");
+	}
 	if (fstat(d->fd, &st) < 0)
 		return pts_error_os("stat");
 	if (S_ISDIR(st.st_mode))
 		return pts_error(PTS_ERR_FORMAT, "is a directory");
-	d->info.dump_level = -1;
+	if (pts_kcore_is(d->fd))
+		return kcore_open(d);
 
 	if (pts_flat_probe(d->fd)) {
 		struct pts_error *err = pts_flat_rearrange(d->path, d->fd, &d->data_path);
@@ -399,10 +431,13 @@ void pts_dump_close(struct pts_dump *d)
 {
 	if (!d)
 		return;
+	if (getenv("PTSCOPE_TIMING"))
+		fprintf(stderr, "ptscope: %s: %lu reads, %" PRIu64 " bytes\n", d->path, d->nreads, d->nbytes);
 	if (d->nrebuilds && getenv("PTSCOPE_TIMING"))
 		fprintf(stderr, "ptscope: %s: libkdumpfile context rebuilt %lu times after failed reads\n",
 			d->path, d->nrebuilds);
 	kd_teardown(d);
+	pts_kcore_close(d->kc);
 	if (d->fd >= 0)
 		close(d->fd);
 	vmcoreinfo_destroy(d->vmci);
@@ -460,6 +495,14 @@ struct pts_error *pts_dump_read(struct pts_dump *d, enum pts_addr_space as, uint
 {
 	if (!len)
 		return NULL;
+	d->nreads++;
+	d->nbytes += len;
+	if (d->kc) {
+		struct pts_error *err = pts_kcore_read(d->kc, as == PTS_PHYS, addr, buf, len);
+		if (!err && d->npatches)
+			apply_patches(d, as, addr, buf, len);
+		return err;
+	}
 	if (!d->kd) {
 		/* A failed rebuild after an earlier error. */
 		return pts_error(PTS_ERR_FORMAT, "reading %s 0x%" PRIx64 ": the dump could not be reopened",

@@ -1,6 +1,7 @@
 /* Memory sources.  A dump is opened through libkdumpfile (ELF and
- * kdump-compressed; flattened ones are rearranged first, see flat.h).
- * Room is left for a live /proc/kcore source behind the same calls. */
+ * kdump-compressed; flattened ones are rearranged first, see flat.h),
+ * or the running kernel through /proc/kcore (kcore.h) behind the same
+ * calls. */
 #ifndef PTS_DUMP_H
 #define PTS_DUMP_H
 #include <stdbool.h>
@@ -16,7 +17,8 @@ enum pts_addr_space {
 struct vmcoreinfo;
 
 struct pts_dump_info {
-	const char *format;		/* "elf", "kdump" */
+	const char *format;		/* "elf", "kdump", "kcore" */
+	bool live;			/* the running kernel: values may change between reads */
 	bool flattened;			/* was makedumpfile -F / QEMU -z */
 	const char *compression;	/* "none", "zlib", "lzo", "snappy", "zstd", "mixed" */
 	int dump_level;			/* makedumpfile -d, -1 if unknown */

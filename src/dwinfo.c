@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "btfinfo.h"
 #include "dwinfo.h"
 #include "util.h"
 
@@ -28,6 +29,8 @@ struct table {
 };
 
 struct pts_dwarf {
+	/* BTF mode: every question goes to btfinfo.c instead */
+	struct pts_btf *btf;
 	char *path;
 	int fd;
 	Elf *elf;
@@ -139,8 +142,20 @@ void pts_dwarf_close(struct pts_dwarf *dw)
 		close(dw->fd);
 	free(dw->t.e);
 	free(dw->path);
+	pts_btf_free(dw->btf);
 	free(dw);
 }
+
+struct pts_dwarf *pts_dwarf_from_btf(struct pts_btf *b)
+{
+	struct pts_dwarf *dw = xcalloc(1, sizeof(*dw));
+	dw->fd = -1;
+	dw->btf = b;
+	dw->path = xstrdup(pts_btf_source(b));
+	return dw;
+}
+
+struct pts_btf *pts_dwarf_btf(const struct pts_dwarf *dw) { return dw->btf; }
 
 const char *pts_dwarf_path(const struct pts_dwarf *dw) { return dw->path; }
 const char *pts_dwarf_build_id(const struct pts_dwarf *dw) { return dw->build_id; }
@@ -198,6 +213,8 @@ static void index_die(struct pts_dwarf *dw, Dwarf_Die *die)
 
 bool pts_dwarf_has_function(struct pts_dwarf *dw, const char *name)
 {
+	if (dw->btf)
+		return pts_btf_has_function(dw->btf, name);
 	struct pts_error *err = pts_dwarf_index(dw);
 	if (err) {
 		pts_error_destroy(err);
@@ -208,6 +225,8 @@ bool pts_dwarf_has_function(struct pts_dwarf *dw, const char *name)
 
 struct pts_error *pts_dwarf_index(struct pts_dwarf *dw)
 {
+	if (dw->btf)
+		return NULL;
 	if (dw->indexed)
 		return NULL;
 	Dwarf_Off off = 0, next;
@@ -395,11 +414,19 @@ static struct pts_error *resolve(struct pts_dwarf *dw, const char *type, const c
 struct pts_error *pts_dwarf_member(struct pts_dwarf *dw, const char *type, const char *path,
 				   struct pts_member *ret)
 {
+	if (dw->btf)
+		return pts_btf_member(dw->btf, type, path, ret);
 	return resolve(dw, type, path, ret, NULL);
 }
 
 bool pts_dwarf_has_member(struct pts_dwarf *dw, const char *type, const char *path)
 {
+	if (dw->btf) {
+		struct pts_member m;
+		struct pts_error *e = pts_btf_member(dw->btf, type, path, &m);
+		pts_error_destroy(e);
+		return !e;
+	}
 	struct pts_member m;
 	struct pts_error *err = resolve(dw, type, path, &m, NULL);
 	pts_error_destroy(err);
@@ -409,6 +436,8 @@ bool pts_dwarf_has_member(struct pts_dwarf *dw, const char *type, const char *pa
 struct pts_error *pts_dwarf_member_array_len(struct pts_dwarf *dw, const char *type,
 					     const char *path, uint64_t *ret)
 {
+	if (dw->btf)
+		return pts_btf_member_array_len(dw->btf, type, path, ret);
 	struct pts_member m;
 	Dwarf_Die die;
 	struct pts_error *err = resolve(dw, type, path, &m, &die);
@@ -450,6 +479,9 @@ static struct pts_error *array_len(Dwarf_Die *die, const char *what, uint64_t *r
 
 struct pts_error *pts_dwarf_var_array_len(struct pts_dwarf *dw, const char *name, uint64_t *ret)
 {
+	if (dw->btf)
+		return pts_error(PTS_ERR_LOOKUP, "the length of '%s': BTF keeps no global "
+				 "variables' types", name);
 	struct pts_error *err = pts_dwarf_index(dw);
 	if (err)
 		return err;
@@ -464,6 +496,8 @@ struct pts_error *pts_dwarf_var_array_len(struct pts_dwarf *dw, const char *name
 
 struct pts_error *pts_dwarf_sizeof(struct pts_dwarf *dw, const char *type, uint64_t *ret)
 {
+	if (dw->btf)
+		return pts_btf_sizeof(dw->btf, type, ret);
 	Dwarf_Die die;
 	struct pts_error *err = find_type(dw, type, &die);
 	if (err)
@@ -477,6 +511,8 @@ struct pts_error *pts_dwarf_sizeof(struct pts_dwarf *dw, const char *type, uint6
 
 struct pts_error *pts_dwarf_symbol(struct pts_dwarf *dw, const char *name, uint64_t *ret)
 {
+	if (dw->btf)
+		return pts_btf_symbol(dw->btf, name, ret);
 	/* .symtab first: reading it costs milliseconds, while the DWARF
 	 * index costs half a second, so commands that need only symbols
 	 * (info) never build it. */
@@ -497,6 +533,8 @@ struct pts_error *pts_dwarf_symbol(struct pts_dwarf *dw, const char *name, uint6
 
 struct pts_error *pts_dwarf_enum(struct pts_dwarf *dw, const char *name, int64_t *ret)
 {
+	if (dw->btf)
+		return pts_btf_enum(dw->btf, name, ret);
 	struct pts_error *err = pts_dwarf_index(dw);
 	if (err)
 		return err;
@@ -510,6 +548,8 @@ struct pts_error *pts_dwarf_enum(struct pts_dwarf *dw, const char *name, int64_t
 struct pts_error *pts_dwarf_enumerators(struct pts_dwarf *dw, const char *type,
 					pts_enumerator_fn *fn, void *arg)
 {
+	if (dw->btf)
+		return pts_btf_enumerators(dw->btf, type, fn, arg);
 	Dwarf_Die die, child;
 	struct pts_error *err = find_type(dw, type, &die);
 	if (err)

@@ -1,4 +1,5 @@
-/* Types and symbols of the kernel from vmlinux debug info (libdw).  One
+/* Types and symbols of the kernel from vmlinux debug info (libdw), or
+ * from BTF and kallsyms (pts_dwarf_from_btf): the type interface.  One
  * pass over the compile units builds a name index of top-level types,
  * variables and enumerators; lookups then cost a hash probe and a
  * dwarf_offdie.  Symbols DWARF lacks (assembly ones such as init_top_pgt)
@@ -19,6 +20,11 @@ struct pts_member {
 	unsigned bit_size;	/* 0 unless a bitfield */
 };
 
+/* The same questions answered from BTF instead (btfinfo.h): takes b over. */
+struct pts_btf;
+struct pts_dwarf *pts_dwarf_from_btf(struct pts_btf *b);
+/* The BTF behind dw, NULL for DWARF. */
+struct pts_btf *pts_dwarf_btf(const struct pts_dwarf *dw);
 /* Open vmlinux; cheap: reads the ELF headers and notes only. */
 struct pts_error *pts_dwarf_open(const char *path, struct pts_dwarf **ret);
 void pts_dwarf_close(struct pts_dwarf *dw);

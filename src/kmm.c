@@ -696,7 +696,8 @@ struct pts_error *pts_mm_read_flags(struct pts_program *p, const struct pts_task
 			mm->addr, mm->map_count, l->maple ? "tree" : "list", mm->tree_entries);
 	/* The tree is ordered when healthy; sort so that lookups work on a
 	 * broken one too, and say where it overlaps. */
-	qsort(out.v, out.n, sizeof(*out.v), cmp_vma);
+	if (out.n > 1)	/* an empty tree (an mm torn down, live) has no array */
+		qsort(out.v, out.n, sizeof(*out.v), cmp_vma);
 	for (size_t i = 1; i < out.n; i++)
 		if (out.v[i].start < out.v[i - 1].end)
 			anomaly(mm, out.v[i].addr, "VMA %#" PRIx64 "-%#" PRIx64 " overlaps VMA %#"

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "json.h"
+#include "kcore.h"
 #include "kinfo.h"
 #include "kmm.h"
 #include "tui.h"
@@ -99,7 +100,7 @@ static int cmd_info(struct pts_program *p, const struct opts *o)
 	char excl[128];
 	excluded_text(di->dump_level > 0 ? di->dump_level : 0, excl, sizeof(excl));
 	uint64_t mem = di->ram_pages * p->page_size;
-	const char *fmt = !strcmp(di->format, "elf") ? "elf" : "kdump-compressed";
+	const char *fmt = !strcmp(di->format, "elf") ? "elf" : di->live ? "kcore" : "kdump-compressed";
 
 	if (o->json) {
 		struct json j;
@@ -126,6 +127,7 @@ static int cmd_info(struct pts_program *p, const struct opts *o)
 		json_key(&j, "kaslr_offset"); json_hex(&j, p->kaslr_offset);
 		json_key(&j, "page_size"); json_uint(&j, p->page_size);
 		json_key(&j, "format"); json_string(&j, fmt);
+		json_key(&j, "live"); json_bool(&j, di->live);
 		json_key(&j, "flattened"); json_bool(&j, di->flattened);
 		json_key(&j, "compression"); json_string(&j, di->compression);
 		json_key(&j, "dump_level");
@@ -141,7 +143,9 @@ static int cmd_info(struct pts_program *p, const struct opts *o)
 		json_key(&j, "crash_time"); if (crashed) json_uint(&j, crash); else json_null(&j);
 		json_key(&j, "panic"); json_string(&j, panic);
 		json_key(&j, "log_note"); json_string(&j, klog_note);
-		json_key(&j, "vmlinux"); json_string(&j, p->dw ? pts_dwarf_path(p->dw) : NULL);
+		json_key(&j, "vmlinux");
+		json_string(&j, p->dw && !pts_dwarf_btf(p->dw) ? pts_dwarf_path(p->dw) : NULL);
+		json_key(&j, "types"); json_string(&j, p->types_source);
 		json_key(&j, "vmlinux_note"); json_string(&j, p->vmlinux_note);
 		json_end_object(&j);
 		json_finish(&j);
@@ -158,8 +162,12 @@ static int cmd_info(struct pts_program *p, const struct opts *o)
 		printf("arch:          %s, %d-level paging, %" PRIu64 "-byte pages\n", di->arch,
 		       p->paging_levels, p->page_size);
 		printf("KASLR offset:  0x%" PRIx64 "\n", p->kaslr_offset);
-		printf("format:        %s%s, compression %s\n", fmt, di->flattened ? " (flattened)" : "",
-		       di->compression);
+		if (di->live)
+			printf("format:        kcore: the running kernel, read live (values may change "
+			       "between reads)\n");
+		else
+			printf("format:        %s%s, compression %s\n", fmt,
+			       di->flattened ? " (flattened)" : "", di->compression);
 		if (di->dump_level >= 0)
 			printf("excluded:      %s (dump level %d)\n", excl, di->dump_level);
 		else
@@ -173,11 +181,11 @@ static int cmd_info(struct pts_program *p, const struct opts *o)
 			char tb[64];
 			strftime(tb, sizeof(tb), "%Y-%m-%d %H:%M:%S UTC", gmtime(&t));
 			printf("crash time:    %s\n", tb);
-		} else {
+		} else if (!di->live) {
 			printf("crash time:    none (taken without a panic)\n");
 		}
 		printf("panic:         %s\n", panic ? panic : klog_note ? klog_note : "none");
-		printf("vmlinux:       %s\n", p->dw ? pts_dwarf_path(p->dw) : p->vmlinux_note);
+		printf("types:         %s\n", p->dw ? p->types_source : p->vmlinux_note);
 	}
 	free(panic);
 	free(cmdline);
@@ -702,6 +710,7 @@ static void json_walk_meta(struct json *j, struct pts_program *p, const struct p
 	json_key(j, "swap_types");
 	json_begin_object(j);
 	json_key(j, "known"); json_bool(j, a->swap_known);
+	json_key(j, "derived"); json_bool(j, a->swap_derived);
 	json_key(j, "max_swapfiles"); json_int(j, a->max_swapfiles);
 	if (!a->swap_known) {
 		json_key(j, "why"); json_string(j, a->swap_why);
@@ -1110,6 +1119,17 @@ static int cmd_check(struct pts_program *p, const struct opts *o)
 			json_key(&j, "address"); json_hex(&j, x->addr);
 			json_key(&j, "va"); if (x->has_va) json_hex(&j, x->va); else json_null(&j);
 			json_key(&j, "evidence"); json_string(&j, x->evidence);
+			json_key(&j, "live");
+			if (x->live_passes) {
+				json_begin_object(&j);
+				json_key(&j, "seen"); json_uint(&j, x->live_seen);
+				json_key(&j, "reads"); json_uint(&j, x->live_passes);
+				json_key(&j, "mmap_lock_write_held"); json_bool(&j, x->live_busy);
+				json_key(&j, "text"); json_string(&j, pts_finding_live_text(x));
+				json_end_object(&j);
+			} else {
+				json_null(&j);
+			}
 			json_end_object(&j);
 		}
 		json_end_array(&j);
@@ -1122,9 +1142,10 @@ static int cmd_check(struct pts_program *p, const struct opts *o)
 	} else {
 		for (size_t i = 0; i < f.v.n; i++) {
 			const struct pts_finding *x = &f.v.v[i];
-			printf("%-7s %-9s pid %d (%s) %s %#" PRIx64 ": %s\n",
+			const char *lv = pts_finding_live_text(x);
+			printf("%-7s %-9s pid %d (%s) %s %#" PRIx64 ": %s%s%s%s\n",
 			       pts_severity_name(x->check->severity), x->check->id, x->pid, x->comm,
-			       x->object, x->addr, x->evidence);
+			       x->object, x->addr, x->evidence, lv ? " [" : "", lv ? lv : "", lv ? "]" : "");
 		}
 		printf("%zu finding%s in %zu address space%s\n", f.v.n, f.v.n == 1 ? "" : "s",
 		       f.tasks_checked, f.tasks_checked == 1 ? "" : "s");
@@ -1558,6 +1579,17 @@ static int cmd_locks(struct pts_program *p, const struct opts *o)
 		}
 		json_end_object(&j);
 		json_key(&j, "task_blocker"); json_bool(&j, L.have_blocker);
+		json_key(&j, "not_decodable"); json_begin_array(&j);
+		for (int kd = 0; kd < 3; kd++) {
+			if (!L.undecodable[kd])
+				continue;
+			json_begin_object(&j);
+			json_key(&j, "kind"); json_string(&j, pts_lock_kind_name(kd));
+			json_key(&j, "locks"); json_uint(&j, L.undecodable[kd]);
+			json_key(&j, "why"); json_string(&j, L.undecodable_why[kd]);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
 		json_key(&j, "locks"); json_begin_array(&j);
 		for (size_t i = 0; i < L.locks.n; i++) {
 			const struct pts_lock *k = &L.locks.v[i];
@@ -1667,6 +1699,10 @@ static int cmd_locks(struct pts_program *p, const struct opts *o)
 		}
 		printf("%zu of %zu locks shown (%s)\n", shown, total, o->free_locks ? "all" :
 		       "held, waited for, or not decoded; --free for the rest");
+		for (int kd = 0; kd < 3; kd++)
+			if (L.undecodable[kd])
+				printf("%" PRIu64 " %s locks NOT DECODED, their holders and waiters unknown: "
+				       "%s\n", L.undecodable[kd], pts_lock_kind_name(kd), L.undecodable_why[kd]);
 		if (L.blocked.n)
 			printf("blocked tasks:\n");
 		for (size_t i = 0; i < L.blocked.n; i++) {
@@ -1849,6 +1885,9 @@ static int rmap_chain(struct pts_program *p, const struct opts *o)
 		json_key(&j, "anon_vma"); if (c.anon_vma) json_hex(&j, c.anon_vma); else json_null(&j);
 		json_key(&j, "root"); if (c.root) json_hex(&j, c.root); else json_null(&j);
 		json_key(&j, "mapping"); if (c.mapping) json_hex(&j, c.mapping); else json_null(&j);
+		json_key(&j, "stable_node");
+		if (c.stable_node) json_hex(&j, c.stable_node); else json_null(&j);
+		json_key(&j, "rmap_items"); json_uint(&j, c.rmap_items);
 		json_key(&j, "pgoff"); json_hex(&j, c.pgoff);
 		json_key(&j, "found"); json_uint(&j, c.found);
 		json_key(&j, "tree_complete"); json_bool(&j, !c.tree_partial);
@@ -1861,6 +1900,8 @@ static int rmap_chain(struct pts_program *p, const struct opts *o)
 			json_key(&j, "mm"); json_hex(&j, m->mm);
 			json_key(&j, "vma"); json_hex(&j, m->vma);
 			json_key(&j, "avc"); if (m->avc) json_hex(&j, m->avc); else json_null(&j);
+			json_key(&j, "rmap_item");
+			if (m->rmap_item) json_hex(&j, m->rmap_item); else json_null(&j);
 			json_key(&j, "vm_start"); json_hex(&j, m->vm_start);
 			json_key(&j, "vm_end"); json_hex(&j, m->vm_end);
 			json_key(&j, "va"); if (m->in_vma) json_hex(&j, m->va); else json_null(&j);
@@ -1887,11 +1928,17 @@ static int rmap_chain(struct pts_program *p, const struct opts *o)
 			printf(", anon_vma %#" PRIx64 " (root %#" PRIx64 ")", c.anon_vma, c.root);
 		else if (c.kind == PTS_RMAP_FILE)
 			printf(", address_space %#" PRIx64, c.mapping);
-		printf(", page offset %#" PRIx64 "\n", c.pgoff);
+		if (c.kind == PTS_RMAP_KSM)
+			printf(", stable node %#" PRIx64 " with %u rmap_item%s\n", c.stable_node,
+			       c.rmap_items, c.rmap_items == 1 ? "" : "s");
+		else
+			printf(", page offset %#" PRIx64 "\n", c.pgoff);
 		if (c.why)
 			printf("  %s\n", c.why);
 		for (size_t i = 0; i < c.maps.n; i++) {
 			const struct pts_rmap_mapping *m = &c.maps.v[i];
+			if (m->rmap_item)
+				printf("  rmap_item %#" PRIx64, m->rmap_item);
 			printf("  %s%#" PRIx64 " vma %#" PRIx64 " %#" PRIx64 "-%#" PRIx64 " pid %d (%s)",
 			       m->avc ? "avc " : "", m->avc ? m->avc : m->vma, m->vma, m->vm_start,
 			       m->vm_end, m->pid, m->pid ? m->comm : "?");
@@ -2210,6 +2257,8 @@ static void usage(FILE *f)
 	fprintf(f, "\noptions:\n"
 		"  -k, --vmlinux PATH      vmlinux with debug info (default: found by build ID)\n"
 		"      --debug-root DIR    look for debug info under DIR instead of /\n"
+		"      --types T           dwarf (a vmlinux), btf (the kernel's own BTF and kallsyms\n"
+		"                          in the dump: v6.0+), or auto (dwarf if found, default)\n"
 		"  -j, --json              one JSON document on stdout\n"
 		"  -T, --threads           ps: list every thread\n"
 		"  -p, --pid PID           the process to show\n"
@@ -2233,6 +2282,7 @@ int main(int argc, char **argv)
 	static const struct option lopts[] = {
 		{ "vmlinux", required_argument, NULL, 'k' },
 		{ "debug-root", required_argument, NULL, 'R' },
+		{ "types", required_argument, NULL, 'y' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "threads", no_argument, NULL, 'T' },
 		{ "pid", required_argument, NULL, 'p' },
@@ -2258,6 +2308,18 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'k': o.open.vmlinux = optarg; break;
 		case 'R': o.open.debug_root = optarg; break;
+		case 'y':
+			if (!strcmp(optarg, "auto"))
+				o.open.types = PTS_TYPES_AUTO;
+			else if (!strcmp(optarg, "dwarf"))
+				o.open.types = PTS_TYPES_DWARF;
+			else if (!strcmp(optarg, "btf"))
+				o.open.types = PTS_TYPES_BTF;
+			else {
+				fprintf(stderr, "ptscope: --types %s: dwarf, btf or auto\n", optarg);
+				return 2;
+			}
+			break;
 		case 'j': o.json = true; break;
 		case 'T': o.threads = true; break;
 		case 'a': o.all = true; break;
@@ -2332,13 +2394,27 @@ int main(int argc, char **argv)
 		}
 		return cmd_report(&o, &argv[optind + 1], argc - optind - 1);
 	}
-	/* "ptscope DUMP": the TUI. */
-	if (argc - optind == 1) {
+	/* "ptscope DUMP": the TUI.  No dump: the running kernel, through
+	 * /proc/kcore ("ptscope" alone, or "ptscope ps"). */
+	char *live_argv[3];
+	if (argc - optind == 0) {
+		live_argv[0] = (char *)"tui";
+		live_argv[1] = (char *)PTS_KCORE_PATH;
+		argv = live_argv;
+		argc = 2;
+		optind = 0;
+	} else if (argc - optind == 1) {
 		bool is_cmd = false;
 		for (size_t i = 0; i < ARRAY_SIZE(cmd_table); i++)
 			is_cmd |= !strcmp(argv[optind], cmd_table[i].name);
 		if (!is_cmd) {
 			argv[--optind] = (char *)"tui";
+		} else if (strcmp(argv[optind], "vtop") && strcmp(argv[optind], "offsetof")) {
+			live_argv[0] = argv[optind];
+			live_argv[1] = (char *)PTS_KCORE_PATH;
+			argv = live_argv;
+			argc = 2;
+			optind = 0;
 		}
 	}
 	/* vtop takes one more argument, the address. */
@@ -2348,9 +2424,6 @@ int main(int argc, char **argv)
 		    argc - optind == 3 ? 3 : 2;
 	bool variadic = nargs == 3 && !strcmp(argv[optind], "vtop");	/* vtop ADDR... */
 	if (variadic ? argc - optind < nargs : argc - optind != nargs) {
-		if (argc - optind == 0)
-			usage(stderr);
-		else
 			fprintf(stderr, "ptscope: %s: expected %s (see ptscope --help)\n",
 				argv[optind], nargs == 3 ? "vtop DUMP ADDR" : nargs == 4 ?
 				"offsetof DUMP TYPE MEMBER" : "COMMAND DUMP");

@@ -215,7 +215,8 @@ struct pts_error *pts_plugin_load_dir(const char *dir, bool must_exist)
 		}
 	}
 	closedir(d);
-	qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	if (names.n > 1)
+		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
 	struct pts_error *err = NULL;
 	for (size_t i = 0; i < names.n; i++) {
 		if (!err)

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "btfinfo.h"
+#include "kallsyms.h"
 #include "program.h"
 #include "util.h"
 #include "vmcoreinfo.h"
@@ -61,10 +63,109 @@ static struct pts_error *find_vmlinux(struct pts_program *p, const char *root,
 	return err;
 }
 
+/* A whole (sysfs or proc) file; their sizes are not always known ahead. */
+static struct pts_error *slurp(const char *path, void **buf, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return pts_error_os("%s", path);
+	size_t cap = 1 << 20, n = 0;
+	char *b = xmalloc(cap);
+	size_t got;
+	while ((got = fread(b + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n == cap)
+			b = xrealloc(b, cap *= 2);
+	}
+	bool bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		free(b);
+		return pts_error(PTS_ERR_OS, "%s: read error", path);
+	}
+	*buf = b;
+	*len = n;
+	return NULL;
+}
+
+/* Types from BTF, symbols from kallsyms: no vmlinux at all.  A dump:
+ * the .BTF section in its memory, found through the kallsyms tables
+ * VMCOREINFO locates (v6.0+).  Live: /sys/kernel/btf/vmlinux and
+ * /proc/kallsyms, each falling back to the same memory route. */
+static struct pts_error *open_btf(struct pts_program *p)
+{
+	bool live = pts_dump_info(p->dump)->live;
+	struct pts_kallsyms *ks = NULL;
+	struct pts_error *err = NULL;
+	char *ks_note = NULL;
+	if (live) {
+		err = pts_kallsyms_from_file("/proc/kallsyms", &ks);
+		if (err) {
+			ks_note = xasprintf(" (/proc/kallsyms: %s)", pts_error_text(err));
+			pts_error_destroy(err);
+			ks = NULL;
+		}
+	}
+	if (!ks && (err = pts_kallsyms_from_memory(p->dump, p->vmci, &ks))) {
+		if (ks_note)
+			err = pts_error_wrap(err, "%s", ks_note + 2);
+		free(ks_note);
+		return err;
+	}
+	void *buf = NULL;
+	size_t len = 0;
+	const char *from = NULL;
+	if (live) {
+		err = slurp("/sys/kernel/btf/vmlinux", &buf, &len);
+		if (err)
+			pts_error_destroy(err);
+		else
+			from = "/sys/kernel/btf/vmlinux";
+	}
+	if (!from) {
+		uint64_t start, stop;
+		if (!pts_kallsyms_lookup(ks, "__start_BTF", &start, NULL) ||
+		    !pts_kallsyms_lookup(ks, "__stop_BTF", &stop, NULL) || stop <= start ||
+		    stop - start > (256u << 20)) {
+			pts_kallsyms_free(ks);
+			free(ks_note);
+			return pts_error(PTS_ERR_LOOKUP, "no .BTF section in kallsyms (__start_BTF, __stop_BTF): "
+					 "a kernel without CONFIG_DEBUG_INFO_BTF needs a vmlinux");
+		}
+		len = stop - start;
+		buf = xmalloc(len);
+		if ((err = pts_dump_read(p->dump, PTS_KVADDR, start, buf, len))) {
+			free(buf);
+			pts_kallsyms_free(ks);
+			free(ks_note);
+			return pts_error_wrap(err, "the .BTF section");
+		}
+		from = live ? "the .BTF section in memory" : "the dump's memory";
+	}
+	size_t nsyms = pts_kallsyms_count(ks);
+	char *ks_from = xstrdup(pts_kallsyms_source(ks));
+	struct pts_btf *b;
+	err = pts_btf_new(buf, len, from, ks, p->kaslr_offset, &b);
+	free(buf);
+	if (err) {
+		free(ks_from);
+		free(ks_note);
+		return err;
+	}
+	p->dw = pts_dwarf_from_btf(b);
+	p->types_source = xasprintf("BTF from %s (%zu types, %zu bytes), symbols from %s (%zu)%s",
+				    from, pts_btf_types(b), len, ks_from, nsyms, ks_note ? ks_note : "");
+	free(ks_from);
+	free(ks_note);
+	return NULL;
+}
+
 static struct pts_error *open_types(struct pts_program *p, const struct pts_open_opts *o)
 {
 	struct pts_dwarf *dw = NULL;
 	struct pts_error *err;
+	if (o->types == PTS_TYPES_BTF)
+		return pts_error_wrap(open_btf(p), "%s: --types=btf", pts_dump_path(p->dump));
 	if (o->vmlinux) {
 		err = pts_dwarf_open(o->vmlinux, &dw);
 		if (err)
@@ -79,10 +180,20 @@ static struct pts_error *open_types(struct pts_program *p, const struct pts_open
 		}
 	} else {
 		err = find_vmlinux(p, o->debug_root ? o->debug_root : "", &dw);
+		if (err && o->types == PTS_TYPES_AUTO) {
+			struct pts_error *berr = open_btf(p);
+			if (!berr) {
+				pts_error_destroy(err);
+				return NULL;
+			}
+			err = pts_error_wrap(err, "BTF: %s; and DWARF", pts_error_text(berr));
+			pts_error_destroy(berr);
+		}
 		if (err)
 			return pts_error_wrap(err, "%s", pts_dump_path(p->dump));
 	}
 	p->dw = dw;
+	p->types_source = xasprintf("DWARF from %s", pts_dwarf_path(dw));
 	return NULL;
 }
 
@@ -132,6 +243,7 @@ void pts_program_close(struct pts_program *p)
 	pts_dwarf_close(p->dw);
 	pts_dump_close(p->dump);
 	free(p->vmlinux_note);
+	free(p->types_source);
 	free(p);
 }
 

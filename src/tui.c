@@ -40,6 +40,7 @@ struct ui {
 	FILE *timing;
 	double waited;		/* seconds spent in prompts waiting for typing */
 	const char *dump, *release;
+	bool live;		/* the running kernel: R re-reads it */
 };
 
 static struct ui *the_ui;
@@ -167,6 +168,7 @@ static void rebuild(struct ui *u, enum view_kind k)
 			"  \\ or F4, or a digit  filter the task list by pid or comm (empty: all)",
 			"  s / r                task list: next sort key / reverse",
 			"  + / - / 0            address-space map: zoom in / out / around the VMA",
+			"  R or F5              live: read the running kernel again",
 			"  ? or F1              this help",
 			"",
 			"Address-space marks: H hugetlb, S shared PMD table, T THP, W swap,",
@@ -326,8 +328,8 @@ static void draw(struct ui *u)
 	if (*u->msg)
 		snprintf(line, sizeof(line), " %s", u->msg);
 	else
-		snprintf(line, sizeof(line), " ? help  %ld/%zu%s  %s  %s", v->rows.n ? v->cur + 1 : 0,
-			 v->rows.n, task, u->release, base);
+		snprintf(line, sizeof(line), " ? help  %ld/%zu%s  %s  %s%s", v->rows.n ? v->cur + 1 : 0,
+			 v->rows.n, task, u->release, base, u->live ? " (live: R re-reads)" : "");
 	mvaddnstr(LINES - 1, 0, line, W);
 	attroff(A_REVERSE);
 	refresh();
@@ -523,6 +525,42 @@ static void move_cur(struct ui *u, long d)
 }
 
 /* false: quit */
+/* Live: everything read again (tasks, findings, locks); back to the task
+ * list with its filter and sort, the cursor on the same pid. */
+static void reload(struct ui *u)
+{
+	struct pts_program *p = u->m.p;
+	struct view *tv = &u->v[V_TASKS];
+	int32_t pid = tv->rows.n && tv->rows.v[tv->cur].ref >= 0 ?
+		      u->m.tasks.v[tv->rows.v[tv->cur].ref].t.pid : -1;
+	for (int k = 0; k < V_N; k++) {
+		tui_rows_free(&u->v[k].rows);
+		u->v[k].cur = u->v[k].top = 0;
+		u->v[k].dirty = true;
+	}
+	tui_model_close(&u->m);
+	memset(&u->m, 0, sizeof(u->m));
+	struct pts_error *err = tui_model_open(p, &u->m);
+	if (err) {
+		/* the model is needed to go on drawing: leave with the reason */
+		restore();
+		fprintf(stderr, "ptscope: %s: re-reading: %s\n", u->dump, pts_error_text(err));
+		exit(2);
+	}
+	tui_load(&u->m, progress, u);
+	tui_load_locks(&u->m, progress, u);
+	u->at = V_TASKS;
+	rebuild(u, V_TASKS);
+	for (size_t i = 0; i < tv->rows.n; i++)
+		if (tv->rows.v[i].ref >= 0 && u->m.tasks.v[tv->rows.v[i].ref].t.pid == pid)
+			tv->cur = (long)i;
+	size_t twice = 0;
+	for (size_t i = 0; i < u->m.findings.v.n; i++)
+		twice += u->m.findings.v.v[i].live_seen >= 2;
+	snprintf(u->msg, sizeof(u->msg), "re-read the running kernel: %zu tasks, %zu findings, "
+		 "%zu seen by both reads", u->m.tasks.n, u->m.findings.v.n, twice);
+}
+
 static bool key(struct ui *u, int c)
 {
 	struct view *v = &u->v[u->at];
@@ -555,6 +593,12 @@ static bool key(struct ui *u, int c)
 		activate(u);
 		break;
 	case 'd': if (u->at == V_TREE) open_detail(u); break;
+	case 'R': case KEY_F(5):
+		if (u->live)
+			reload(u);
+		else
+			snprintf(u->msg, sizeof(u->msg), "R re-reads a live kernel; a dump does not change");
+		break;
 	case KEY_LEFT: case 'h': close_or_back(u, true); break;
 	case '\t': case KEY_BTAB: {
 		size_t n = sizeof(cycle) / sizeof(*cycle), i = 0;
@@ -657,6 +701,7 @@ int pts_tui_main(struct pts_program *p, const char *dump, const char *timing_pat
 	the_ui = u;
 	u->dump = dump;
 	u->release = p->osrelease ? p->osrelease : "?";
+	u->live = pts_dump_info(p->dump)->live;
 	if (timing_path) {
 		u->timing = fopen(timing_path, "w");
 		if (!u->timing) {

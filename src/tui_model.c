@@ -600,6 +600,9 @@ static void rmap_rows(struct tui_model *m, uint64_t pfn, tui_rows *out)
 	static const char *const kinds[] = { "none", "anon", "file", "KSM", "movable" };
 	row_add(out, TC_PLAIN, -1, "  %s, %zu mappings followed, %u map this page%s%s", kinds[ch.kind],
 		ch.maps.n, ch.found, ch.why ? ": " : "", ch.why ? ch.why : "");
+	if (ch.kind == PTS_RMAP_KSM)
+		row_add(out, TC_PLAIN, -1, "  stable node %#" PRIx64 ", %u rmap_items", ch.stable_node,
+			ch.rmap_items);
 	for (size_t i = 0; i < ch.maps.n; i++) {
 		const struct pts_rmap_mapping *x = &ch.maps.v[i];
 		row_add(out, x->maps ? TC_PRESENT : TC_BAD, -1,
@@ -624,7 +627,9 @@ static void finding_rows_for(struct tui_model *m, int32_t pid, uint64_t lo, uint
 			continue;
 		row_add(out, TC_FINDING, -1, "  %s %s: %s", fi->check->id, pts_severity_name(fi->check->severity),
 			fi->check->title);
-		row_add(out, TC_FINDING, -1, "    %s", fi->evidence ? fi->evidence : "");
+		const char *lv = pts_finding_live_text(fi);
+		row_add(out, TC_FINDING, -1, "    %s%s%s%s", fi->evidence ? fi->evidence : "",
+			lv ? " [" : "", lv ? lv : "", lv ? "]" : "");
 		n++;
 	}
 	if (!n)
@@ -689,6 +694,10 @@ void tui_detail_rows(struct tui_model *m, const struct tui_row *row, tui_rows *o
 			v->name ? v->name : "");
 	} else
 		row_add(out, TC_BAD, -1, "  no VMA covers it");
+	/* what was found here first: a jump from the findings panel lands
+	 * on it, before a reverse map that may run for pages */
+	row_add(out, TC_HEAD, -1, "Findings");
+	finding_rows_for(m, t->pid, va, va + l->size * (row->sub < 0 ? l->count : 1), l->table_pfn, out);
 	bool page = e.has_pfn && e.kind != PTS_EK_TABLE && !(e.flags & (1u << PTS_F_SPECIAL));
 	if (page) {
 		row_add(out, TC_HEAD, -1, "Page");
@@ -714,8 +723,6 @@ void tui_detail_rows(struct tui_model *m, const struct tui_row *row, tui_rows *o
 		lock_rows(m, out, PTS_LC_ANON_VMA, v->anon_vma, "the anon_vma");
 		lock_rows(m, out, PTS_LC_HUGETLB_VMA, v->addr, "the hugetlb VMA");
 	}
-	row_add(out, TC_HEAD, -1, "Findings");
-	finding_rows_for(m, t->pid, va, va + l->size * (row->sub < 0 ? l->count : 1), l->table_pfn, out);
 }
 
 /* ---- findings and locks ---- */
@@ -729,9 +736,13 @@ void tui_finding_rows(struct tui_model *m, tui_rows *out)
 		char where[64] = "";
 		if (fi->has_va)
 			snprintf(where, sizeof(where), " va %#" PRIx64, fi->va);
-		row_add(out, fi->check->severity == PTS_SEV_ERROR ? TC_BAD : TC_FINDING, (long)f,
-			"%-7s %-4s %7d %-15s %s %#" PRIx64 "%s: %s", pts_severity_name(fi->check->severity),
-			fi->check->id, fi->pid, fi->comm, fi->object, fi->addr, where, fi->check->title);
+		/* live: a finding a second read did not see again is dimmed */
+		const char *lv = pts_finding_live_text(fi);
+		row_add(out, fi->live_passes && fi->live_seen < 2 ? TC_DIM :
+			fi->check->severity == PTS_SEV_ERROR ? TC_BAD : TC_FINDING, (long)f,
+			"%-7s %-4s %7d %-15s %s %#" PRIx64 "%s: %s%s%s%s", pts_severity_name(fi->check->severity),
+			fi->check->id, fi->pid, fi->comm, fi->object, fi->addr, where, fi->check->title,
+			lv ? " [" : "", lv ? lv : "", lv ? "]" : "");
 	}
 	for (size_t i = 0; i < m->findings.missing.n; i++)
 		row_add(out, TC_DIM, -1, "not checked: %s", m->findings.missing.v[i]);
@@ -757,6 +768,10 @@ void tui_lock_rows(struct tui_model *m, tui_rows *out)
 	if (!m->locks_done)
 		return;
 	const struct pts_locks *L = &m->locks;
+	for (int k = 0; k < 3; k++)
+		if (L->undecodable[k])
+			row_add(out, TC_BAD, -1, "%" PRIu64 " %s locks NOT DECODED (holders and waiters "
+				"unknown): %s", L->undecodable[k], pts_lock_kind_name(k), L->undecodable_why[k]);
 	row_add(out, TC_HEAD, -1, "Deadlocks (cycles in the wait-for graph): %zu", L->cycles.n);
 	for (size_t c = 0; c < L->cycles.n; c++) {
 		const struct pts_lock_cycle *cy = &L->cycles.v[c];

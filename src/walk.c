@@ -17,6 +17,7 @@ struct wctx {
 	uint64_t max_pfn, start, end;
 	uint64_t buf[PTS_NLEVELS][512];
 	struct pts_entry last;	/* the last entry decoded in full */
+	bool live;		/* re-read parent entries (live_reread) */
 };
 
 static void anomaly(struct wctx *c, uint64_t va, int level, uint64_t table_pfn, unsigned index,
@@ -32,8 +33,51 @@ static void anomaly(struct wctx *c, uint64_t va, int level, uint64_t table_pfn, 
 	VEC_PUSH(&c->res->anomalies, an);
 }
 
+/* Live: the parent entry that led to this table, re-read after the
+ * table, must still point at it; else the table may have been freed and
+ * reused while read.  Bounded: a few tries, then the walk goes on with
+ * the last read and says so.  Returns false when the subtree is gone. */
+#define LIVE_TRIES 3
+static bool live_reread(struct wctx *c, uint64_t *pfn, int level, uint64_t base, uint64_t parent_pfn,
+			unsigned pidx, uint64_t *praw, uint64_t *raw)
+{
+	const struct pts_arch *a = c->a;
+	for (int tries = 1;; tries++) {
+		uint64_t now;
+		struct pts_error *err = pts_dump_read(c->p->dump, PTS_PHYS, (parent_pfn << 12) + pidx * 8ull,
+						      &now, 8);
+		if (err) {
+			pts_error_destroy(err);
+			return true;
+		}
+		if (now == *praw)
+			return true;
+		struct pts_entry e;
+		pts_entry_decode(a, pts_arch_above(a, level), now, &e);
+		c->res->live_rereads++;
+		if (e.kind != PTS_EK_TABLE) {
+			pts_notes_add(&c->res->missing, "live: the entry for the %s table at %#" PRIx64
+				      " changed while read (%#" PRIx64 " then %#" PRIx64 "): that range "
+				      "is not walked", pts_level_name((unsigned)level), base, *praw, now);
+			return false;
+		}
+		*praw = now;
+		*pfn = e.pfn;
+		if ((err = pts_dump_read(c->p->dump, PTS_PHYS, *pfn << 12, raw, 4096))) {
+			pts_error_destroy(err);
+			return false;
+		}
+		if (tries == LIVE_TRIES) {
+			pts_notes_add(&c->res->missing, "live: the %s table at %#" PRIx64 " kept changing "
+				      "over %d reads: walked as last read", pts_level_name((unsigned)level),
+				      base, LIVE_TRIES);
+			return true;
+		}
+	}
+}
+
 static void walk_table(struct wctx *c, uint64_t pfn, int level, uint64_t base, uint64_t parent_pfn,
-		       unsigned pidx)
+		       unsigned pidx, uint64_t praw)
 {
 	const struct pts_arch *a = c->a;
 	uint64_t *raw = c->buf[level];
@@ -60,6 +104,14 @@ static void walk_table(struct wctx *c, uint64_t pfn, int level, uint64_t base, u
 			pts_error_destroy(err);
 		}
 		return;
+	}
+	if (c->live && level != PTS_PGD) {
+		uint64_t was = pfn;
+		if (!live_reread(c, &pfn, level, base, parent_pfn, pidx, &praw, raw))
+			return;
+		t.pfn = pfn;
+		if (pfn != was)
+			u64set_add(&c->seen_pfn, pfn + 1);
 	}
 	if (!t.revisit)
 		c->res->tables[level]++;
@@ -96,7 +148,7 @@ static void walk_table(struct wctx *c, uint64_t pfn, int level, uint64_t base, u
 					c->max_pfn);
 				continue;
 			}
-			walk_table(c, e.pfn, pts_arch_below(a, level), va, pfn, i);
+			walk_table(c, e.pfn, pts_arch_below(a, level), va, pfn, i, r);
 			/* the child used this level's buffer only below it */
 			continue;
 		}
@@ -148,7 +200,8 @@ struct pts_error *pts_walk(struct pts_program *p, uint64_t pgd, uint64_t start, 
 	c->max_pfn = pts_dump_info(p->dump)->max_pfn;
 	c->start = start;
 	c->end = end;
-	walk_table(c, (pgd - a->page_offset) >> 12, PTS_PGD, 0, 0, 0);
+	c->live = pts_dump_info(p->dump)->live;
+	walk_table(c, (pgd - a->page_offset) >> 12, PTS_PGD, 0, 0, 0, 0);
 	u64set_free(&c->seen_pfn);
 	u64set_free(&c->seen_at);
 	free(c);

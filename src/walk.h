@@ -51,6 +51,7 @@ struct pts_walk_result {
 	uint64_t pages;			/* 4 KiB pages they cover */
 	struct pts_notes missing;	/* tables the dump lacks */
 	VEC(struct pts_walk_anomaly) anomalies;
+	uint64_t live_rereads;		/* live: parent entries found changed */
 };
 
 /* Walk the tables under pgd (a kernel virtual address) for [start, end).

@@ -1,7 +1,9 @@
 /* Unit tests for what needs no dump. */
 #include "config.h"
 #include <endian.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,8 @@
 #include "error.h"
 #include "flat.h"
 #include "json.h"
+#include "kcore.h"
+#include <elf.h>
 #include "tap.h"
 #include "util.h"
 #include "vmcoreinfo.h"
@@ -139,11 +143,114 @@ static void test_flat(void)
 	free(cmd);
 }
 
+/* A file laid out as fs/proc/kcore.c lays /proc/kcore out: a PT_NOTE with
+ * VMCOREINFO, a RAM segment in the direct map (p_paddr = __pa), the
+ * kernel text (p_paddr = __pa_symbol) and a vmalloc one (p_paddr -1). */
+static char *make_kcore(const char *dir, const char *name, bool with_note)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		abort();
+	static const char vi[] = "OSRELEASE=6.1.0-test\nPAGESIZE=4096\n";
+	Elf64_Ehdr eh = { .e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB,
+				       EV_CURRENT }, .e_type = ET_CORE, .e_machine = EM_X86_64,
+			  .e_version = EV_CURRENT, .e_phoff = sizeof(Elf64_Ehdr),
+			  .e_ehsize = sizeof(Elf64_Ehdr), .e_phentsize = sizeof(Elf64_Phdr), .e_phnum = 4 };
+	Elf64_Phdr ph[4] = {
+		{ .p_type = with_note ? PT_NOTE : PT_NULL, .p_offset = 0x400, .p_filesz = 12 + 12 + 36 },
+		{ .p_type = PT_LOAD, .p_offset = 0x1000, .p_vaddr = 0xffff888000000000ull,
+		  .p_paddr = 0, .p_filesz = 0x2000, .p_memsz = 0x2000 },
+		{ .p_type = PT_LOAD, .p_offset = 0x3000, .p_vaddr = 0xffffffff81000000ull,
+		  .p_paddr = 0x1000000, .p_filesz = 0x1000, .p_memsz = 0x1000 },
+		{ .p_type = PT_LOAD, .p_offset = 0x4000, .p_vaddr = 0xffffc90000000000ull,
+		  .p_paddr = (Elf64_Addr)-1, .p_filesz = 0x1000, .p_memsz = 0x1000 },
+	};
+	if (pwrite(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    pwrite(fd, ph, sizeof(ph), sizeof(eh)) != sizeof(ph))
+		abort();
+	/* the note: namesz 11 ("VMCOREINFO"), padded to 12; desc padded to 36 */
+	uint32_t nh[3] = { 11, sizeof(vi) - 1, 0 };
+	char note[60] = { 0 };
+	memcpy(note, nh, 12);
+	memcpy(note + 12, "VMCOREINFO", 11);
+	memcpy(note + 24, vi, sizeof(vi) - 1);
+	if (pwrite(fd, note, sizeof(note), 0x400) != sizeof(note))
+		abort();
+	char page[0x1000];
+	for (int i = 0; i < 4; i++) {
+		memset(page, 'a' + i, sizeof(page));
+		if (pwrite(fd, page, sizeof(page), 0x1000 * (i + 1)) != sizeof(page))
+			abort();
+	}
+	close(fd);
+	return path;
+}
+
+static void test_kcore(void)
+{
+	char dir[] = "/tmp/ptscope-unit-XXXXXX";
+	if (!mkdtemp(dir))
+		abort();
+	char *path = make_kcore(dir, "kcore", true);
+	int fd = open(path, O_RDONLY);
+	ok(!pts_kcore_is(fd), "a file that is not procfs' kcore is not taken for it");
+	struct pts_kcore *k = NULL;
+	char *vi = NULL;
+	struct pts_error *e = pts_kcore_open(fd, &k, &vi);
+	ok(!e && vi && strstr(vi, "OSRELEASE=6.1.0-test"), "kcore layout: VMCOREINFO from the note: %s",
+	   e ? pts_error_text(e) : "ok");
+	if (k) {
+		ok(pts_kcore_max_pfn(k) == 2 && pts_kcore_ram_pages(k) == 2 && pts_kcore_nsegments(k) == 3,
+		   "RAM is the direct-map segment only: max pfn %llu, %llu pages, %u segments",
+		   (unsigned long long)pts_kcore_max_pfn(k), (unsigned long long)pts_kcore_ram_pages(k),
+		   pts_kcore_nsegments(k));
+		char b[16] = { 0 };
+		e = pts_kcore_read(k, false, 0xffff888000000ff8ull, b, 16);
+		ok(!e && !memcmp(b, "aaaaaaaabbbbbbbb", 16), "a virtual read across two RAM pages");
+		pts_error_destroy(e);
+		e = pts_kcore_read(k, true, 0x1000000, b, 4);
+		ok(!e && !memcmp(b, "cccc", 4), "a physical read through the text segment's p_paddr");
+		pts_error_destroy(e);
+		e = pts_kcore_read(k, false, 0xffffc90000000010ull, b, 4);
+		ok(!e && !memcmp(b, "dddd", 4), "a vmalloc read");
+		pts_error_destroy(e);
+		e = pts_kcore_read(k, true, 0x5000, b, 4);
+		ok(e && e->code == PTS_ERR_NODATA, "a physical address no segment holds: %s",
+		   e ? pts_error_text(e) : "read");
+		pts_error_destroy(e);
+		e = pts_kcore_read(k, false, 0xffff888000001ffcull, b, 8);
+		ok(e && e->code == PTS_ERR_NODATA, "a read running off the end of memory: %s",
+		   e ? pts_error_text(e) : "read");
+		pts_error_destroy(e);
+		pts_kcore_close(k);
+	}
+	free(vi);
+	close(fd);
+	free(path);
+	path = make_kcore(dir, "nonote", false);
+	fd = open(path, O_RDONLY);
+	e = pts_kcore_open(fd, &k, &vi);
+	ok(e && strstr(pts_error_text(e), "VMCOREINFO"), "no VMCOREINFO note: %s",
+	   e ? pts_error_text(e) : "accepted");
+	pts_error_destroy(e);
+	close(fd);
+	free(path);
+	e = pts_kcore_open_error(ENOENT);
+	ok(strstr(pts_error_text(e), "CONFIG_PROC_KCORE") != NULL, "missing kcore: %s", pts_error_text(e));
+	pts_error_destroy(e);
+	char *cmd = xasprintf("rm -rf %s", dir);
+	if (system(cmd))
+		abort();
+	free(cmd);
+}
+
 int main(void)
 {
 	test_vmcoreinfo();
 	test_error();
 	test_json();
 	test_flat();
+	test_kcore();
 	return tap_done();
 }
