@@ -833,6 +833,15 @@ def run_jobs(names, kinds_of, job_fn):
             d = p.stdout.strip()
             out.buf = []
             ok(p.returncode == 0 and os.path.isdir(d), f"{k}: test-bed dumps exist", p.stderr)
+            if p.returncode == 0 and os.path.isdir(d):
+                # An oops before the crash we trigger (a workload's or the
+                # test module's) leaves states nobody asked for in the dump.
+                con = open(os.path.join(d, "console.log"), errors="replace").read()
+                con = con.split("sysrq: Trigger a crash")[0]
+                bad = [l for l in con.splitlines() if re.search(
+                    r"Call Trace:|invalid opcode|BUG:|general protection fault|WARNING: CPU|Oops", l)]
+                ok(not bad, f"{k}: the guest kernel reported no oops or warning before the dump",
+                   "\n".join(bad[:10]))
             jobs.append(out.buf)
             if p.returncode != 0:
                 continue

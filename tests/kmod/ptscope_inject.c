@@ -362,7 +362,8 @@ static int start(struct holder *h, int (*fn)(void *))
 {
 	struct task_struct *t;
 
-	init_completion(&h->held);
+	if (h != &hb)	/* hb's is made before ha starts (inject_locks) */
+		init_completion(&h->held);
 	t = kthread_run(fn, h, "%s", h->name);
 	return IS_ERR(t) ? PTR_ERR(t) : 0;
 }
@@ -432,6 +433,10 @@ static int inject_locks(void)
 		ha.vl = hb.vl = vma->vm_private_data;
 		ha.other_held = &hb.held;
 		hb.other_held = &ha.held;
+		/* Both completions ready before either thread runs: A may wait
+		 * on B's before start(&hb) would initialise it (a zeroed
+		 * completion oopses in wait_for_completion's list_add). */
+		init_completion(&hb.held);
 		err = start(&ha, abba_a);
 		if (!err)
 			err = start(&hb, abba_b);
