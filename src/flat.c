@@ -40,7 +40,7 @@ char *pts_cache_dir(void)
 	return xasprintf("%s/.cache/ptscope", d && *d ? d : "/tmp");
 }
 
-static struct pts_error *mkdir_p(char *dir)
+struct pts_error *pts_mkdir_p(char *dir)
 {
 	for (char *p = dir + 1; ; p++) {
 		if (*p == '/' || *p == '\0') {
@@ -140,7 +140,7 @@ struct pts_error *pts_flat_rearrange(const char *path, int fd, char **ret_path)
 	char *dir = pts_cache_dir();
 	char *sub = xasprintf("%s/flat", dir);
 	free(dir);
-	struct pts_error *err = mkdir_p(sub);
+	struct pts_error *err = pts_mkdir_p(sub);
 	if (err) {
 		free(sub);
 		return pts_error_wrap(err, "%s: cache for the rearranged dump", path);

@@ -14,4 +14,6 @@ struct pts_error *pts_flat_rearrange(const char *path, int fd, char **ret_path);
 /* Where rearranged dumps are kept: $PTSCOPE_CACHE_DIR, else
  * $XDG_CACHE_HOME/ptscope, else ~/.cache/ptscope. malloc'd. */
 char *pts_cache_dir(void);
+/* mkdir -p (mode 0700); dir is restored on return. */
+struct pts_error *pts_mkdir_p(char *dir);
 #endif

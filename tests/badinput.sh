@@ -121,6 +121,27 @@ ok $? "walk over 3 corrupt PTE tables ($bad): exit $rc, $named named, the rest w
 "$P" check --all -k "$V" "$t/badpages" > /dev/null 2>&1; rc=$?
 [ $rc -lt 3 ]; ok $? "check --all on that file: exit $rc"
 
+# The DWARF index kept in the cache (src/dwinfo.c): written by the first
+# run, read by the next; a damaged one (a byte changed, cut short, not an
+# index at all) is rebuilt, and every run prints the same.
+C=$t/idxcache
+PTSCOPE_CACHE_DIR=$C PTSCOPE_NO_INDEX_CACHE=1 "$P" ps -k "$V" "$D/qemu.elf" > "$t/ps-ref" 2>&1
+[ ! -e "$C/dwarf-index" ]; ok $? "PTSCOPE_NO_INDEX_CACHE: no index written"
+PTSCOPE_CACHE_DIR=$C "$P" ps -k "$V" "$D/qemu.elf" > "$t/ps-1" 2>&1
+idx=$(ls "$C"/dwarf-index/*.idx 2>/dev/null | head -1)
+[ -s "$idx" ] && cmp -s "$t/ps-ref" "$t/ps-1"; ok $? "the first run writes the index ($(basename "${idx:-none}")), output unchanged"
+for damage in byte cut garbage; do
+	case $damage in
+	byte) printf 'XXXX' | dd of="$idx" bs=1 seek=$(( $(stat -c %s "$idx") / 2 )) conv=notrunc 2>/dev/null ;;
+	cut) head -c 1000 "$idx" > "$idx.x" && mv "$idx.x" "$idx" ;;
+	garbage) head -c 100000 /dev/urandom > "$idx" ;;
+	esac
+	PTSCOPE_CACHE_DIR=$C "$P" ps -k "$V" "$D/qemu.elf" > "$t/ps-2" 2>&1; rc=$?
+	[ $rc = 0 ] && cmp -s "$t/ps-ref" "$t/ps-2"; ok $? "an index with $damage damage is rebuilt: exit $rc, output unchanged"
+	PTSCOPE_CACHE_DIR=$C "$P" ps -k "$V" "$D/qemu.elf" > "$t/ps-3" 2>&1
+	cmp -s "$t/ps-ref" "$t/ps-3"; ok $? "... and the rebuilt index gives the same output"
+done
+
 # The dumps are never written: size and modification time unchanged.
 before=$(stat -L -c '%s %Y' "$D"/kdump-lzo "$D"/qemu-z.flat | md5sum)
 "$P" ps -k "$V" "$D/qemu-z.flat" >/dev/null 2>&1; "$P" info "$D/kdump-lzo" >/dev/null 2>&1
