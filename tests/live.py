@@ -24,6 +24,18 @@ def read(path, default=""):
         return default
 
 
+def ran(L, stem, what):
+    """One guest command's STEM.rc, STEM.json and STEM.err: a test that it
+    ran (exit 0, JSON out), and its document (None when not)."""
+    rc = read(os.path.join(L, f"{stem}.rc")).strip()
+    try:
+        doc = json.loads(read(os.path.join(L, f"{stem}.json")))
+    except ValueError:
+        doc = None
+    ok(rc == "0" and doc, f"{what} runs (exit {rc})", read(os.path.join(L, f"{stem}.err")))
+    return doc
+
+
 def check_vmas(tag, v, maps):
     want = [(w[0], w[1], w[2], w[3], w[4], w[5], w[6]) for w in rk.read_maps(maps)]
     got = [(int(x["start"], 16), int(x["end"], 16), x["perms"], int(x["offset"], 16), x["dev"],
@@ -131,12 +143,7 @@ def job(k):
         pdir = os.path.join(odir, f"pid-{pid}")
         if not os.path.isdir(pdir):
             continue
-        rc = read(os.path.join(L, f"vmas-{pid}.rc")).strip()
-        try:
-            v = json.loads(read(os.path.join(L, f"vmas-{pid}.json")))
-        except ValueError:
-            v = None
-        ok(rc == "0" and v, f"{tag}: vmas runs (exit {rc})", read(os.path.join(L, f"vmas-{pid}.err")))
+        v = ran(L, f"vmas-{pid}", f"{tag}: vmas")
         if v:
             check_vmas(tag, v, os.path.join(pdir, "maps"))
         if comm == "wl-big":
@@ -150,12 +157,7 @@ def job(k):
             if len(t) == 2:
                 note(f"{tag}: walk of {npm} pages live: {float(t[1]) - float(t[0]):.2f} s (TCG)")
             continue
-        rc = read(os.path.join(L, f"walk-{pid}.rc")).strip()
-        try:
-            w = json.loads(read(os.path.join(L, f"walk-{pid}.json")))
-        except ValueError:
-            w = None
-        ok(rc == "0" and w, f"{tag}: walk runs (exit {rc})", read(os.path.join(L, f"walk-{pid}.err")))
+        w = ran(L, f"walk-{pid}", f"{tag}: walk")
         if w:
             check_walk(tag, w, os.path.join(pdir, "pagemap"))
 
