@@ -607,53 +607,96 @@ static bool folio_of(struct ctx *c, uint64_t pfn, const char *id, const struct p
  * the VMAs whose anon_vma it is and num_children the live anon_vmas
  * whose parent it is (a root its own), as anon_vma_fork(),
  * anon_vma_clone() and unlink_anon_vmas() keep them. */
-struct d2_tree {
-	uint64_t anon_vma;
-	struct u64set avcs;
+/* An anon_vma's interval tree is one for a whole fork family: with
+ * thousands of processes forked from one parent, every child's VMAs link
+ * the parent's root anon_vma, whose tree holds an avc of every child.
+ * Reading it again for each child made D2 quadratic (a 2,000-process
+ * dump: 84% of check --all), so what one read of a tree says is kept for
+ * the whole check run (struct pts_findings' memo): the avcs in it, the
+ * notes the read left (added again for each address space, as before),
+ * and the findings about it, given by the one address space they are
+ * about ("mine", below). */
+struct d2_pending {
+	char *text;
 };
-struct d2_trees { struct d2_tree *v; size_t n, cap; };
+struct d2_memo_tree {
+	uint64_t anon_vma;
+	bool failed;		/* the tree could not be read: error_note says why */
+	char *error_note;
+	struct u64set avcs;
+	struct pts_notes notes;		/* notes the read added */
+	VEC(char *) findings;		/* as they are given by the address space they are about */
+	bool first_mm_ok;
+	uint64_t first_mm;	/* the mm of the tree's first VMA */
+};
+struct d2_memo {
+	struct u64map index;	/* anon_vma -> position in v */
+	VEC(struct d2_memo_tree *) v;
+};
 
-static struct d2_tree *d2_tree(struct ctx *c, struct d2_trees *trees, uint64_t av)
+static void d2_memo_free(void *arg)
 {
-	for (size_t i = 0; i < trees->n; i++)
-		if (trees->v[i].anon_vma == av)
-			return &trees->v[i];
-	struct d2_tree t = { .anon_vma = av };
-	struct pts_anon_tree tr;
-	struct pts_error *err = pts_anon_tree_read(c->p, av, &tr, &c->out->missing);
-	if (err) {
-		pts_notes_add(&c->out->missing, "D2: %s", pts_error_text(err));
-		pts_error_destroy(err);
-		return NULL;
+	struct d2_memo *m = arg;
+	for (size_t i = 0; i < m->v.n; i++) {
+		struct d2_memo_tree *t = m->v.v[i];
+		free(t->error_note);
+		u64set_free(&t->avcs);
+		pts_notes_free(&t->notes);
+		for (size_t k = 0; k < t->findings.n; k++)
+			free(t->findings.v[k]);
+		free(t->findings.v);
+		free(t);
 	}
-	/* The tree is one for the whole family: say what is wrong with it
-	 * from one mm, the one whose VMA has it as its own anon_vma (or,
-	 * when none has, whose VMA comes first in it). */
-	bool mine = false;
-	for (size_t i = 0; i < c->mm.nvmas && !mine; i++)
-		mine = c->mm.vmas[i].anon_vma == av;
-	uint64_t first_mm = 0;
-	if (!mine && tr.nodes.n && pts_try_u64(c->p, tr.nodes.v[0].vma + c->d2_vma_mm, &first_mm))
-		mine = first_mm == c->mm.addr;
-	if (tr.loop && mine)
-		finding(c, "anon_vma", av, false, 0, "anon_vma %#" PRIx64 "'s interval tree: %s",
-			av, tr.loop);
+	free(m->v.v);
+	u64map_free(&m->index);
+	free(m);
+}
+
+static void d2_pend(struct d2_memo_tree *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void d2_pend(struct d2_memo_tree *t, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = xvasprintf(fmt, ap);
+	va_end(ap);
+	VEC_PUSH(&t->findings, s);
+}
+
+/* Read av's tree and say what is wrong with it, for every address space
+ * that will ask. */
+static struct d2_memo_tree *d2_read_tree(struct ctx *c, uint64_t av)
+{
+	struct d2_memo_tree *t = xcalloc(1, sizeof(*t));
+	t->anon_vma = av;
+	struct pts_notes *notes = &t->notes;
+	struct pts_anon_tree tr;
+	struct pts_error *err = pts_anon_tree_read(c->p, av, &tr, notes);
+	if (err) {
+		t->failed = true;
+		t->error_note = xasprintf("D2: %s", pts_error_text(err));
+		pts_error_destroy(err);
+		return t;
+	}
+	if (tr.nodes.n)
+		t->first_mm_ok = pts_try_u64(c->p, tr.nodes.v[0].vma + c->d2_vma_mm, &t->first_mm);
+	if (tr.loop)
+		d2_pend(t, "anon_vma %#" PRIx64 "'s interval tree: %s", av, tr.loop);
 	uint64_t prev = 0, active = 0;
 	struct u64set children = { 0 };
 	bool whole = !tr.partial && !tr.loop;
 	for (size_t i = 0; i < tr.nodes.n; i++) {
 		const struct pts_anon_node *n = &tr.nodes.v[i];
-		u64set_add(&t.avcs, n->avc);
-		if (mine && n->anon_vma != av)
-			finding(c, "anon_vma", av, false, 0, "avc %#" PRIx64 " in anon_vma %#" PRIx64
+		u64set_add(&t->avcs, n->avc);
+		if (n->anon_vma != av)
+			d2_pend(t, "avc %#" PRIx64 " in anon_vma %#" PRIx64
 				"'s interval tree links anon_vma %#" PRIx64, n->avc, av, n->anon_vma);
-		if (mine && i && n->start < prev)
-			finding(c, "anon_vma", av, false, 0, "anon_vma %#" PRIx64 "'s interval tree is "
+		if (i && n->start < prev)
+			d2_pend(t, "anon_vma %#" PRIx64 "'s interval tree is "
 				"out of order: avc %#" PRIx64 " (VMA %#" PRIx64 ", pgoff %#" PRIx64 ") "
 				"after pgoff %#" PRIx64, av, n->avc, n->vma, n->start, prev);
 		prev = n->start;
-		if (mine && n->subtree_last != n->want_subtree_last)
-			finding(c, "anon_vma", av, false, 0, "avc %#" PRIx64 " in anon_vma %#" PRIx64
+		if (n->subtree_last != n->want_subtree_last)
+			d2_pend(t, "avc %#" PRIx64 " in anon_vma %#" PRIx64
 				"'s interval tree keeps subtree_last %#" PRIx64 " but its subtree ends "
 				"at %#" PRIx64, n->avc, av, n->subtree_last, n->want_subtree_last);
 		/* whose anon_vma is this, and which anon_vmas has it below av */
@@ -665,7 +708,7 @@ static struct d2_tree *d2_tree(struct ctx *c, struct d2_trees *trees, uint64_t a
 		active += own == av;
 		struct pts_avc *chain = NULL;
 		size_t nc = 0;
-		err = pts_vma_avcs(c->p, n->vma, &chain, &nc, &c->out->missing);
+		err = pts_vma_avcs(c->p, n->vma, &chain, &nc, notes);
 		if (err) {
 			pts_error_destroy(err);
 			whole = false;
@@ -687,22 +730,68 @@ static struct d2_tree *d2_tree(struct ctx *c, struct d2_trees *trees, uint64_t a
 	struct pts_anon_vma x;
 	err = pts_anon_vma_read(c->p, av, &x);
 	if (err) {
-		pts_notes_add(&c->out->missing, "D2: %s", pts_error_text(err));
+		pts_notes_add(notes, "D2: %s", pts_error_text(err));
 		pts_error_destroy(err);
-	} else if (x.has_counts && whole && mine) {
+	} else if (x.has_counts && whole) {
 		uint64_t kids = children.n + (x.parent == av);
 		if (x.num_active_vmas != active)
-			finding(c, "anon_vma", av, false, 0, "anon_vma %#" PRIx64 " has num_active_vmas "
+			d2_pend(t, "anon_vma %#" PRIx64 " has num_active_vmas "
 				"%" PRIu64 " but %" PRIu64 " VMAs in its tree have it as their anon_vma",
 				av, x.num_active_vmas, active);
 		if (x.num_children != kids)
-			finding(c, "anon_vma", av, false, 0, "anon_vma %#" PRIx64 " has num_children "
+			d2_pend(t, "anon_vma %#" PRIx64 " has num_children "
 				"%" PRIu64 " but %" PRIu64 " live anon_vmas have it as parent%s", av,
 				x.num_children, kids, x.parent == av ? " (itself included)" : "");
 	}
 	u64set_free(&children);
 	pts_anon_tree_free(&tr);
+	return t;
+}
+
+struct d2_tree {
+	uint64_t anon_vma;
+	const struct u64set *avcs;
+};
+struct d2_trees { struct d2_tree *v; size_t n, cap; };
+
+static struct d2_tree *d2_tree(struct ctx *c, struct d2_trees *trees, uint64_t av)
+{
+	for (size_t i = 0; i < trees->n; i++)
+		if (trees->v[i].anon_vma == av)
+			return &trees->v[i];
+	if (!c->out->memo) {
+		c->out->memo = xcalloc(1, sizeof(struct d2_memo));
+		c->out->memo_free = d2_memo_free;
+	}
+	struct d2_memo *m = c->out->memo;
+	size_t pos;
+	struct d2_memo_tree *mt;
+	if (u64map_get(&m->index, av, &pos)) {
+		mt = m->v.v[pos];
+	} else {
+		mt = d2_read_tree(c, av);
+		u64map_put(&m->index, av, m->v.n);
+		VEC_PUSH(&m->v, mt);
+	}
+	for (size_t i = 0; i < mt->notes.n; i++)
+		pts_notes_add(&c->out->missing, "%s", mt->notes.v[i]);
+	if (mt->failed) {
+		/* as when each lookup read it again: the note every time */
+		pts_notes_add(&c->out->missing, "%s", mt->error_note);
+		return NULL;
+	}
+	struct d2_tree t = { .anon_vma = av, .avcs = &mt->avcs };
 	VEC_PUSH(trees, t);
+	/* The tree is one for the whole family: say what is wrong with it
+	 * from one mm, the one whose VMA has it as its own anon_vma (or,
+	 * when none has, whose VMA comes first in it). */
+	bool mine = false;
+	for (size_t i = 0; i < c->mm.nvmas && !mine; i++)
+		mine = c->mm.vmas[i].anon_vma == av;
+	if (!mine && mt->first_mm_ok)
+		mine = mt->first_mm == c->mm.addr;
+	for (size_t i = 0; mine && i < mt->findings.n; i++)
+		finding(c, "anon_vma", av, false, 0, "%s", mt->findings.v[i]);
 	return &trees->v[trees->n - 1];
 }
 
@@ -758,7 +847,7 @@ static void d2_on_mm(struct ctx *c)
 					PRIx64 ", not the VMA's root %#" PRIx64, x->addr, v->start, v->end,
 					y.addr, y.root, a.root);
 			struct d2_tree *t = d2_tree(c, &trees, x->anon_vma);
-			if (t && !u64set_has(&t->avcs, x->addr))
+			if (t && !u64set_has(t->avcs, x->addr))
 				finding(c, "vma", v->addr, true, v->start, "avc %#" PRIx64 " of VMA %#"
 					PRIx64 "-%#" PRIx64 " is not in anon_vma %#" PRIx64 "'s interval "
 					"tree: an rmap walk from there misses the VMA", x->addr, v->start,
@@ -770,8 +859,6 @@ static void d2_on_mm(struct ctx *c)
 				"anon_vma %#" PRIx64 " is linked by no avc on its chain", v->start, v->end,
 				v->anon_vma);
 	}
-	for (size_t i = 0; i < trees.n; i++)
-		u64set_free(&trees.v[i].avcs);
 	free(trees.v);
 }
 
@@ -1466,7 +1553,7 @@ static struct pts_error *check_task_once(struct pts_program *p, const struct pts
 	for (size_t i = 0; i < c->mm.missing.n; i++)
 		pts_notes_add(&out->missing, "pid %d: %s", t->pid, c->mm.missing.v[i]);
 	EACH(c, on_mm);
-	struct pts_walk_ops ops = { cb_table, cb_entry, cb_table_end, false, NULL };
+	struct pts_walk_ops ops = { .table = cb_table, .entry = cb_entry, .table_end = cb_table_end };
 	err = pts_walk(p, c->mm.pgd, 0, UINT64_MAX, &ops, c, &c->walk);
 	if (!err) {
 		for (size_t i = 0; i < c->walk.missing.n; i++)
@@ -1549,6 +1636,8 @@ void pts_findings_free(struct pts_findings *f)
 		free(f->v.v[i].evidence);
 	free(f->v.v);
 	pts_notes_free(&f->missing);
+	if (f->memo_free)
+		f->memo_free(f->memo);
 	memset(f, 0, sizeof(*f));
 }
 

@@ -36,6 +36,10 @@ struct pts_findings {
 	VEC(struct pts_finding) v;
 	struct pts_notes missing;	/* what could not be checked */
 	size_t tasks_checked;
+	/* What a check run reads once for every address space (check.c:
+	 * D2's anon_vma trees), freed with the findings. */
+	void *memo;
+	void (*memo_free)(void *);
 };
 
 /* The registry, in report order. */

@@ -14,6 +14,7 @@
 #include "dump.h"
 #include "flat.h"
 #include "kcore.h"
+#include "pcache.h"
 #include "util.h"
 #include "vmcoreinfo.h"
 
@@ -30,6 +31,13 @@ struct pts_dump {
 	 * be in the file, +1; 0 if none. */
 	uint64_t zero_ok[2];
 	unsigned long nrebuilds;	/* library contexts rebuilt after a failed read */
+	/* Decompressed pages by physical frame (pcache.h), and the kernel
+	 * virtual to physical pages already translated (a dump does not
+	 * change).  Live kernels are read uncached. */
+	struct pts_pcache *pc;
+	size_t cache_bytes;
+	struct tlb { uint64_t vpage, ppage; } *tlb;
+	unsigned long nfills, nxlat;	/* library page reads, translations */
 	unsigned long nreads;		/* pts_dump_read calls (PTSCOPE_TIMING) */
 	uint64_t nbytes;
 	struct vmcoreinfo *vmci;
@@ -436,6 +444,17 @@ void pts_dump_close(struct pts_dump *d)
 	if (d->nrebuilds && getenv("PTSCOPE_TIMING"))
 		fprintf(stderr, "ptscope: %s: libkdumpfile context rebuilt %lu times after failed reads\n",
 			d->path, d->nrebuilds);
+	if (d->pc && getenv("PTSCOPE_TIMING")) {
+		struct pts_pcache_stats st;
+		pts_pcache_stats(d->pc, &st);
+		fprintf(stderr, "ptscope: %s: page cache: %" PRIu64 " hits, %" PRIu64 " misses, %lu pages "
+			"read from the file (decompressed), %" PRIu64 " evictions, %" PRIu64
+			" ghost hits, %lu translations; peak %zu of %zu pages\n", d->path, st.hits,
+			st.misses, d->nfills, st.evictions, st.ghost_hits, d->nxlat, st.peak_resident,
+			st.capacity);
+	}
+	pts_pcache_free(d->pc);
+	free(d->tlb);
 	kd_teardown(d);
 	pts_kcore_close(d->kc);
 	if (d->fd >= 0)
@@ -490,6 +509,136 @@ static struct pts_error *check_in_file(struct pts_dump *d, enum pts_addr_space a
 	return NULL;
 }
 
+/* The error of a failed library read at at, in the words of the address
+ * the caller asked for; then the context built anew (see kd_setup: a
+ * failed read may have broken libkdumpfile's cache). */
+static struct pts_error *read_failed(struct pts_dump *d, kdump_status st, enum pts_addr_space as,
+				     uint64_t at)
+{
+	const char *e = kdump_get_err(d->kd);
+	struct pts_error *err;
+	if (st == KDUMP_ERR_NODATA)
+		err = pts_error(PTS_ERR_NODATA, "%s 0x%" PRIx64 ": not in the dump (excluded or missing)",
+				as == PTS_PHYS ? "physical address" : "address", at);
+	else
+		err = pts_error(st == KDUMP_ERR_ADDRXLAT ? PTS_ERR_FAULT : PTS_ERR_FORMAT,
+				"reading %s 0x%" PRIx64 ": %s", as == PTS_PHYS ? "physical address" : "address",
+				at, e ? e : kdump_strerror(st));
+	d->nrebuilds++;
+	kd_teardown(d);
+	struct pts_error *re = kd_setup(d);
+	if (re) {
+		pts_error_destroy(re);
+		kd_teardown(d);
+	}
+	return err;
+}
+
+/* A read straight through libkdumpfile, uncached: for what the cache
+ * does not serve (a kernel address the translation refuses, a frame past
+ * max_pfn), so that such reads fail as the library says. */
+static struct pts_error *direct_read(struct pts_dump *d, enum pts_addr_space as, uint64_t addr,
+				     void *buf, size_t len)
+{
+	size_t got = len;
+	kdump_status st = kdump_read(d->kd, as == PTS_PHYS ? KDUMP_KPHYSADDR : KDUMP_KVADDR,
+				     addr, buf, &got);
+	if (st == KDUMP_OK && got == len)
+		return check_in_file(d, as, addr, buf, len);
+	return read_failed(d, st, as, addr + got);
+}
+
+enum { TLB_N = 4096 };
+
+/* Kernel virtual page to physical page, remembered: struct pages
+ * (vmemmap) and vmalloc'ed stacks translate through the kernel's page
+ * tables, four reads each. */
+static bool xlat(struct pts_dump *d, uint64_t vpage, uint64_t *ppage)
+{
+	struct tlb *t = &d->tlb[(vpage >> 12) & (TLB_N - 1)];
+	if (t->vpage == (vpage | 1)) {
+		*ppage = t->ppage;
+		return true;
+	}
+	addrxlat_fulladdr_t fa = { vpage, ADDRXLAT_KVADDR };
+	if (addrxlat_fulladdr_conv(&fa, ADDRXLAT_KPHYSADDR, d->axctx, d->axsys) != ADDRXLAT_OK)
+		return false;
+	d->nxlat++;
+	t->vpage = vpage | 1;	/* page-aligned: bit 0 marks the slot used */
+	t->ppage = fa.addr & ~(uint64_t)(PTS_PCACHE_PAGE - 1);
+	*ppage = t->ppage;
+	return true;
+}
+
+static struct pts_error *nodata(enum pts_addr_space as, uint64_t at)
+{
+	return pts_error(PTS_ERR_NODATA, "%s 0x%" PRIx64 ": not in the dump (excluded or missing)",
+			 as == PTS_PHYS ? "physical address" : "address", at);
+}
+
+/* One physical page from the file into the cache (and page).  A page that
+ * the file lacks is cached as such: its next read fails at once, without
+ * the library (and without another rebuild). */
+static struct pts_error *fill(struct pts_dump *d, enum pts_addr_space as, uint64_t at,
+			      uint64_t ppage, uint8_t *page, unsigned *flags)
+{
+	size_t got = PTS_PCACHE_PAGE;
+	d->nfills++;
+	kdump_status st = kdump_read(d->kd, KDUMP_KPHYSADDR, ppage, page, &got);
+	if (st == KDUMP_OK && got == PTS_PCACHE_PAGE) {
+		*flags = 0;
+		/* file.zero_excluded: a page of zeros may be one the file lacks. */
+		if (all_zero(page, PTS_PCACHE_PAGE)) {
+			unsigned char bit = 0;
+			uint64_t pfn = ppage / PTS_PCACHE_PAGE;
+			if (kdump_bmp_get_bits(d->pagemap, pfn, pfn, &bit) == KDUMP_OK && !(bit & 1))
+				*flags = PTS_PCACHE_NODATA;
+		}
+		pts_pcache_put(d->pc, ppage / PTS_PCACHE_PAGE, page, *flags);
+		return NULL;
+	}
+	if (st == KDUMP_ERR_NODATA)
+		pts_pcache_put(d->pc, ppage / PTS_PCACHE_PAGE, NULL, PTS_PCACHE_NODATA);
+	return read_failed(d, st, as, at);
+}
+
+void pts_dump_set_cache_bytes(struct pts_dump *d, size_t bytes)
+{
+	if (!d->pc)
+		d->cache_bytes = bytes;
+}
+
+static struct pts_error *cached_read(struct pts_dump *d, enum pts_addr_space as, uint64_t addr,
+				     uint8_t *buf, size_t len)
+{
+	if (!d->pc) {
+		d->pc = pts_pcache_new(d->cache_bytes ? d->cache_bytes : pts_pcache_default_bytes());
+		d->tlb = xcalloc(TLB_N, sizeof(*d->tlb));
+	}
+	uint8_t page[PTS_PCACHE_PAGE];
+	for (uint64_t pos = addr, end = addr + len; pos < end;) {
+		uint64_t pg = pos & ~(uint64_t)(PTS_PCACHE_PAGE - 1), off = pos - pg;
+		size_t n = (size_t)(PTS_PCACHE_PAGE - off < end - pos ? PTS_PCACHE_PAGE - off : end - pos);
+		uint8_t *out = buf + (pos - addr);
+		uint64_t ppage = pg;
+		if ((as != PTS_PHYS && !xlat(d, pg, &ppage)) ||
+		    (d->info.max_pfn && ppage / PTS_PCACHE_PAGE >= d->info.max_pfn))
+			return direct_read(d, as, pos, out, (size_t)(end - pos));
+		unsigned flags;
+		if (!pts_pcache_get(d->pc, ppage / PTS_PCACHE_PAGE, (size_t)off, n, out, &flags)) {
+			struct pts_error *err = fill(d, as, pos, ppage, page, &flags);
+			if (err)
+				return err;
+			if (!(flags & PTS_PCACHE_NODATA))
+				memcpy(out, page + off, n);
+		}
+		if (flags & PTS_PCACHE_NODATA)
+			return nodata(as, pos);
+		pos += n;
+	}
+	return NULL;
+}
+
 struct pts_error *pts_dump_read(struct pts_dump *d, enum pts_addr_space as, uint64_t addr,
 				void *buf, size_t len)
 {
@@ -515,34 +664,9 @@ struct pts_error *pts_dump_read(struct pts_dump *d, enum pts_addr_space as, uint
 					 ": beyond the dump's last page frame (max_pfn 0x%" PRIx64 ")",
 					 addr >= end ? addr : end, d->info.max_pfn);
 	}
-	size_t got = len;
-	kdump_status st = kdump_read(d->kd, as == PTS_PHYS ? KDUMP_KPHYSADDR : KDUMP_KVADDR,
-				     addr, buf, &got);
-	if (st == KDUMP_OK && got == len) {
-		struct pts_error *err = check_in_file(d, as, addr, buf, len);
-		if (err)
-			return err;
-		if (d->npatches)
-			apply_patches(d, as, addr, buf, len);
-		return NULL;
-	}
-	const char *e = kdump_get_err(d->kd);
-	uint64_t at = addr + got;
-	struct pts_error *err;
-	if (st == KDUMP_ERR_NODATA)
-		err = pts_error(PTS_ERR_NODATA, "%s 0x%" PRIx64 ": not in the dump (excluded or missing)",
-				as == PTS_PHYS ? "physical address" : "address", at);
-	else
-		err = pts_error(st == KDUMP_ERR_ADDRXLAT ? PTS_ERR_FAULT : PTS_ERR_FORMAT,
-				"reading %s 0x%" PRIx64 ": %s", as == PTS_PHYS ? "physical address" : "address",
-				at, e ? e : kdump_strerror(st));
-	/* See kd_setup: a failed read may have broken libkdumpfile's cache. */
-	d->nrebuilds++;
-	kd_teardown(d);
-	struct pts_error *re = kd_setup(d);
-	if (re) {
-		pts_error_destroy(re);
-		kd_teardown(d);
-	}
+	struct pts_error *err = addr + len < addr ? direct_read(d, as, addr, buf, len)
+						  : cached_read(d, as, addr, buf, len);
+	if (!err && d->npatches)
+		apply_patches(d, as, addr, buf, len);
 	return err;
 }

@@ -39,6 +39,10 @@ const char *pts_dump_path(const struct pts_dump *d);
 const struct pts_dump_info *pts_dump_info(const struct pts_dump *d);
 const struct vmcoreinfo *pts_dump_vmcoreinfo(const struct pts_dump *d);
 
+/* The size of ptscope's own page cache (pcache.h) for this dump; before
+ * the first read.  0: pts_pcache_default_bytes(). */
+void pts_dump_set_cache_bytes(struct pts_dump *d, size_t bytes);
+
 /* The pages of libkdumpfile's own cache (cache.size); tests/readpages
  * measures the floor with the same setting. */
 #define PTS_KDUMP_CACHE_PAGES 32

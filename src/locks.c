@@ -311,7 +311,7 @@ static void process(struct scan *s, const struct pts_task *t)
 		}
 	}
 	struct tw w = { s, t, mm.addr };
-	struct pts_walk_ops ops = { .table = ptl_table };
+	struct pts_walk_ops ops = { .table = ptl_table, .pte_tables_unread = true };
 	struct pts_walk_result r = { 0 };
 	if ((err = pts_walk(p, mm.pgd, 0, UINT64_MAX, &ops, &w, &r))) {
 		pts_notes_add(&s->out->missing, "pid %d: page tables: %s", t->pid, pts_error_text(err));

@@ -28,6 +28,7 @@
 #include "locks.h"
 #include "ktask.h"
 #include "program.h"
+#include "pcache.h"
 #include "util.h"
 #include "vmcoreinfo.h"
 
@@ -775,8 +776,9 @@ static int cmd_walk(struct pts_program *p, const struct opts *o)
 	for (int l = PTS_PGD, d = 0; l >= PTS_PTE; l = pts_arch_below(a, l))
 		w.depth[l] = d++;
 	struct json j;
-	struct pts_walk_ops ops = { walk_table_cb, walk_entry_cb, walk_table_end_cb, false,
-				    o->json || o->pages ? NULL : walk_run_cb };
+	struct pts_walk_ops ops = { .table = walk_table_cb, .entry = walk_entry_cb,
+				    .table_end = walk_table_end_cb,
+				    .run = o->json || o->pages ? NULL : walk_run_cb };
 	struct pts_walk_result res;
 	static char obuf[1 << 16];
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
@@ -2259,6 +2261,8 @@ static void usage(FILE *f)
 		"      --debug-root DIR    look for debug info under DIR instead of /\n"
 		"      --types T           dwarf (a vmlinux), btf (the kernel's own BTF and kallsyms\n"
 		"                          in the dump: v6.0+), or auto (dwarf if found, default)\n"
+		"      --cache-size SIZE   ptscope's cache of dump pages (default 256M, or an\n"
+		"                          eighth of RAM when less; K, M or G)\n"
 		"  -j, --json              one JSON document on stdout\n"
 		"  -T, --threads           ps: list every thread\n"
 		"  -p, --pid PID           the process to show\n"
@@ -2283,6 +2287,7 @@ int main(int argc, char **argv)
 		{ "vmlinux", required_argument, NULL, 'k' },
 		{ "debug-root", required_argument, NULL, 'R' },
 		{ "types", required_argument, NULL, 'y' },
+		{ "cache-size", required_argument, NULL, 'C' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "threads", no_argument, NULL, 'T' },
 		{ "pid", required_argument, NULL, 'p' },
@@ -2317,6 +2322,14 @@ int main(int argc, char **argv)
 				o.open.types = PTS_TYPES_BTF;
 			else {
 				fprintf(stderr, "ptscope: --types %s: dwarf, btf or auto\n", optarg);
+				return 2;
+			}
+			break;
+		case 'C':
+			if (!pts_pcache_parse_size(optarg, &o.open.cache_bytes) ||
+			    o.open.cache_bytes < 64 * 1024) {
+				fprintf(stderr, "ptscope: --cache-size %s: a size of at least 64K "
+					"(K, M or G)\n", optarg);
 				return 2;
 			}
 			break;

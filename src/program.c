@@ -203,6 +203,7 @@ struct pts_error *pts_program_open(const struct pts_open_opts *o, struct pts_pro
 	struct pts_error *err = pts_dump_open(o->dump, &p->dump);
 	if (err)
 		goto fail;
+	pts_dump_set_cache_bytes(p->dump, o->cache_bytes);
 	p->vmci = pts_dump_vmcoreinfo(p->dump);
 	p->osrelease = vmcoreinfo_get(p->vmci, "OSRELEASE");
 	p->build_id = vmcoreinfo_get(p->vmci, "BUILD-ID");

@@ -21,6 +21,7 @@ struct pts_open_opts {
 	enum pts_types types;
 	const char *debug_root;	/* prefix of the standard debug paths; NULL: "/" */
 	bool need_types;	/* fail when no vmlinux is found */
+	size_t cache_bytes;	/* --cache-size; 0: the default (pcache.h) */
 };
 
 struct pts_program {

@@ -268,7 +268,7 @@ void tui_open_task(struct tui_model *m, size_t i)
 	struct build b = { .m = m };
 	for (int l = PTS_PGD, d = 0; l >= PTS_PTE; l = pts_arch_below(m->a, l))
 		b.depth[l] = d++;
-	struct pts_walk_ops ops = { b_table, b_entry, NULL, false, b_run };
+	struct pts_walk_ops ops = { .table = b_table, .entry = b_entry, .run = b_run };
 	struct pts_walk_result res;
 	err = pts_walk(m->p, c->mm.pgd, 0, m->a->user_end, &ops, &b, &res);
 	if (err) {

@@ -93,6 +93,16 @@ static void walk_table(struct wctx *c, uint64_t pfn, int level, uint64_t base, u
 			"another level", pts_level_name((unsigned)level), pfn, base);
 		return;
 	}
+	if (level == PTS_PTE && c->ops->pte_tables_unread) {
+		t.raw = NULL;
+		if (!t.revisit)
+			c->res->tables[level]++;
+		if (c->ops->table)
+			c->ops->table(c->arg, &t);
+		if (c->ops->table_end)
+			c->ops->table_end(c->arg, &t);
+		return;
+	}
 	struct pts_error *err = pts_dump_read(c->p->dump, PTS_PHYS, pfn << 12, raw, 4096);
 	if (err) {
 		err = pts_notes_nodata(&c->res->missing, err, "%s table pfn %#" PRIx64 " (%#" PRIx64

@@ -34,6 +34,11 @@ struct pts_walk_ops {
 	 * calls of entry; e is the first of them. */
 	void (*run)(void *arg, uint64_t va, const struct pts_entry *e, const struct pts_table *t,
 		    unsigned index, unsigned count);
+	/* Only where the tables are: PTE tables go to table and table_end
+	 * unread (raw NULL, used 0) and their entries are neither decoded
+	 * nor counted.  The lock scan needs a PTE table's frame (its split
+	 * lock lives in its struct page), not its 512 entries. */
+	bool pte_tables_unread;
 };
 
 struct pts_walk_anomaly {
