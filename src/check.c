@@ -345,7 +345,6 @@ struct swap_layout {
 	int64_t used;
 };
 
-static struct swap_layout swapl;
 
 /* MAX_SWAPFILES: swap_info[]'s length (DWARF), or as the arch layer
  * derived it (BTF mode keeps no global variables' types) */
@@ -364,32 +363,50 @@ static struct pts_error *swap_slots(struct pts_program *p, uint64_t *ret)
 	return pts_dwarf_var_array_len(p->dw, "swap_info", ret);
 }
 
-static bool e5_applies(struct pts_program *p, const char **why)
+/* Derived once per program, in its layout slot: every address space's
+ * checks ask, from several threads (the runner, sweep.c). */
+static const struct swap_layout *swap_layout(struct pts_program *p)
 {
-	struct pts_error *err;
-	struct swap_layout *l = &swapl;
-	memset(l, 0, sizeof(*l));
-	if ((err = pts_symbol(p, "swap_info", &l->swap_info)) ||
+	if (pts_layout_ready(p, PTS_LAYOUT_SWAP))
+		return p->layout[PTS_LAYOUT_SWAP];
+	pts_layout_lock(p);
+	if (!p->layout[PTS_LAYOUT_SWAP]) {
+		struct swap_layout *l = xcalloc(1, sizeof(*l));
+		struct pts_error *err;
+		if ((err = pts_symbol(p, "swap_info", &l->swap_info)) ||
 	    (err = swap_slots(p, &l->nswap)) ||
 	    (err = pts_offsetof(p, "struct swap_info_struct", "flags", &l->flags)) ||
 	    (err = pts_offsetof(p, "struct swap_info_struct", "max", &l->max)) ||
 	    (err = pts_dwarf_enum(p->dw, "SWP_USED", &l->used))) {
-		*why = "swap_info layout unknown";
-		pts_error_destroy(err);
-		return false;
+			pts_error_destroy(err);
+		} else {
+			l->have_map = pts_offsetof_opt(p, "struct swap_info_struct", "swap_map", &l->map);
+			l->ok = true;
+		}
+		p->layout_free[PTS_LAYOUT_SWAP] = free;
+		__atomic_store_n(&p->layout[PTS_LAYOUT_SWAP], l, __ATOMIC_RELEASE);
 	}
-	l->have_map = pts_offsetof_opt(p, "struct swap_info_struct", "swap_map", &l->map);
-	l->ok = true;
-	return true;
+	pts_layout_unlock(p);
+	return p->layout[PTS_LAYOUT_SWAP];
+}
+
+static bool e5_applies(struct pts_program *p, const char **why)
+{
+	if (swap_layout(p)->ok)
+		return true;
+	*why = "swap_info layout unknown";
+	return false;
 }
 
 static void e5_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 			const struct pts_table *t, unsigned idx, const struct pts_vma *v)
 {
 	(void)v;
-	if (e->kind != PTS_EK_SWAP || !swapl.ok)
+	if (e->kind != PTS_EK_SWAP)
 		return;
-	struct swap_layout *l = &swapl;
+	const struct swap_layout *l = swap_layout(c->p);
+	if (!l->ok)
+		return;
 	uint64_t si = 0, flags = 0, map = 0;
 	uint32_t max = 0;
 	uint8_t count = 0;
@@ -1628,6 +1645,20 @@ static struct pts_error *check_dump_once(struct pts_program *p, int32_t pid, str
 	}
 	free(c);
 	return NULL;
+}
+
+void pts_findings_take(struct pts_findings *dst, struct pts_findings *src)
+{
+	for (size_t i = 0; i < src->v.n; i++)
+		VEC_PUSH(&dst->v, src->v.v[i]);
+	for (size_t i = 0; i < src->missing.n; i++)
+		VEC_PUSH(&dst->missing, src->missing.v[i]);
+	dst->tasks_checked += src->tasks_checked;
+	free(src->v.v);
+	free(src->missing.v);
+	memset(&src->v, 0, sizeof(src->v));
+	memset(&src->missing, 0, sizeof(src->missing));
+	src->tasks_checked = 0;
 }
 
 void pts_findings_free(struct pts_findings *f)

@@ -54,6 +54,8 @@ struct pts_error *pts_check_task(struct pts_program *p, const struct pts_task *t
  * every sharer of their tables. */
 struct pts_error *pts_check_dump(struct pts_program *p, int32_t pid, struct pts_findings *out);
 void pts_findings_free(struct pts_findings *f);
+/* Append src's findings and notes to dst (in order) and empty src. */
+void pts_findings_take(struct pts_findings *dst, struct pts_findings *src);
 /* Checks from outside the registry (plugins), run by pts_check_task after
  * its own on each address space; their findings carry their own
  * pts_check_info. */

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <libkdumpfile/addrxlat.h>
 #include <libkdumpfile/kdumpfile.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,28 +19,38 @@
 #include "util.h"
 #include "vmcoreinfo.h"
 
-struct pts_dump {
-	char *path;		/* as the user named it */
-	char *data_path;	/* what is read: path, or its rearranged copy */
-	int fd;
+/* One libkdumpfile context with what hangs off it.  libkdumpfile
+ * contexts are not thread-safe: each thread that reads (pts_dump_set_slot)
+ * has its own, on its own file descriptor, made on its first read. */
+struct kslot {
+	int fd;			/* slot 0: the dump's own; others: their own open */
 	kdump_ctx_t *kd;
-	struct pts_kcore *kc;	/* live: /proc/kcore, read without libkdumpfile */
 	kdump_bmp_t *pagemap;	/* pages the file holds */
 	addrxlat_ctx_t *axctx;
 	addrxlat_sys_t *axsys;
 	/* The last page (per address space) that a read of zeros proved to
 	 * be in the file, +1; 0 if none. */
 	uint64_t zero_ok[2];
-	unsigned long nrebuilds;	/* library contexts rebuilt after a failed read */
-	/* Decompressed pages by physical frame (pcache.h), and the kernel
-	 * virtual to physical pages already translated (a dump does not
-	 * change).  Live kernels are read uncached. */
-	struct pts_pcache *pc;
-	size_t cache_bytes;
-	struct tlb { uint64_t vpage, ppage; } *tlb;
+	bool tried;		/* set up (or failed to be) once */
+	unsigned long nrebuilds;	/* contexts rebuilt after a failed read */
 	unsigned long nfills, nxlat;	/* library page reads, translations */
+	/* kernel virtual to physical pages already translated (a dump does
+	 * not change) */
+	struct tlb { uint64_t vpage, ppage; } *tlb;
+};
+
+struct pts_dump {
+	char *path;		/* as the user named it */
+	char *data_path;	/* what is read: path, or its rearranged copy */
+	struct kslot slot[PTS_DUMP_SLOTS];
+	struct pts_kcore *kc;	/* live: /proc/kcore, read without libkdumpfile */
+	pthread_mutex_t lock;	/* making the page cache and the slots */
 	unsigned long nreads;		/* pts_dump_read calls (PTSCOPE_TIMING) */
 	uint64_t nbytes;
+	/* Decompressed pages by physical frame (pcache.h), shared by every
+	 * slot.  Live kernels are read uncached. */
+	struct pts_pcache *pc;
+	size_t cache_bytes;
 	struct vmcoreinfo *vmci;
 	struct pts_dump_info info;
 	char arch[16];
@@ -53,6 +64,14 @@ struct pts_dump {
 	} *patches;
 	size_t npatches;
 };
+
+/* The slot of the calling thread (0 unless a runner set another). */
+static __thread unsigned tls_slot;
+
+void pts_dump_set_slot(unsigned slot)
+{
+	tls_slot = slot < PTS_DUMP_SLOTS ? slot : 0;
+}
 
 /* "K:ADDR=VALUE" (kernel virtual) or "P:ADDR=VALUE" (physical), 8 bytes
  * each unless "/N" follows (N bytes, 1 to 8), separated by ';'. */
@@ -121,7 +140,7 @@ static uint32_t get32(const unsigned char *p) { uint32_t x; memcpy(&x, p, 4); re
 static struct pts_error *check_diskdump(struct pts_dump *d, off_t fsize)
 {
 	unsigned char h[512];
-	if (pread(d->fd, h, sizeof(h), 0) != (ssize_t)sizeof(h))
+	if (pread(d->slot[0].fd, h, sizeof(h), 0) != (ssize_t)sizeof(h))
 		return pts_error(PTS_ERR_FORMAT, "truncated kdump header");
 	uint32_t status = get32(h + DDH_OFF_STATUS);
 	int32_t block = (int32_t)get32(h + DDH_OFF_BLOCK_SIZE);
@@ -144,7 +163,7 @@ static struct pts_error *check_diskdump(struct pts_dump *d, off_t fsize)
 
 	int32_t lvl;
 	if (subhdr > 0 &&
-	    pread(d->fd, &lvl, 4, (off_t)block + KSH_OFF_DUMP_LEVEL) == 4)
+	    pread(d->slot[0].fd, &lvl, 4, (off_t)block + KSH_OFF_DUMP_LEVEL) == 4)
 		d->info.dump_level = lvl;
 
 	/* The second bitmap (pages present) is the second half of the
@@ -156,7 +175,7 @@ static struct pts_error *check_diskdump(struct pts_dump *d, off_t fsize)
 		return pts_error(PTS_ERR_FORMAT, "truncated: the bitmaps end at %lld, file has %lld bytes",
 				 (long long)pd_off, (long long)fsize);
 	unsigned char *bm = xmalloc(2 * half);
-	if (pread(d->fd, bm, 2 * half, bm_off) != (ssize_t)(2 * half)) {
+	if (pread(d->slot[0].fd, bm, 2 * half, bm_off) != (ssize_t)(2 * half)) {
 		free(bm);
 		return pts_error_os("reading the bitmap");
 	}
@@ -179,7 +198,7 @@ static struct pts_error *check_diskdump(struct pts_dump *d, off_t fsize)
 	int64_t end = 0;
 	for (uint64_t i = 0; i < npages; i += CHUNK) {
 		size_t n = npages - i < CHUNK ? (size_t)(npages - i) : CHUNK;
-		if (pread(d->fd, pd, n * sizeof(*pd), pd_off + (off_t)(i * sizeof(*pd))) !=
+		if (pread(d->slot[0].fd, pd, n * sizeof(*pd), pd_off + (off_t)(i * sizeof(*pd))) !=
 		    (ssize_t)(n * sizeof(*pd))) {
 			free(pd);
 			return pts_error_os("reading page descriptors");
@@ -204,7 +223,7 @@ static struct pts_error *check_diskdump(struct pts_dump *d, off_t fsize)
 static struct pts_error *check_elf(struct pts_dump *d, off_t fsize)
 {
 	Elf64_Ehdr eh;
-	if (pread(d->fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh))
+	if (pread(d->slot[0].fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh))
 		return pts_error(PTS_ERR_FORMAT, "truncated ELF header");
 	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_type != ET_CORE)
 		return pts_error(PTS_ERR_FORMAT, "an ELF file but not a 64-bit core dump");
@@ -215,7 +234,7 @@ static struct pts_error *check_elf(struct pts_dump *d, off_t fsize)
 		return pts_error(PTS_ERR_FORMAT, "truncated: program headers end at %llu, file has %lld bytes",
 				 (unsigned long long)(eh.e_phoff + sz), (long long)fsize);
 	Elf64_Phdr *ph = xmalloc(sz);
-	if (pread(d->fd, ph, sz, (off_t)eh.e_phoff) != (ssize_t)sz) {
+	if (pread(d->slot[0].fd, ph, sz, (off_t)eh.e_phoff) != (ssize_t)sz) {
 		free(ph);
 		return pts_error_os("reading program headers");
 	}
@@ -236,9 +255,9 @@ static struct pts_error *check_elf(struct pts_dump *d, off_t fsize)
 	return NULL;
 }
 
-static struct pts_error *kd_error(struct pts_dump *d, kdump_status st, const char *what)
+static struct pts_error *kd_error(struct kslot *k, kdump_status st, const char *what)
 {
-	const char *e = kdump_get_err(d->kd);
+	const char *e = kdump_get_err(k->kd);
 	return pts_error(st == KDUMP_ERR_NODATA ? PTS_ERR_NODATA : PTS_ERR_FORMAT, "%s: %s", what,
 			 e ? e : kdump_strerror(st));
 }
@@ -253,58 +272,71 @@ static struct pts_error *kd_error(struct pts_dump *d, kdump_status st, const cha
  * zeros against the file's page bitmap; PFNs past max_pfn are refused
  * before the library sees them; and after any other failed read the
  * library context is built anew. */
-static void kd_teardown(struct pts_dump *d)
+static void kd_teardown(struct kslot *k)
 {
-	if (d->pagemap)
-		kdump_bmp_decref(d->pagemap);
-	if (d->axctx)
-		addrxlat_ctx_decref(d->axctx);
-	if (d->axsys)
-		addrxlat_sys_decref(d->axsys);
-	if (d->kd)
-		kdump_free(d->kd);
-	d->pagemap = NULL;
-	d->axctx = NULL;
-	d->axsys = NULL;
-	d->kd = NULL;
-	d->zero_ok[0] = d->zero_ok[1] = 0;
+	if (k->pagemap)
+		kdump_bmp_decref(k->pagemap);
+	if (k->axctx)
+		addrxlat_ctx_decref(k->axctx);
+	if (k->axsys)
+		addrxlat_sys_decref(k->axsys);
+	if (k->kd)
+		kdump_free(k->kd);
+	k->pagemap = NULL;
+	k->axctx = NULL;
+	k->axsys = NULL;
+	k->kd = NULL;
+	k->zero_ok[0] = k->zero_ok[1] = 0;
 }
 
-static struct pts_error *kd_setup(struct pts_dump *d)
+/* Slot 0 also learns VMCOREINFO and the architecture; the other slots
+ * only need a context of their own. */
+static struct pts_error *kd_setup(struct pts_dump *d, struct kslot *k)
 {
-	d->kd = kdump_new();
-	if (!d->kd)
+	k->kd = kdump_new();
+	if (!k->kd)
 		return &pts_enomem;
-	kdump_status ks = kdump_open_fd(d->kd, d->fd);
+	/* read(2), not mmap(2): with a libkdumpfile context per thread, each
+	 * mapping the whole file would count the file once per thread in
+	 * ptscope's resident memory, and ptscope's page cache (pcache.h)
+	 * already keeps what is read again. */
+	kdump_status ks;
+	if (getenv("PTSCOPE_KDUMP_MMAP") == NULL) {
+		kdump_attr_t never = { .type = KDUMP_NUMBER, .val.number = KDUMP_MMAP_NEVER };
+		ks = kdump_set_attr(k->kd, KDUMP_ATTR_FILE_MMAP_POLICY, &never);
+		if (ks != KDUMP_OK)
+			return kd_error(k, ks, "setting file.mmap_policy");
+	}
+	ks = kdump_open_fd(k->kd, k->fd);
 	if (ks != KDUMP_OK)
-		return kd_error(d, ks, "libkdumpfile cannot open it");
+		return kd_error(k, ks, "libkdumpfile cannot open it");
 	kdump_attr_t one = { .type = KDUMP_NUMBER, .val.number = 1 };
-	ks = kdump_set_attr(d->kd, KDUMP_ATTR_ZERO_EXCLUDED, &one);
+	ks = kdump_set_attr(k->kd, KDUMP_ATTR_ZERO_EXCLUDED, &one);
 	if (ks != KDUMP_OK)
-		return kd_error(d, ks, "setting file.zero_excluded");
+		return kd_error(k, ks, "setting file.zero_excluded");
 	/* libkdumpfile 0.5.1 searches its page cache linearly on every read,
 	 * so a read costs more the bigger the cache: walking wl-big took
 	 * 38.5 ms with the default 1024 pages, 22.9 ms with 32 (scripts/bench),
 	 * and the lock scan of every process was faster too. */
 	kdump_attr_t cs = { .type = KDUMP_NUMBER, .val.number = PTS_KDUMP_CACHE_PAGES };
-	ks = kdump_set_attr(d->kd, "cache.size", &cs);
+	ks = kdump_set_attr(k->kd, "cache.size", &cs);
 	if (ks != KDUMP_OK)
-		return kd_error(d, ks, "setting cache.size");
+		return kd_error(k, ks, "setting cache.size");
 	kdump_attr_t pm;
-	ks = kdump_get_attr(d->kd, KDUMP_ATTR_FILE_PAGEMAP, &pm);
+	ks = kdump_get_attr(k->kd, KDUMP_ATTR_FILE_PAGEMAP, &pm);
 	if (ks != KDUMP_OK || pm.type != KDUMP_BITMAP)
-		return kd_error(d, ks, "the file's page map");
-	d->pagemap = pm.val.bitmap;
-	kdump_bmp_incref(d->pagemap);
+		return kd_error(k, ks, "the file's page map");
+	k->pagemap = pm.val.bitmap;
+	kdump_bmp_incref(k->pagemap);
 
 	/* VMCOREINFO is parsed by libkdumpfile's linux ostype. */
-	kdump_set_string_attr(d->kd, KDUMP_ATTR_OSTYPE, "linux");
+	kdump_set_string_attr(k->kd, KDUMP_ATTR_OSTYPE, "linux");
 	if (!d->vmci) {
 		char *raw = NULL;
-		ks = kdump_vmcoreinfo_raw(d->kd, &raw);
+		ks = kdump_vmcoreinfo_raw(k->kd, &raw);
 		if (ks != KDUMP_OK || !raw)
 			return pts_error(PTS_ERR_FORMAT, "the dump carries no VMCOREINFO (QEMU needs -device vmcoreinfo): %s",
-					 kdump_get_err(d->kd) ? kdump_get_err(d->kd) : kdump_strerror(ks));
+					 kdump_get_err(k->kd) ? kdump_get_err(k->kd) : kdump_strerror(ks));
 		d->vmci = vmcoreinfo_parse(raw);
 		free(raw);
 	}
@@ -313,31 +345,33 @@ static struct pts_error *kd_setup(struct pts_dump *d)
 	 * tell the architecture (TESTBED.md).  init_top_pgt exists only on
 	 * x86_64, so VMCOREINFO settles it. */
 	const char *arch = NULL;
-	if (kdump_get_string_attr(d->kd, KDUMP_ATTR_ARCH_NAME, &arch) != KDUMP_OK || !arch || !*arch) {
+	if (kdump_get_string_attr(k->kd, KDUMP_ATTR_ARCH_NAME, &arch) != KDUMP_OK || !arch || !*arch) {
 		if (!vmcoreinfo_get(d->vmci, "SYMBOL(init_top_pgt)"))
 			return pts_error(PTS_ERR_FORMAT, "cannot tell the dump's architecture");
-		ks = kdump_set_string_attr(d->kd, KDUMP_ATTR_ARCH_NAME, "x86_64");
+		ks = kdump_set_string_attr(k->kd, KDUMP_ATTR_ARCH_NAME, "x86_64");
 		if (ks != KDUMP_OK)
-			return kd_error(d, ks, "setting the architecture");
+			return kd_error(k, ks, "setting the architecture");
 		arch = "x86_64";
 	}
-	snprintf(d->arch, sizeof(d->arch), "%s", arch);
-	d->info.arch = d->arch;
+	if (k == &d->slot[0]) {
+		snprintf(d->arch, sizeof(d->arch), "%s", arch);
+		d->info.arch = d->arch;
+	}
 	if (strcmp(arch, "x86_64"))
 		return pts_error(PTS_ERR_FORMAT, "architecture %s is not supported (x86_64 only)", arch);
-	ks = kdump_set_string_attr(d->kd, KDUMP_ATTR_OSTYPE, "linux");
+	ks = kdump_set_string_attr(k->kd, KDUMP_ATTR_OSTYPE, "linux");
 	if (ks != KDUMP_OK)
-		return kd_error(d, ks, "setting up address translation");
-	ks = kdump_get_addrxlat(d->kd, &d->axctx, &d->axsys);
+		return kd_error(k, ks, "setting up address translation");
+	ks = kdump_get_addrxlat(k->kd, &k->axctx, &k->axsys);
 	if (ks != KDUMP_OK)
-		return kd_error(d, ks, "setting up address translation");
+		return kd_error(k, ks, "setting up address translation");
 	return NULL;
 }
 
 static struct pts_error *kcore_open(struct pts_dump *d)
 {
 	char *raw;
-	struct pts_error *err = pts_kcore_open(d->fd, &d->kc, &raw);
+	struct pts_error *err = pts_kcore_open(d->slot[0].fd, &d->kc, &raw);
 	if (err)
 		return err;
 	d->vmci = vmcoreinfo_parse(raw);
@@ -358,8 +392,8 @@ static struct pts_error *dump_open(struct pts_dump *d)
 {
 	struct stat st;
 	d->info.dump_level = -1;
-	d->fd = open(d->path, O_RDONLY | O_CLOEXEC);
-	if (d->fd < 0) {
+	d->slot[0].fd = open(d->path, O_RDONLY | O_CLOEXEC);
+	if (d->slot[0].fd < 0) {
 		int e = errno;
 		char *rp = realpath(d->path, NULL);
 		bool kc = rp && !strcmp(rp, PTS_KCORE_PATH);
@@ -367,29 +401,29 @@ static struct pts_error *dump_open(struct pts_dump *d)
 		return kc || !strcmp(d->path, PTS_KCORE_PATH) ? pts_kcore_open_error(e)
 							      : pts_error_os("cannot open");
 	}
-	if (fstat(d->fd, &st) < 0)
+	if (fstat(d->slot[0].fd, &st) < 0)
 		return pts_error_os("stat");
 	if (S_ISDIR(st.st_mode))
 		return pts_error(PTS_ERR_FORMAT, "is a directory");
-	if (pts_kcore_is(d->fd))
+	if (pts_kcore_is(d->slot[0].fd))
 		return kcore_open(d);
 
-	if (pts_flat_probe(d->fd)) {
-		struct pts_error *err = pts_flat_rearrange(d->path, d->fd, &d->data_path);
+	if (pts_flat_probe(d->slot[0].fd)) {
+		struct pts_error *err = pts_flat_rearrange(d->path, d->slot[0].fd, &d->data_path);
 		if (err) {
 			/* pts_flat_rearrange names the file itself. */
 			err->code = PTS_ERR_FORMAT;
 			return err;
 		}
-		close(d->fd);
+		close(d->slot[0].fd);
 		d->info.flattened = true;
-		d->fd = open(d->data_path, O_RDONLY | O_CLOEXEC);
-		if (d->fd < 0 || fstat(d->fd, &st) < 0)
+		d->slot[0].fd = open(d->data_path, O_RDONLY | O_CLOEXEC);
+		if (d->slot[0].fd < 0 || fstat(d->slot[0].fd, &st) < 0)
 			return pts_error_os("%s", d->data_path);
 	}
 
 	char magic[8];
-	ssize_t n = pread(d->fd, magic, sizeof(magic), 0);
+	ssize_t n = pread(d->slot[0].fd, magic, sizeof(magic), 0);
 	struct pts_error *err;
 	if (n == (ssize_t)sizeof(magic) && !memcmp(magic, DDH_SIG, 8)) {
 		d->info.format = "kdump";
@@ -403,16 +437,17 @@ static struct pts_error *dump_open(struct pts_dump *d)
 	if (err)
 		return err;
 
-	err = kd_setup(d);
+	d->slot[0].tried = true;
+	err = kd_setup(d, &d->slot[0]);
 	if (err)
 		return err;
 
 	kdump_num_t num;
-	if (kdump_get_number_attr(d->kd, KDUMP_ATTR_PAGE_SIZE, &num) == KDUMP_OK)
+	if (kdump_get_number_attr(d->slot[0].kd, KDUMP_ATTR_PAGE_SIZE, &num) == KDUMP_OK)
 		d->info.page_size = num;
-	if (kdump_get_number_attr(d->kd, "max_pfn", &num) == KDUMP_OK)
+	if (kdump_get_number_attr(d->slot[0].kd, "max_pfn", &num) == KDUMP_OK)
 		d->info.max_pfn = num;
-	if (!d->info.ncpus && kdump_get_number_attr(d->kd, KDUMP_ATTR_NUM_CPUS, &num) == KDUMP_OK)
+	if (!d->info.ncpus && kdump_get_number_attr(d->slot[0].kd, KDUMP_ATTR_NUM_CPUS, &num) == KDUMP_OK)
 		d->info.ncpus = (unsigned)num;
 	return NULL;
 }
@@ -421,7 +456,9 @@ struct pts_error *pts_dump_open(const char *path, struct pts_dump **ret)
 {
 	struct pts_dump *d = xcalloc(1, sizeof(*d));
 	d->path = xstrdup(path);
-	d->fd = -1;
+	for (unsigned i = 0; i < PTS_DUMP_SLOTS; i++)
+		d->slot[i].fd = -1;
+	pthread_mutex_init(&d->lock, NULL);
 	struct pts_error *err = dump_open(d);
 	if (err) {
 		pts_dump_close(d);
@@ -439,26 +476,38 @@ void pts_dump_close(struct pts_dump *d)
 {
 	if (!d)
 		return;
+	unsigned long nrebuilds = 0, nfills = 0, nxlat = 0;
+	unsigned nslots = 0;
+	for (unsigned i = 0; i < PTS_DUMP_SLOTS; i++) {
+		nrebuilds += d->slot[i].nrebuilds;
+		nfills += d->slot[i].nfills;
+		nxlat += d->slot[i].nxlat;
+		nslots += d->slot[i].kd != NULL;
+	}
 	if (getenv("PTSCOPE_TIMING"))
 		fprintf(stderr, "ptscope: %s: %lu reads, %" PRIu64 " bytes\n", d->path, d->nreads, d->nbytes);
-	if (d->nrebuilds && getenv("PTSCOPE_TIMING"))
+	if (nrebuilds && getenv("PTSCOPE_TIMING"))
 		fprintf(stderr, "ptscope: %s: libkdumpfile context rebuilt %lu times after failed reads\n",
-			d->path, d->nrebuilds);
+			d->path, nrebuilds);
 	if (d->pc && getenv("PTSCOPE_TIMING")) {
 		struct pts_pcache_stats st;
 		pts_pcache_stats(d->pc, &st);
 		fprintf(stderr, "ptscope: %s: page cache: %" PRIu64 " hits, %" PRIu64 " misses, %lu pages "
 			"read from the file (decompressed), %" PRIu64 " evictions, %" PRIu64
-			" ghost hits, %lu translations; peak %zu of %zu pages\n", d->path, st.hits,
-			st.misses, d->nfills, st.evictions, st.ghost_hits, d->nxlat, st.peak_resident,
-			st.capacity);
+			" ghost hits, %lu translations, %u library contexts; peak %zu of %zu pages\n",
+			d->path, st.hits, st.misses, nfills, st.evictions, st.ghost_hits, nxlat, nslots,
+			st.peak_resident, st.capacity);
 	}
 	pts_pcache_free(d->pc);
-	free(d->tlb);
-	kd_teardown(d);
+	for (unsigned i = 0; i < PTS_DUMP_SLOTS; i++) {
+		struct kslot *k = &d->slot[i];
+		free(k->tlb);
+		kd_teardown(k);
+		if (k->fd >= 0)
+			close(k->fd);
+	}
 	pts_kcore_close(d->kc);
-	if (d->fd >= 0)
-		close(d->fd);
+	pthread_mutex_destroy(&d->lock);
 	vmcoreinfo_destroy(d->vmci);
 	free(d->data_path);
 	free(d->patches);
@@ -481,7 +530,7 @@ static bool all_zero(const uint8_t *p, size_t len)
 /* file.zero_excluded fills excluded pages with zeros: where a read's
  * part in one page is all zeros, ask the file's page bitmap whether that
  * page is really there. */
-static struct pts_error *check_in_file(struct pts_dump *d, enum pts_addr_space as, uint64_t addr,
+static struct pts_error *check_in_file(struct kslot *k, enum pts_addr_space as, uint64_t addr,
 				       const uint8_t *buf, size_t len)
 {
 	const uint64_t ps = 4096;
@@ -489,22 +538,22 @@ static struct pts_error *check_in_file(struct pts_dump *d, enum pts_addr_space a
 		uint64_t from = pg > addr ? pg : addr;
 		uint64_t to = pg + ps < addr + len ? pg + ps : addr + len;
 		if (!all_zero(buf + (from - addr), (size_t)(to - from)) ||
-		    d->zero_ok[as == PTS_PHYS] == pg + 1)
+		    k->zero_ok[as == PTS_PHYS] == pg + 1)
 			continue;
 		addrxlat_fulladdr_t fa = { pg, ADDRXLAT_KPHYSADDR };
 		if (as != PTS_PHYS) {
 			fa.as = ADDRXLAT_KVADDR;
 			/* The read itself translated it, so this cannot fail
 			 * short of a library bug: then trust the read. */
-			if (addrxlat_fulladdr_conv(&fa, ADDRXLAT_KPHYSADDR, d->axctx, d->axsys) != ADDRXLAT_OK)
+			if (addrxlat_fulladdr_conv(&fa, ADDRXLAT_KPHYSADDR, k->axctx, k->axsys) != ADDRXLAT_OK)
 				continue;
 		}
 		uint64_t pfn = fa.addr / ps;
 		unsigned char bit = 0;
-		if (kdump_bmp_get_bits(d->pagemap, pfn, pfn, &bit) == KDUMP_OK && !(bit & 1))
+		if (kdump_bmp_get_bits(k->pagemap, pfn, pfn, &bit) == KDUMP_OK && !(bit & 1))
 			return pts_error(PTS_ERR_NODATA, "%s 0x%" PRIx64 ": not in the dump (excluded or missing)",
 					 as == PTS_PHYS ? "physical address" : "address", from);
-		d->zero_ok[as == PTS_PHYS] = pg + 1;
+		k->zero_ok[as == PTS_PHYS] = pg + 1;
 	}
 	return NULL;
 }
@@ -512,10 +561,10 @@ static struct pts_error *check_in_file(struct pts_dump *d, enum pts_addr_space a
 /* The error of a failed library read at at, in the words of the address
  * the caller asked for; then the context built anew (see kd_setup: a
  * failed read may have broken libkdumpfile's cache). */
-static struct pts_error *read_failed(struct pts_dump *d, kdump_status st, enum pts_addr_space as,
-				     uint64_t at)
+static struct pts_error *read_failed(struct pts_dump *d, struct kslot *k, kdump_status st,
+				     enum pts_addr_space as, uint64_t at)
 {
-	const char *e = kdump_get_err(d->kd);
+	const char *e = kdump_get_err(k->kd);
 	struct pts_error *err;
 	if (st == KDUMP_ERR_NODATA)
 		err = pts_error(PTS_ERR_NODATA, "%s 0x%" PRIx64 ": not in the dump (excluded or missing)",
@@ -524,12 +573,12 @@ static struct pts_error *read_failed(struct pts_dump *d, kdump_status st, enum p
 		err = pts_error(st == KDUMP_ERR_ADDRXLAT ? PTS_ERR_FAULT : PTS_ERR_FORMAT,
 				"reading %s 0x%" PRIx64 ": %s", as == PTS_PHYS ? "physical address" : "address",
 				at, e ? e : kdump_strerror(st));
-	d->nrebuilds++;
-	kd_teardown(d);
-	struct pts_error *re = kd_setup(d);
+	k->nrebuilds++;
+	kd_teardown(k);
+	struct pts_error *re = kd_setup(d, k);
 	if (re) {
 		pts_error_destroy(re);
-		kd_teardown(d);
+		kd_teardown(k);
 	}
 	return err;
 }
@@ -537,15 +586,15 @@ static struct pts_error *read_failed(struct pts_dump *d, kdump_status st, enum p
 /* A read straight through libkdumpfile, uncached: for what the cache
  * does not serve (a kernel address the translation refuses, a frame past
  * max_pfn), so that such reads fail as the library says. */
-static struct pts_error *direct_read(struct pts_dump *d, enum pts_addr_space as, uint64_t addr,
-				     void *buf, size_t len)
+static struct pts_error *direct_read(struct pts_dump *d, struct kslot *k, enum pts_addr_space as,
+				     uint64_t addr, void *buf, size_t len)
 {
 	size_t got = len;
-	kdump_status st = kdump_read(d->kd, as == PTS_PHYS ? KDUMP_KPHYSADDR : KDUMP_KVADDR,
+	kdump_status st = kdump_read(k->kd, as == PTS_PHYS ? KDUMP_KPHYSADDR : KDUMP_KVADDR,
 				     addr, buf, &got);
 	if (st == KDUMP_OK && got == len)
-		return check_in_file(d, as, addr, buf, len);
-	return read_failed(d, st, as, addr + got);
+		return check_in_file(k, as, addr, buf, len);
+	return read_failed(d, k, st, as, addr + got);
 }
 
 enum { TLB_N = 4096 };
@@ -553,17 +602,17 @@ enum { TLB_N = 4096 };
 /* Kernel virtual page to physical page, remembered: struct pages
  * (vmemmap) and vmalloc'ed stacks translate through the kernel's page
  * tables, four reads each. */
-static bool xlat(struct pts_dump *d, uint64_t vpage, uint64_t *ppage)
+static bool xlat(struct kslot *k, uint64_t vpage, uint64_t *ppage)
 {
-	struct tlb *t = &d->tlb[(vpage >> 12) & (TLB_N - 1)];
+	struct tlb *t = &k->tlb[(vpage >> 12) & (TLB_N - 1)];
 	if (t->vpage == (vpage | 1)) {
 		*ppage = t->ppage;
 		return true;
 	}
 	addrxlat_fulladdr_t fa = { vpage, ADDRXLAT_KVADDR };
-	if (addrxlat_fulladdr_conv(&fa, ADDRXLAT_KPHYSADDR, d->axctx, d->axsys) != ADDRXLAT_OK)
+	if (addrxlat_fulladdr_conv(&fa, ADDRXLAT_KPHYSADDR, k->axctx, k->axsys) != ADDRXLAT_OK)
 		return false;
-	d->nxlat++;
+	k->nxlat++;
 	t->vpage = vpage | 1;	/* page-aligned: bit 0 marks the slot used */
 	t->ppage = fa.addr & ~(uint64_t)(PTS_PCACHE_PAGE - 1);
 	*ppage = t->ppage;
@@ -579,19 +628,19 @@ static struct pts_error *nodata(enum pts_addr_space as, uint64_t at)
 /* One physical page from the file into the cache (and page).  A page that
  * the file lacks is cached as such: its next read fails at once, without
  * the library (and without another rebuild). */
-static struct pts_error *fill(struct pts_dump *d, enum pts_addr_space as, uint64_t at,
-			      uint64_t ppage, uint8_t *page, unsigned *flags)
+static struct pts_error *fill(struct pts_dump *d, struct kslot *k, enum pts_addr_space as,
+			      uint64_t at, uint64_t ppage, uint8_t *page, unsigned *flags)
 {
 	size_t got = PTS_PCACHE_PAGE;
-	d->nfills++;
-	kdump_status st = kdump_read(d->kd, KDUMP_KPHYSADDR, ppage, page, &got);
+	k->nfills++;
+	kdump_status st = kdump_read(k->kd, KDUMP_KPHYSADDR, ppage, page, &got);
 	if (st == KDUMP_OK && got == PTS_PCACHE_PAGE) {
 		*flags = 0;
 		/* file.zero_excluded: a page of zeros may be one the file lacks. */
 		if (all_zero(page, PTS_PCACHE_PAGE)) {
 			unsigned char bit = 0;
 			uint64_t pfn = ppage / PTS_PCACHE_PAGE;
-			if (kdump_bmp_get_bits(d->pagemap, pfn, pfn, &bit) == KDUMP_OK && !(bit & 1))
+			if (kdump_bmp_get_bits(k->pagemap, pfn, pfn, &bit) == KDUMP_OK && !(bit & 1))
 				*flags = PTS_PCACHE_NODATA;
 		}
 		pts_pcache_put(d->pc, ppage / PTS_PCACHE_PAGE, page, *flags);
@@ -599,7 +648,7 @@ static struct pts_error *fill(struct pts_dump *d, enum pts_addr_space as, uint64
 	}
 	if (st == KDUMP_ERR_NODATA)
 		pts_pcache_put(d->pc, ppage / PTS_PCACHE_PAGE, NULL, PTS_PCACHE_NODATA);
-	return read_failed(d, st, as, at);
+	return read_failed(d, k, st, as, at);
 }
 
 void pts_dump_set_cache_bytes(struct pts_dump *d, size_t bytes)
@@ -608,25 +657,23 @@ void pts_dump_set_cache_bytes(struct pts_dump *d, size_t bytes)
 		d->cache_bytes = bytes;
 }
 
-static struct pts_error *cached_read(struct pts_dump *d, enum pts_addr_space as, uint64_t addr,
-				     uint8_t *buf, size_t len)
+static struct pts_error *cached_read(struct pts_dump *d, struct kslot *k, enum pts_addr_space as,
+				     uint64_t addr, uint8_t *buf, size_t len)
 {
-	if (!d->pc) {
-		d->pc = pts_pcache_new(d->cache_bytes ? d->cache_bytes : pts_pcache_default_bytes());
-		d->tlb = xcalloc(TLB_N, sizeof(*d->tlb));
-	}
+	if (!k->tlb)
+		k->tlb = xcalloc(TLB_N, sizeof(*k->tlb));
 	uint8_t page[PTS_PCACHE_PAGE];
 	for (uint64_t pos = addr, end = addr + len; pos < end;) {
 		uint64_t pg = pos & ~(uint64_t)(PTS_PCACHE_PAGE - 1), off = pos - pg;
 		size_t n = (size_t)(PTS_PCACHE_PAGE - off < end - pos ? PTS_PCACHE_PAGE - off : end - pos);
 		uint8_t *out = buf + (pos - addr);
 		uint64_t ppage = pg;
-		if ((as != PTS_PHYS && !xlat(d, pg, &ppage)) ||
+		if ((as != PTS_PHYS && !xlat(k, pg, &ppage)) ||
 		    (d->info.max_pfn && ppage / PTS_PCACHE_PAGE >= d->info.max_pfn))
-			return direct_read(d, as, pos, out, (size_t)(end - pos));
+			return direct_read(d, k, as, pos, out, (size_t)(end - pos));
 		unsigned flags;
 		if (!pts_pcache_get(d->pc, ppage / PTS_PCACHE_PAGE, (size_t)off, n, out, &flags)) {
-			struct pts_error *err = fill(d, as, pos, ppage, page, &flags);
+			struct pts_error *err = fill(d, k, as, pos, ppage, page, &flags);
 			if (err)
 				return err;
 			if (!(flags & PTS_PCACHE_NODATA))
@@ -639,20 +686,46 @@ static struct pts_error *cached_read(struct pts_dump *d, enum pts_addr_space as,
 	return NULL;
 }
 
+/* The calling thread's slot, set up on its first read (under the lock:
+ * opening the file again and making the page cache happen once). */
+static struct kslot *my_slot(struct pts_dump *d)
+{
+	struct kslot *k = &d->slot[tls_slot];
+	if (__atomic_load_n(&k->tried, __ATOMIC_ACQUIRE) && __atomic_load_n(&d->pc, __ATOMIC_ACQUIRE))
+		return k;
+	pthread_mutex_lock(&d->lock);
+	if (!d->pc)
+		__atomic_store_n(&d->pc, pts_pcache_new(d->cache_bytes ? d->cache_bytes
+							      : pts_pcache_default_bytes()),
+				 __ATOMIC_RELEASE);
+	if (!k->tried) {
+		k->fd = open(d->data_path ? d->data_path : d->path, O_RDONLY | O_CLOEXEC);
+		struct pts_error *err = k->fd < 0 ? pts_error_os("cannot open") : kd_setup(d, k);
+		if (err) {
+			pts_error_destroy(err);
+			kd_teardown(k);
+		}
+		__atomic_store_n(&k->tried, true, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return k;
+}
+
 struct pts_error *pts_dump_read(struct pts_dump *d, enum pts_addr_space as, uint64_t addr,
 				void *buf, size_t len)
 {
 	if (!len)
 		return NULL;
-	d->nreads++;
-	d->nbytes += len;
+	__atomic_fetch_add(&d->nreads, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&d->nbytes, len, __ATOMIC_RELAXED);
 	if (d->kc) {
 		struct pts_error *err = pts_kcore_read(d->kc, as == PTS_PHYS, addr, buf, len);
 		if (!err && d->npatches)
 			apply_patches(d, as, addr, buf, len);
 		return err;
 	}
-	if (!d->kd) {
+	struct kslot *k = my_slot(d);
+	if (!k->kd) {
 		/* A failed rebuild after an earlier error. */
 		return pts_error(PTS_ERR_FORMAT, "reading %s 0x%" PRIx64 ": the dump could not be reopened",
 				 as == PTS_PHYS ? "physical address" : "address", addr);
@@ -664,8 +737,8 @@ struct pts_error *pts_dump_read(struct pts_dump *d, enum pts_addr_space as, uint
 					 ": beyond the dump's last page frame (max_pfn 0x%" PRIx64 ")",
 					 addr >= end ? addr : end, d->info.max_pfn);
 	}
-	struct pts_error *err = addr + len < addr ? direct_read(d, as, addr, buf, len)
-						  : cached_read(d, as, addr, buf, len);
+	struct pts_error *err = addr + len < addr ? direct_read(d, k, as, addr, buf, len)
+						  : cached_read(d, k, as, addr, buf, len);
 	if (!err && d->npatches)
 		apply_patches(d, as, addr, buf, len);
 	return err;

@@ -43,6 +43,14 @@ const struct vmcoreinfo *pts_dump_vmcoreinfo(const struct pts_dump *d);
  * the first read.  0: pts_pcache_default_bytes(). */
 void pts_dump_set_cache_bytes(struct pts_dump *d, size_t bytes);
 
+/* Threads: each thread that reads a dump says which slot it is (0, the
+ * default, for the thread that opened it; 1 to PTS_DUMP_SLOTS - 1 for
+ * workers, each its own); a slot is a libkdumpfile context of its own
+ * (they are not thread-safe), made on the slot's first read.  The page
+ * cache is shared.  /proc/kcore is read with pread alone. */
+#define PTS_DUMP_SLOTS 65
+void pts_dump_set_slot(unsigned slot);
+
 /* The pages of libkdumpfile's own cache (cache.size); tests/readpages
  * measures the floor with the same setting. */
 #define PTS_KDUMP_CACHE_PAGES 32

@@ -1,4 +1,5 @@
 #include "config.h"
+#include <pthread.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwelf.h>
@@ -215,7 +216,7 @@ static void index_die(struct pts_dwarf *dw, Dwarf_Die *die)
 	table_add(&dw->t, name, kind, dwarf_dieoffset(die));
 }
 
-bool pts_dwarf_has_function(struct pts_dwarf *dw, const char *name)
+static bool unlocked_has_function(struct pts_dwarf *dw, const char *name)
 {
 	if (dw->btf)
 		return pts_btf_has_function(dw->btf, name);
@@ -358,7 +359,7 @@ static void idx_save(struct pts_dwarf *dw)
 	free(names);
 }
 
-struct pts_error *pts_dwarf_index(struct pts_dwarf *dw)
+static struct pts_error *unlocked_index(struct pts_dwarf *dw)
 {
 	if (dw->btf)
 		return NULL;
@@ -552,7 +553,7 @@ static struct pts_error *resolve(struct pts_dwarf *dw, const char *type, const c
 	return NULL;
 }
 
-struct pts_error *pts_dwarf_member(struct pts_dwarf *dw, const char *type, const char *path,
+static struct pts_error *unlocked_member(struct pts_dwarf *dw, const char *type, const char *path,
 				   struct pts_member *ret)
 {
 	if (dw->btf)
@@ -560,7 +561,7 @@ struct pts_error *pts_dwarf_member(struct pts_dwarf *dw, const char *type, const
 	return resolve(dw, type, path, ret, NULL);
 }
 
-bool pts_dwarf_has_member(struct pts_dwarf *dw, const char *type, const char *path)
+static bool unlocked_has_member(struct pts_dwarf *dw, const char *type, const char *path)
 {
 	if (dw->btf) {
 		struct pts_member m;
@@ -574,7 +575,7 @@ bool pts_dwarf_has_member(struct pts_dwarf *dw, const char *type, const char *pa
 	return !err;
 }
 
-struct pts_error *pts_dwarf_member_array_len(struct pts_dwarf *dw, const char *type,
+static struct pts_error *unlocked_member_array_len(struct pts_dwarf *dw, const char *type,
 					     const char *path, uint64_t *ret)
 {
 	if (dw->btf)
@@ -618,7 +619,7 @@ static struct pts_error *array_len(Dwarf_Die *die, const char *what, uint64_t *r
 	return NULL;
 }
 
-struct pts_error *pts_dwarf_var_array_len(struct pts_dwarf *dw, const char *name, uint64_t *ret)
+static struct pts_error *unlocked_var_array_len(struct pts_dwarf *dw, const char *name, uint64_t *ret)
 {
 	if (dw->btf)
 		return pts_error(PTS_ERR_LOOKUP, "the length of '%s': BTF keeps no global "
@@ -635,7 +636,7 @@ struct pts_error *pts_dwarf_var_array_len(struct pts_dwarf *dw, const char *name
 	return array_len(&die, name, ret);
 }
 
-struct pts_error *pts_dwarf_sizeof(struct pts_dwarf *dw, const char *type, uint64_t *ret)
+static struct pts_error *unlocked_sizeof(struct pts_dwarf *dw, const char *type, uint64_t *ret)
 {
 	if (dw->btf)
 		return pts_btf_sizeof(dw->btf, type, ret);
@@ -650,7 +651,7 @@ struct pts_error *pts_dwarf_sizeof(struct pts_dwarf *dw, const char *type, uint6
 	return NULL;
 }
 
-struct pts_error *pts_dwarf_symbol(struct pts_dwarf *dw, const char *name, uint64_t *ret)
+static struct pts_error *unlocked_symbol(struct pts_dwarf *dw, const char *name, uint64_t *ret)
 {
 	if (dw->btf)
 		return pts_btf_symbol(dw->btf, name, ret);
@@ -672,7 +673,7 @@ struct pts_error *pts_dwarf_symbol(struct pts_dwarf *dw, const char *name, uint6
 	return NULL;
 }
 
-struct pts_error *pts_dwarf_enum(struct pts_dwarf *dw, const char *name, int64_t *ret)
+static struct pts_error *unlocked_enum(struct pts_dwarf *dw, const char *name, int64_t *ret)
 {
 	if (dw->btf)
 		return pts_btf_enum(dw->btf, name, ret);
@@ -686,7 +687,7 @@ struct pts_error *pts_dwarf_enum(struct pts_dwarf *dw, const char *name, int64_t
 	return NULL;
 }
 
-struct pts_error *pts_dwarf_enumerators(struct pts_dwarf *dw, const char *type,
+static struct pts_error *unlocked_enumerators(struct pts_dwarf *dw, const char *type,
 					pts_enumerator_fn *fn, void *arg)
 {
 	if (dw->btf)
@@ -713,4 +714,94 @@ struct pts_error *pts_dwarf_enumerators(struct pts_dwarf *dw, const char *type,
 			fn(arg, name, (int64_t)v);
 	} while (dwarf_siblingof(&child, &child) == 0);
 	return NULL;
+}
+
+/* ---- thread safety ---------------------------------------------------
+ * libdw (and the lazily built index) is not safe to use from two threads
+ * at once: every question takes one lock.  Questions are rare next to
+ * memory reads (readers keep the offsets they learn), so a runner's
+ * threads seldom wait here.  Recursive: a question may ask another. */
+static pthread_mutex_t types_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+struct pts_error *pts_dwarf_index(struct pts_dwarf *dw)
+{
+	pthread_mutex_lock(&types_lock);
+	struct pts_error *r = unlocked_index(dw);
+	pthread_mutex_unlock(&types_lock);
+	return r;
+}
+
+bool pts_dwarf_has_function(struct pts_dwarf *dw, const char *name)
+{
+	pthread_mutex_lock(&types_lock);
+	bool r = unlocked_has_function(dw, name);
+	pthread_mutex_unlock(&types_lock);
+	return r;
+}
+
+struct pts_error *pts_dwarf_member(struct pts_dwarf *dw, const char *type, const char *path,
+				   struct pts_member *ret)
+{
+	pthread_mutex_lock(&types_lock);
+	struct pts_error *r = unlocked_member(dw, type, path, ret);
+	pthread_mutex_unlock(&types_lock);
+	return r;
+}
+
+bool pts_dwarf_has_member(struct pts_dwarf *dw, const char *type, const char *path)
+{
+	pthread_mutex_lock(&types_lock);
+	bool r = unlocked_has_member(dw, type, path);
+	pthread_mutex_unlock(&types_lock);
+	return r;
+}
+
+struct pts_error *pts_dwarf_member_array_len(struct pts_dwarf *dw, const char *type,
+					     const char *path, uint64_t *ret)
+{
+	pthread_mutex_lock(&types_lock);
+	struct pts_error *r = unlocked_member_array_len(dw, type, path, ret);
+	pthread_mutex_unlock(&types_lock);
+	return r;
+}
+
+struct pts_error *pts_dwarf_var_array_len(struct pts_dwarf *dw, const char *name, uint64_t *ret)
+{
+	pthread_mutex_lock(&types_lock);
+	struct pts_error *r = unlocked_var_array_len(dw, name, ret);
+	pthread_mutex_unlock(&types_lock);
+	return r;
+}
+
+struct pts_error *pts_dwarf_sizeof(struct pts_dwarf *dw, const char *type, uint64_t *ret)
+{
+	pthread_mutex_lock(&types_lock);
+	struct pts_error *r = unlocked_sizeof(dw, type, ret);
+	pthread_mutex_unlock(&types_lock);
+	return r;
+}
+
+struct pts_error *pts_dwarf_symbol(struct pts_dwarf *dw, const char *name, uint64_t *ret)
+{
+	pthread_mutex_lock(&types_lock);
+	struct pts_error *r = unlocked_symbol(dw, name, ret);
+	pthread_mutex_unlock(&types_lock);
+	return r;
+}
+
+struct pts_error *pts_dwarf_enum(struct pts_dwarf *dw, const char *name, int64_t *ret)
+{
+	pthread_mutex_lock(&types_lock);
+	struct pts_error *r = unlocked_enum(dw, name, ret);
+	pthread_mutex_unlock(&types_lock);
+	return r;
+}
+
+struct pts_error *pts_dwarf_enumerators(struct pts_dwarf *dw, const char *type,
+					pts_enumerator_fn *fn, void *arg)
+{
+	pthread_mutex_lock(&types_lock);
+	struct pts_error *r = unlocked_enumerators(dw, type, fn, arg);
+	pthread_mutex_unlock(&types_lock);
+	return r;
 }

@@ -46,7 +46,7 @@ static struct pts_error *layout_derive(struct pts_program *p, struct layout *l)
 
 /* Derived once per program (its layout slot): D2 reads thousands of
  * anon_vmas and chains. */
-static struct pts_error *layout(struct pts_program *p, struct layout *l)
+static struct pts_error *layout_slot(struct pts_program *p, struct layout *l)
 {
 	if (!p->layout[PTS_LAYOUT_ANON]) {
 		struct layout *nl = xcalloc(1, sizeof(*nl));
@@ -55,11 +55,22 @@ static struct pts_error *layout(struct pts_program *p, struct layout *l)
 			free(nl);
 			return err;
 		}
-		p->layout[PTS_LAYOUT_ANON] = nl;
+		__atomic_store_n(&p->layout[PTS_LAYOUT_ANON], nl, __ATOMIC_RELEASE);
 		p->layout_free[PTS_LAYOUT_ANON] = free;
 	}
 	*l = *(const struct layout *)p->layout[PTS_LAYOUT_ANON];
 	return NULL;
+}
+
+/* The first use derives it under the program's lock (runner threads). */
+static struct pts_error *layout(struct pts_program *p, struct layout *l)
+{
+	if (pts_layout_ready(p, PTS_LAYOUT_ANON))
+		return layout_slot(p, l);
+	pts_layout_lock(p);
+	struct pts_error *r = layout_slot(p, l);
+	pts_layout_unlock(p);
+	return r;
 }
 
 struct pts_error *pts_anon_vma_read(struct pts_program *p, uint64_t addr, struct pts_anon_vma *ret)

@@ -49,7 +49,7 @@ static int64_t en(struct pts_program *p, const char *name)
 	return err ? -1 : v;
 }
 
-static struct pts_error *layout(struct pts_program *p, struct fl **ret)
+static struct pts_error *layout_derive(struct pts_program *p, struct fl **ret)
 {
 	if (p->layout[PTS_LAYOUT_FOLIO]) {
 		*ret = p->layout[PTS_LAYOUT_FOLIO];
@@ -109,10 +109,21 @@ static struct pts_error *layout(struct pts_program *p, struct fl **ret)
 		l->nr_flags = 64;
 	err = pts_dwarf_enumerators(p->dw, "enum pageflags", on_flag, l);
 	pts_error_destroy(err);
-	p->layout[PTS_LAYOUT_FOLIO] = l;
+	__atomic_store_n(&p->layout[PTS_LAYOUT_FOLIO], l, __ATOMIC_RELEASE);
 	p->layout_free[PTS_LAYOUT_FOLIO] = fl_free;
 	*ret = l;
 	return NULL;
+}
+
+/* The first use derives it under the program's lock (runner threads). */
+static struct pts_error *layout(struct pts_program *p, struct fl **ret)
+{
+	if (pts_layout_ready(p, PTS_LAYOUT_FOLIO))
+		return layout_derive(p, ret);
+	pts_layout_lock(p);
+	struct pts_error *r = layout_derive(p, ret);
+	pts_layout_unlock(p);
+	return r;
 }
 
 const char *pts_page_flag_names(struct pts_program *p, uint64_t flags, char *buf, size_t n)

@@ -35,7 +35,7 @@ struct lock_layout {
 	bool have_mm_ptl;
 };
 
-static struct lock_layout *layout(struct pts_program *p)
+static struct lock_layout *layout_derive(struct pts_program *p)
 {
 	if (p->layout[PTS_LAYOUT_LOCK])
 		return p->layout[PTS_LAYOUT_LOCK];
@@ -93,9 +93,20 @@ static struct lock_layout *layout(struct pts_program *p)
 	}
 	pts_error_destroy(err);
 	l->have_mm_ptl = pts_offsetof_opt(p, "struct mm_struct", "page_table_lock", &l->mm_ptl);
-	p->layout[PTS_LAYOUT_LOCK] = l;
+	__atomic_store_n(&p->layout[PTS_LAYOUT_LOCK], l, __ATOMIC_RELEASE);
 	p->layout_free[PTS_LAYOUT_LOCK] = free;
 	return l;
+}
+
+/* The first use derives it under the program's lock (runner threads). */
+static struct lock_layout *layout(struct pts_program *p)
+{
+	if (pts_layout_ready(p, PTS_LAYOUT_LOCK))
+		return layout_derive(p);
+	pts_layout_lock(p);
+	struct lock_layout *r = layout_derive(p);
+	pts_layout_unlock(p);
+	return r;
 }
 
 const char *pts_lock_kind_name(enum pts_lock_kind k)

@@ -29,10 +29,12 @@
 #include "ktask.h"
 #include "program.h"
 #include "pcache.h"
+#include "sweep.h"
 #include "util.h"
 #include "vmcoreinfo.h"
 
 struct opts {
+	unsigned jobs;		/* --jobs; 0: every online CPU */
 	struct pts_open_opts open;
 	bool json, threads;
 	bool have_pid;
@@ -1027,6 +1029,33 @@ static int cmd_vtop(struct pts_program *p, const struct opts *o)
 	return 0;
 }
 
+/* The runner's results in task order, as check has always merged them:
+ * a process the dump lacks (or any, with --all) is a note, another error
+ * stops the command. */
+struct check_run {
+	struct pts_findings *f;
+	bool all;
+	struct pts_error *err;
+};
+
+static bool check_done(void *arg, size_t i, struct pts_sweep_result *r)
+{
+	(void)i;
+	struct check_run *c = arg;
+	pts_findings_take(c->f, &r->f);
+	if (r->err && (r->err->code == PTS_ERR_NODATA || c->all)) {
+		pts_notes_add(&c->f->missing, "pid %d (%s): not checked: %s", r->t->pid, r->t->comm,
+			      pts_error_text(r->err));
+		return true;
+	}
+	if (r->err) {
+		c->err = r->err;
+		r->err = NULL;
+		return false;
+	}
+	return true;
+}
+
 static int cmd_check(struct pts_program *p, const struct opts *o)
 {
 	struct pts_task_list l;
@@ -1038,26 +1067,15 @@ static int cmd_check(struct pts_program *p, const struct opts *o)
 		pts_task_list_free(&l);
 		return fail(pts_error(PTS_ERR_USAGE, "check: give -p PID or --all"));
 	}
-	bool found = false;
-	struct u64set mms = { 0 };
-	for (size_t i = 0; i < l.n; i++) {
-		const struct pts_task *t = &l.v[i];
-		if (o->have_pid ? t->pid != o->pid : !t->mm)
-			continue;
-		found = true;
-		if (t->mm && !u64set_add(&mms, t->mm))
-			continue;	/* CLONE_VM: one address space, checked once */
-		err = pts_check_task(p, t, &f);
-		if (err && (err->code == PTS_ERR_NODATA || o->all)) {
-			pts_notes_add(&f.missing, "pid %d (%s): not checked: %s", t->pid, t->comm,
-				      pts_error_text(err));
-			pts_error_destroy(err);
-			err = NULL;
-		}
-		if (err)
-			break;
-	}
-	u64set_free(&mms);
+	const struct pts_task **sel;
+	size_t nsel;
+	pts_sweep_select(&l, o->have_pid ? o->pid : -1, &sel, &nsel);
+	bool found = nsel > 0;
+	struct check_run cr = { &f, o->all, NULL };
+	struct pts_sweep_opts so = { .jobs = o->jobs, .done = check_done, .arg = &cr };
+	pts_sweep_checks(p, sel, nsel, &so);
+	free(sel);
+	err = cr.err;
 	if (!err && found)
 		err = pts_check_dump(p, o->have_pid ? o->pid : -1, &f);
 	for (size_t i = 0; i < l.notes.n; i++)
@@ -2091,6 +2109,7 @@ static int report_one(const struct opts *o, const char *dump, FILE *out)
 	}
 	pts_error_destroy(pts_dwarf_index(p->dw));
 	struct ptscope_dump *d = pts_plugin_dump_new(p, dump);
+	pts_plugin_dump_set_jobs(d, o->jobs);
 	const char *fmt = o->format ? o->format : "text";
 	unsigned incomplete = 0;
 	struct rep_ctx c = { out, NULL, 0 };
@@ -2218,7 +2237,7 @@ static int cmd_tui(struct pts_program *p, const struct opts *o)
 			o->open.dump);
 		return 2;
 	}
-	return pts_tui_main(p, o->open.dump, o->timing_log, index_debuginfo);
+	return pts_tui_main(p, o->open.dump, o->timing_log, index_debuginfo, o->jobs);
 }
 
 static const struct cmd cmd_table[] = {
@@ -2263,6 +2282,8 @@ static void usage(FILE *f)
 		"                          in the dump: v6.0+), or auto (dwarf if found, default)\n"
 		"      --cache-size SIZE   ptscope's cache of dump pages (default 256M, or an\n"
 		"                          eighth of RAM when less; K, M or G)\n"
+		"  -J, --jobs N            threads for check, report and the TUI's background work\n"
+		"                          (default: every online CPU; -j is --json)\n"
 		"  -j, --json              one JSON document on stdout\n"
 		"  -T, --threads           ps: list every thread\n"
 		"  -p, --pid PID           the process to show\n"
@@ -2288,6 +2309,7 @@ int main(int argc, char **argv)
 		{ "debug-root", required_argument, NULL, 'R' },
 		{ "types", required_argument, NULL, 'y' },
 		{ "cache-size", required_argument, NULL, 'C' },
+		{ "jobs", required_argument, NULL, 'J' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "threads", no_argument, NULL, 'T' },
 		{ "pid", required_argument, NULL, 'p' },
@@ -2309,7 +2331,7 @@ int main(int argc, char **argv)
 	int c;
 	/* Options may follow the command ("ptscope ps --json DUMP"). */
 	VEC(const char *) plugin_files = { 0 }, plugin_dirs = { 0 };
-	while ((c = getopt_long(argc, argv, "k:jThVp:o:", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:jThVp:o:J:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'k': o.open.vmlinux = optarg; break;
 		case 'R': o.open.debug_root = optarg; break;
@@ -2333,6 +2355,17 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'J': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || v < 1 || v > PTS_SWEEP_MAX_JOBS) {
+				fprintf(stderr, "ptscope: --jobs %s: a number of threads from 1 to %d\n",
+					optarg, PTS_SWEEP_MAX_JOBS);
+				return 2;
+			}
+			o.jobs = (unsigned)v;
+			break;
+		}
 		case 'j': o.json = true; break;
 		case 'T': o.threads = true; break;
 		case 'a': o.all = true; break;
@@ -2466,6 +2499,7 @@ int main(int argc, char **argv)
 		return fail(err);
 	/* plugin checks run inside check (and the TUI) on this dump */
 	struct ptscope_dump *pd = pts_plugin_dump_new(p, o.open.dump);
+	pts_plugin_dump_set_jobs(pd, o.jobs);
 	int rc = cmd->run(p, &o);
 	pts_plugin_dump_free(pd);
 	pts_program_close(p);

@@ -1,4 +1,5 @@
 #include "config.h"
+#include <pthread.h>
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include "ktask.h"
 #include "locks.h"
 #include "plugin.h"
+#include "sweep.h"
 #include "ptscope/plugin.h"
 #include "rmap.h"
 #include "util.h"
@@ -143,6 +145,11 @@ static struct pts_error *run_plugin_checks(struct pts_program *p, const struct p
 	(void)p;
 	if (!current)
 		return NULL;
+	/* The runner (sweep.c) checks address spaces on several threads;
+	 * the plugin ABI and its per-dump state are single-threaded, so
+	 * plugin checks run one at a time (the built-in ones need not). */
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&lock);
 	struct ptscope_task_info ti;
 	task_info(t, &ti);
 	for (size_t i = 0; i < checks.n; i++) {
@@ -152,6 +159,7 @@ static struct pts_error *run_plugin_checks(struct pts_program *p, const struct p
 				      checks.v[i]->def.id, plugins.v[checks.v[i]->plugin].name,
 				      ptscope_error(current));
 	}
+	pthread_mutex_unlock(&lock);
 	return NULL;
 }
 
@@ -270,6 +278,7 @@ struct ptscope_dump {
 	bool tasks_read;
 	struct pts_findings findings;
 	bool findings_read;
+	unsigned jobs;		/* the runner's threads (--jobs) */
 	/* scratch strings for the info structures */
 	char s1[512], s2[512], s3[256];
 };
@@ -502,25 +511,36 @@ int ptscope_locks(struct ptscope_dump *d, int (*fn)(const struct ptscope_lock_in
 	return r;
 }
 
+/* The runner's results in task order (sweep.h). */
+static bool findings_done(void *arg, size_t i, struct pts_sweep_result *r)
+{
+	(void)i;
+	struct ptscope_dump *d = arg;
+	pts_findings_take(&d->findings, &r->f);
+	if (r->err)
+		pts_notes_add(&d->findings.missing, "pid %d (%s): not checked: %s", r->t->pid,
+			      r->t->comm, pts_error_text(r->err));
+	return true;
+}
+
+void pts_plugin_dump_set_jobs(struct ptscope_dump *d, unsigned jobs)
+{
+	if (d)
+		d->jobs = jobs;
+}
+
 int ptscope_findings(struct ptscope_dump *d, int (*fn)(const struct ptscope_finding_info *, void *),
 		     void *arg, unsigned *incomplete)
 {
 	if (!d->findings_read) {
 		if (need_tasks(d))
 			return -1;
-		struct u64set mms = { 0 };
-		for (size_t i = 0; i < d->tasks.n; i++) {
-			const struct pts_task *t = &d->tasks.v[i];
-			if (!t->mm || !u64set_add(&mms, t->mm))
-				continue;
-			struct pts_error *err = pts_check_task(d->p, t, &d->findings);
-			if (err) {
-				pts_notes_add(&d->findings.missing, "pid %d (%s): not checked: %s", t->pid,
-					      t->comm, pts_error_text(err));
-				pts_error_destroy(err);
-			}
-		}
-		u64set_free(&mms);
+		const struct pts_task **sel;
+		size_t n;
+		pts_sweep_select(&d->tasks, -1, &sel, &n);
+		struct pts_sweep_opts so = { .jobs = d->jobs, .done = findings_done, .arg = d };
+		pts_sweep_checks(d->p, sel, n, &so);
+		free(sel);
 		struct pts_error *err = pts_check_dump(d->p, -1, &d->findings);
 		if (err) {
 			pts_notes_add(&d->findings.missing, "checks across processes: %s", pts_error_text(err));

@@ -29,5 +29,7 @@ struct pts_check_info;
 const struct pts_check_info *pts_plugin_check(size_t i, const char **plugin);
 
 struct ptscope_dump *pts_plugin_dump_new(struct pts_program *p, const char *path);
+/* Threads for the checks its findings come from (--jobs; 0: every CPU). */
+void pts_plugin_dump_set_jobs(struct ptscope_dump *d, unsigned jobs);
 void pts_plugin_dump_free(struct ptscope_dump *d);
 #endif

@@ -200,6 +200,11 @@ static struct pts_error *open_types(struct pts_program *p, const struct pts_open
 struct pts_error *pts_program_open(const struct pts_open_opts *o, struct pts_program **ret)
 {
 	struct pts_program *p = xcalloc(1, sizeof(*p));
+	pthread_mutexattr_t ma;
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&p->layout_lock, &ma);
+	pthread_mutexattr_destroy(&ma);
 	struct pts_error *err = pts_dump_open(o->dump, &p->dump);
 	if (err)
 		goto fail;
@@ -337,4 +342,14 @@ bool pts_try_u32(struct pts_program *p, uint64_t kva, uint32_t *ret)
 	struct pts_error *err = pts_read_u32(p, kva, ret);
 	pts_error_destroy(err);
 	return !err;
+}
+
+void pts_layout_lock(struct pts_program *p)
+{
+	pthread_mutex_lock(&p->layout_lock);
+}
+
+void pts_layout_unlock(struct pts_program *p)
+{
+	pthread_mutex_unlock(&p->layout_lock);
 }

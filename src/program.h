@@ -3,13 +3,14 @@
  * goes through this. */
 #ifndef PTS_PROGRAM_H
 #define PTS_PROGRAM_H
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "dump.h"
 #include "dwinfo.h"
 #include "error.h"
 
-enum pts_layout_slot { PTS_LAYOUT_MM, PTS_LAYOUT_ARCH, PTS_LAYOUT_PAGE, PTS_LAYOUT_LOCK, PTS_LAYOUT_FOLIO, PTS_LAYOUT_ANON, PTS_LAYOUT_N };
+enum pts_layout_slot { PTS_LAYOUT_MM, PTS_LAYOUT_ARCH, PTS_LAYOUT_PAGE, PTS_LAYOUT_LOCK, PTS_LAYOUT_FOLIO, PTS_LAYOUT_ANON, PTS_LAYOUT_SWAP, PTS_LAYOUT_N };
 
 enum pts_types { PTS_TYPES_AUTO, PTS_TYPES_DWARF, PTS_TYPES_BTF };
 
@@ -39,7 +40,18 @@ struct pts_program {
 	 * use; each module owns its slot and says how to free it. */
 	void *layout[PTS_LAYOUT_N];
 	void (*layout_free[PTS_LAYOUT_N])(void *);
+	/* Deriving a layout: once, whichever thread comes first (recursive:
+	 * one layout may need another). */
+	pthread_mutex_t layout_lock;
 };
+
+/* A layout slot already derived (the getters' fast path). */
+static inline bool pts_layout_ready(struct pts_program *p, enum pts_layout_slot s)
+{
+	return __atomic_load_n(&p->layout[s], __ATOMIC_ACQUIRE) != NULL;
+}
+void pts_layout_lock(struct pts_program *p);
+void pts_layout_unlock(struct pts_program *p);
 
 struct pts_error *pts_program_open(const struct pts_open_opts *o, struct pts_program **ret);
 void pts_program_close(struct pts_program *p);

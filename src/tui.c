@@ -41,6 +41,7 @@ struct ui {
 	double waited;		/* seconds spent in prompts waiting for typing */
 	const char *dump, *release;
 	bool live;		/* the running kernel: R re-reads it */
+	unsigned jobs;		/* --jobs for the background checks */
 };
 
 static struct ui *the_ui;
@@ -325,11 +326,16 @@ static void draw(struct ui *u)
 	/* the position and help first: they must survive a narrow terminal */
 	char line[512];
 	const char *base = strrchr(u->dump, '/') ? strrchr(u->dump, '/') + 1 : u->dump;
+	char bg[96] = "";
+	if (u->m.bg_stage && u->m.bg_total && !u->m.findings_done)
+		snprintf(bg, sizeof(bg), "  [%s %zu/%zu]", u->m.bg_stage, u->m.bg_done, u->m.bg_total);
+	else if (u->m.bg_stage)
+		snprintf(bg, sizeof(bg), "  [%s]", u->m.bg_stage);
 	if (*u->msg)
-		snprintf(line, sizeof(line), " %s", u->msg);
+		snprintf(line, sizeof(line), " %s%s", u->msg, bg);
 	else
-		snprintf(line, sizeof(line), " ? help  %ld/%zu%s  %s  %s%s", v->rows.n ? v->cur + 1 : 0,
-			 v->rows.n, task, u->release, base, u->live ? " (live: R re-reads)" : "");
+		snprintf(line, sizeof(line), " ? help  %ld/%zu%s%s  %s  %s%s", v->rows.n ? v->cur + 1 : 0,
+			 v->rows.n, task, bg, u->release, base, u->live ? " (live: R re-reads)" : "");
 	mvaddnstr(LINES - 1, 0, line, W);
 	attroff(A_REVERSE);
 	refresh();
@@ -547,8 +553,9 @@ static void reload(struct ui *u)
 		fprintf(stderr, "ptscope: %s: re-reading: %s\n", u->dump, pts_error_text(err));
 		exit(2);
 	}
-	tui_load(&u->m, progress, u);
-	tui_load_locks(&u->m, progress, u);
+	/* R's message counts what both reads saw: wait for the whole load */
+	tui_load(&u->m, u->jobs, progress, u);
+	tui_load_wait(&u->m, progress, u);
 	u->at = V_TASKS;
 	rebuild(u, V_TASKS);
 	for (size_t i = 0; i < tv->rows.n; i++)
@@ -559,6 +566,20 @@ static void reload(struct ui *u)
 		twice += u->m.findings.v.v[i].live_seen >= 2;
 	snprintf(u->msg, sizeof(u->msg), "re-read the running kernel: %zu tasks, %zu findings, "
 		 "%zu seen by both reads", u->m.tasks.n, u->m.findings.v.n, twice);
+}
+
+/* Take in what the background load found; the views it changes are
+ * rebuilt, keeping the cursor on the same row. */
+static bool background(struct ui *u)
+{
+	if (!u->m.bg)
+		return false;
+	if (tui_poll(&u->m)) {
+		u->v[V_TASKS].dirty = u->v[V_FINDINGS].dirty = u->v[V_LOCKS].dirty = true;
+		if (u->at == V_DETAIL)
+			u->v[V_DETAIL].dirty = true;
+	}
+	return true;	/* the status line's progress moved */
 }
 
 static bool key(struct ui *u, int c)
@@ -692,7 +713,7 @@ static bool key(struct ui *u, int c)
 }
 
 int pts_tui_main(struct pts_program *p, const char *dump, const char *timing_path,
-		 void (*index_fn)(struct pts_program *))
+		 void (*index_fn)(struct pts_program *), unsigned jobs)
 {
 	double t0 = now();
 	struct ui *u = calloc(1, sizeof(*u));
@@ -737,10 +758,10 @@ int pts_tui_main(struct pts_program *p, const char *dump, const char *timing_pat
 	progress(u, "indexing the debug info", 0, 0);
 	index_fn(p);
 	double t_index = now();
-	tui_load(&u->m, progress, u);
-	/* The lock scan now rather than on the first entry opened: that
-	 * keypress stays quick. */
-	tui_load_locks(&u->m, progress, u);
+	/* The task list, then the first screen: the checks and the lock scan
+	 * go on in the background (tui_model.c) and fill in as they come. */
+	u->jobs = jobs;
+	tui_load(&u->m, jobs, progress, u);
 	for (int k = 0; k < V_N; k++)
 		u->v[k].dirty = true;
 	u->at = V_TASKS;
@@ -751,11 +772,20 @@ int pts_tui_main(struct pts_program *p, const char *dump, const char *timing_pat
 		fflush(u->timing);
 	}
 	for (;;) {
+		/* While the background load runs, wake up to take in what it
+		 * found; after, wait for keys alone. */
+		timeout(u->m.bg ? 100 : -1);
 		int c = getch();
+		if (c == ERR) {
+			if (background(u))
+				draw(u);
+			continue;
+		}
 		double k0 = now();
 		u->waited = 0;
 		if (!key(u, c))
 			break;
+		background(u);
 		draw(u);
 		if (u->timing) {
 			/* the time to handle and draw it, less any typing in a prompt */
@@ -765,6 +795,15 @@ int pts_tui_main(struct pts_program *p, const char *dump, const char *timing_pat
 		}
 	}
 	restore();
+	/* Quit while the background load runs: it stops at its next address
+	 * space; a stage that takes long (the reverse index of a big dump)
+	 * is not waited for: nothing is left to write. */
+	if (u->m.bg && !tui_cancel(&u->m, 0.3)) {
+		if (u->timing)
+			fclose(u->timing);
+		fflush(stdout);
+		_exit(0);
+	}
 	for (int k = 0; k < V_N; k++)
 		tui_rows_free(&u->v[k].rows);
 	tui_model_close(&u->m);

@@ -4,10 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <pthread.h>
 #include "hugetlb.h"
 #include "kfolio.h"
 #include "klock.h"
 #include "rmap.h"
+#include "sweep.h"
 #include "tui_model.h"
 #include "walk.h"
 
@@ -47,8 +50,12 @@ static void mm_close(struct tui_mm *c)
 	memset(c, 0, sizeof(*c));
 }
 
+static void bg_stop(struct tui_model *m);
+
 void tui_model_close(struct tui_model *m)
 {
+	bg_stop(m);
+	u64map_free(&m->by_pid);
 	mm_close(&m->cur);
 	free(m->tasks.v);
 	pts_findings_free(&m->findings);
@@ -60,13 +67,127 @@ void tui_model_close(struct tui_model *m)
 
 size_t tui_task_index(struct tui_model *m, int32_t pid)
 {
-	for (size_t i = 0; i < m->tasks.n; i++)
-		if (m->tasks.v[i].t.pid == pid)
-			return i;
-	return (size_t)-1;
+	size_t i;
+	return u64map_get(&m->by_pid, (uint64_t)(uint32_t)pid, &i) ? i : (size_t)-1;
 }
 
-void tui_load(struct tui_model *m, tui_progress_fn fn, void *arg)
+/* ---- the background load ---------------------------------------------
+ * The task list is read at once (the first screen needs nothing more);
+ * every check, the checks across processes and the lock scan run on a
+ * thread of their own (the runner, sweep.c, with its workers), reading
+ * the dump through their own slots.  That thread never touches the
+ * model: it leaves what it found in bg (under bg->lock) and the view's
+ * thread takes it in with tui_poll.  Nothing here draws. */
+struct tui_bg {
+	pthread_t th;
+	pthread_mutex_t lock;
+	volatile bool cancel;
+	struct pts_program *p;
+	unsigned jobs;
+	struct pts_task *tasks;		/* its own copy of the task list */
+	size_t ntasks;
+	/* under lock: what the view takes next */
+	struct pts_findings found;	/* findings and "not checked" notes */
+	struct pts_notes notes;		/* for m->notes */
+	VEC(uint64_t) checked_mms;	/* address spaces whose checks are in */
+	size_t done, total;		/* address spaces checked, to check */
+	const char *stage;
+	bool checks_done;
+	bool locks_ready, locks_taken;
+	struct pts_locks locks;
+	char *locks_error;
+	bool finished;
+	bool nothread;		/* ran on the caller's thread */
+};
+
+static bool bg_done(void *arg, size_t i, struct pts_sweep_result *r)
+{
+	(void)i;
+	struct tui_bg *bg = arg;
+	pthread_mutex_lock(&bg->lock);
+	pts_findings_take(&bg->found, &r->f);
+	if (r->err)
+		pts_notes_add(&bg->notes, "pid %d: %s", r->t->pid, pts_error_text(r->err));
+	VEC_PUSH(&bg->checked_mms, r->t->mm);
+	bg->done++;
+	pthread_mutex_unlock(&bg->lock);
+	return !bg->cancel;
+}
+
+static void *bg_main(void *arg)
+{
+	struct tui_bg *bg = arg;
+	/* slot 1 for this thread, its workers after it: the view reads
+	 * through slot 0 meanwhile */
+	pts_dump_set_slot(1);
+	struct pts_task_list tl = { .v = bg->tasks, .n = bg->ntasks };
+	const struct pts_task **sel;
+	size_t n;
+	pts_sweep_select(&tl, -1, &sel, &n);
+	pthread_mutex_lock(&bg->lock);
+	bg->total = n;
+	bg->stage = "checking";
+	pthread_mutex_unlock(&bg->lock);
+	struct pts_sweep_opts so = { .jobs = bg->jobs, .first_slot = 2, .done = bg_done, .arg = bg,
+				     .cancel = &bg->cancel };
+	pts_sweep_checks(bg->p, sel, n, &so);
+	free(sel);
+	if (!bg->cancel) {
+		pthread_mutex_lock(&bg->lock);
+		bg->stage = "checking across processes";
+		pthread_mutex_unlock(&bg->lock);
+		struct pts_findings f = { 0 };
+		struct pts_error *err = pts_check_dump(bg->p, -1, &f);
+		pthread_mutex_lock(&bg->lock);
+		pts_findings_take(&bg->found, &f);
+		if (err)
+			pts_notes_add(&bg->notes, "checks across processes: %s", pts_error_text(err));
+		bg->checks_done = true;
+		bg->stage = "scanning every lock of every process";
+		pthread_mutex_unlock(&bg->lock);
+		pts_error_destroy(err);
+		pts_findings_free(&f);
+	}
+	if (!bg->cancel) {
+		struct pts_locks L;
+		struct pts_error *err = pts_locks_scan(bg->p, &L);
+		pthread_mutex_lock(&bg->lock);
+		if (err)
+			bg->locks_error = xstrdup(pts_error_text(err));
+		else
+			bg->locks = L;
+		bg->locks_ready = true;
+		pthread_mutex_unlock(&bg->lock);
+		pts_error_destroy(err);
+	}
+	pthread_mutex_lock(&bg->lock);
+	bg->finished = true;
+	bg->stage = NULL;
+	pthread_mutex_unlock(&bg->lock);
+	return NULL;
+}
+
+static void bg_stop(struct tui_model *m)
+{
+	struct tui_bg *bg = m->bg;
+	if (!bg)
+		return;
+	bg->cancel = true;
+	if (!bg->nothread)
+		pthread_join(bg->th, NULL);
+	pts_findings_free(&bg->found);
+	pts_notes_free(&bg->notes);
+	free(bg->checked_mms.v);
+	if (bg->locks_ready && !bg->locks_taken && !bg->locks_error)
+		pts_locks_free(&bg->locks);
+	free(bg->locks_error);
+	free(bg->tasks);
+	pthread_mutex_destroy(&bg->lock);
+	free(bg);
+	m->bg = NULL;
+}
+
+void tui_load(struct tui_model *m, unsigned jobs, tui_progress_fn fn, void *arg)
 {
 	struct pts_task_list tl = { 0 };
 	fn(arg, "reading the task list", 0, 0);
@@ -76,42 +197,131 @@ void tui_load(struct tui_model *m, tui_progress_fn fn, void *arg)
 		pts_error_destroy(err);
 	}
 	for (size_t i = 0; i < tl.n; i++) {
-		struct tui_task t = { .t = tl.v[i] };
+		struct tui_task t = { .t = tl.v[i], .self = i };
+		/* an address space nobody checks is known at once */
+		t.checked = !t.t.mm;
 		VEC_PUSH(&m->tasks, t);
+		u64map_put(&m->by_pid, (uint64_t)(uint32_t)t.t.pid, i);
 	}
 	for (size_t i = 0; i < tl.notes.n; i++)
 		pts_notes_add(&m->notes, "%s", tl.notes.v[i]);
+	struct tui_bg *bg = xcalloc(1, sizeof(*bg));
+	pthread_mutex_init(&bg->lock, NULL);
+	bg->p = m->p;
+	bg->jobs = jobs;
+	bg->tasks = tl.v;	/* the thread's own copy */
+	bg->ntasks = tl.n;
+	tl.v = NULL;
 	pts_task_list_free(&tl);
-	/* Every check on every process, then those across processes. */
-	for (size_t i = 0; i < m->tasks.n; i++) {
-		const struct pts_task *t = &m->tasks.v[i].t;
-		if (t->kthread || !t->mm)
-			continue;
-		fn(arg, "checking", i, m->tasks.n);
-		err = pts_check_task(m->p, t, &m->findings);
-		if (err) {
-			pts_notes_add(&m->notes, "pid %d: %s", t->pid, pts_error_text(err));
-			pts_error_destroy(err);
-		}
+	m->bg = bg;
+	if (pthread_create(&bg->th, NULL, bg_main, bg)) {
+		/* no thread: do it all here, then take it in */
+		bg->nothread = true;
+		bg_main(bg);
+		pts_dump_set_slot(0);
+		tui_poll(m);
 	}
-	fn(arg, "checking across processes", m->tasks.n, m->tasks.n);
-	err = pts_check_dump(m->p, -1, &m->findings);
-	if (err) {
-		pts_notes_add(&m->notes, "checks across processes: %s", pts_error_text(err));
-		pts_error_destroy(err);
-	}
-	for (size_t f = 0; f < m->findings.v.n; f++) {
-		size_t i = tui_task_index(m, m->findings.v.v[f].pid);
-		if (i != (size_t)-1)
+}
+
+bool tui_poll(struct tui_model *m)
+{
+	struct tui_bg *bg = m->bg;
+	if (!bg)
+		return false;
+	bool changed = false;
+	pthread_mutex_lock(&bg->lock);
+	size_t first = m->findings.v.n;
+	if (bg->found.v.n || bg->found.missing.n || bg->found.tasks_checked)
+		changed = true;
+	pts_findings_take(&m->findings, &bg->found);
+	for (size_t f = first; f < m->findings.v.n; f++) {
+		size_t i;
+		if (u64map_get(&m->by_pid, (uint64_t)(uint32_t)m->findings.v.v[f].pid, &i))
 			m->tasks.v[i].findings++;
 	}
-	m->findings_done = true;
+	for (size_t i = 0; i < bg->notes.n; i++)
+		VEC_PUSH(&m->notes, bg->notes.v[i]);
+	free(bg->notes.v);
+	memset(&bg->notes, 0, sizeof(bg->notes));
+	if (bg->checked_mms.n) {
+		struct u64set mms = { 0 };
+		for (size_t i = 0; i < bg->checked_mms.n; i++)
+			u64set_add(&mms, bg->checked_mms.v[i]);
+		for (size_t i = 0; i < m->tasks.n; i++)
+			if (!m->tasks.v[i].checked && u64set_has(&mms, m->tasks.v[i].t.mm))
+				m->tasks.v[i].checked = true;
+		u64set_free(&mms);
+		bg->checked_mms.n = 0;
+		changed = true;
+	}
+	m->bg_done = bg->done;
+	m->bg_total = bg->total;
+	m->bg_stage = bg->stage;
+	if (bg->checks_done && !m->findings_done) {
+		m->findings_done = true;
+		changed = true;
+	}
+	if (bg->locks_ready && !bg->locks_taken) {
+		bg->locks_taken = true;
+		if (bg->locks_error) {
+			m->locks_error = bg->locks_error;
+			bg->locks_error = NULL;
+		} else {
+			m->locks = bg->locks;
+			m->locks_done = true;
+		}
+		changed = true;
+	}
+	bool finished = bg->finished;
+	pthread_mutex_unlock(&bg->lock);
+	if (finished) {
+		if (!bg->nothread)
+			pthread_join(bg->th, NULL);
+		pthread_mutex_destroy(&bg->lock);
+		free(bg->tasks);
+		free(bg->checked_mms.v);
+		pts_findings_free(&bg->found);
+		free(bg);
+		m->bg = NULL;
+		m->bg_stage = NULL;
+		changed = true;
+	}
+	return changed;
+}
+
+bool tui_cancel(struct tui_model *m, double seconds)
+{
+	struct tui_bg *bg = m->bg;
+	if (!bg)
+		return true;
+	bg->cancel = true;
+	for (double waited = 0; waited < seconds; waited += 0.01) {
+		pthread_mutex_lock(&bg->lock);
+		bool fin = bg->finished;
+		pthread_mutex_unlock(&bg->lock);
+		if (fin)
+			return true;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+void tui_load_wait(struct tui_model *m, tui_progress_fn fn, void *arg)
+{
+	while (m->bg) {
+		tui_poll(m);
+		if (m->bg_stage)
+			fn(arg, m->bg_stage, m->bg_done, m->bg_total);
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
 }
 
 void tui_load_locks(struct tui_model *m, tui_progress_fn fn, void *arg)
 {
-	if (m->locks_done || m->locks_error)
-		return;
+	if (m->locks_done || m->locks_error || m->bg)
+		return;	/* done, or the background load brings it */
 	fn(arg, "scanning every lock of every process", 0, 0);
 	struct pts_error *err = pts_locks_scan(m->p, &m->locks);
 	if (err) {
@@ -171,9 +381,13 @@ void tui_task_rows(struct tui_model *m, const char *filter, enum tui_sort sort, 
 		char rss[24] = "-";
 		if (t->mm && t->rss_known)
 			snprintf(rss, sizeof(rss), "%" PRIu64 "K", t->rss_pages * 4);
+		/* not checked yet: say so rather than a count that may grow */
+		char nf[16] = "...";
+		if (v[i].checked || m->findings_done)
+			snprintf(nf, sizeof(nf), "%zu", v[i].findings);
 		row_add(out, v[i].findings ? TC_FINDING : t->kthread ? TC_DIM : TC_PLAIN,
-			(long)tui_task_index(m, t->pid), "%7d %6d %-16s %c %10s  %8zu", t->pid, t->ppid,
-			t->comm, t->state, rss, v[i].findings);
+			(long)v[i].self, "%7d %6d %-16s %c %10s  %8s", t->pid, t->ppid,
+			t->comm, t->state, rss, nf);
 	}
 	free(v);
 }
@@ -653,6 +867,8 @@ void tui_detail_rows(struct tui_model *m, const struct tui_row *row, tui_rows *o
 			row_add(out, TC_HEAD, -1, "  a shared hugetlb PMD table: %" PRId64
 				" PUD entries use it (the kernel's count)", l->sharers);
 		row_add(out, TC_HEAD, -1, "Locks");
+		if (!m->locks_done && m->bg)
+			row_add(out, TC_DIM, -1, "  not known yet: the lock scan runs in the background");
 		uint64_t ptl;
 		bool split = false;
 		struct pts_error *err = pts_ptl_addr(m->p, c->mm.addr, l->level, l->pfn, &ptl, &split);
@@ -663,6 +879,8 @@ void tui_detail_rows(struct tui_model *m, const struct tui_row *row, tui_rows *o
 			lock_rows(m, out, PTS_LC_PAGE_TABLE_LOCK, c->mm.addr, "its entries");
 		lock_rows(m, out, PTS_LC_MMAP_LOCK, c->mm.addr, "the address space");
 		row_add(out, TC_HEAD, -1, "Findings");
+		if (!m->findings_done && m->bg)
+			row_add(out, TC_DIM, -1, "  not known yet: the checks run in the background");
 		finding_rows_for(m, t->pid, 0, 0, l->pfn, out);
 		return;
 	}
@@ -697,6 +915,8 @@ void tui_detail_rows(struct tui_model *m, const struct tui_row *row, tui_rows *o
 	/* what was found here first: a jump from the findings panel lands
 	 * on it, before a reverse map that may run for pages */
 	row_add(out, TC_HEAD, -1, "Findings");
+	if (!m->findings_done && m->bg)
+		row_add(out, TC_DIM, -1, "  not known yet: the checks run in the background");
 	finding_rows_for(m, t->pid, va, va + l->size * (row->sub < 0 ? l->count : 1), l->table_pfn, out);
 	bool page = e.has_pfn && e.kind != PTS_EK_TABLE && !(e.flags & (1u << PTS_F_SPECIAL));
 	if (page) {
@@ -706,6 +926,8 @@ void tui_detail_rows(struct tui_model *m, const struct tui_row *row, tui_rows *o
 		rmap_rows(m, e.pfn, out);
 	}
 	row_add(out, TC_HEAD, -1, "Locks");
+	if (!m->locks_done && m->bg)
+		row_add(out, TC_DIM, -1, "  not known yet: the lock scan runs in the background");
 	if (m->locks_error)
 		row_add(out, TC_BAD, -1, "  %s", m->locks_error);
 	uint64_t ptl;
@@ -729,7 +951,10 @@ void tui_detail_rows(struct tui_model *m, const struct tui_row *row, tui_rows *o
 
 void tui_finding_rows(struct tui_model *m, tui_rows *out)
 {
-	if (!m->findings.v.n)
+	if (!m->findings_done)
+		row_add(out, TC_DIM, -1, "not known yet: the checks run in the background (%zu of %zu "
+			"address spaces checked); findings so far:", m->bg_done, m->bg_total);
+	if (!m->findings.v.n && m->findings_done)
 		row_add(out, TC_DIM, -1, "no findings (%zu processes checked)", m->findings.tasks_checked);
 	for (size_t f = 0; f < m->findings.v.n; f++) {
 		const struct pts_finding *fi = &m->findings.v.v[f];
@@ -765,8 +990,11 @@ void tui_lock_rows(struct tui_model *m, tui_rows *out)
 		row_add(out, TC_BAD, -1, "%s", m->locks_error);
 		return;
 	}
-	if (!m->locks_done)
+	if (!m->locks_done) {
+		if (m->bg)
+			row_add(out, TC_DIM, -1, "not known yet: the lock scan runs in the background");
 		return;
+	}
 	const struct pts_locks *L = &m->locks;
 	for (int k = 0; k < 3; k++)
 		if (L->undecodable[k])

@@ -49,6 +49,8 @@ struct tui_tline {
 struct tui_task {
 	struct pts_task t;
 	size_t findings;
+	size_t self;		/* its index in tasks */
+	bool checked;		/* its address space's checks are in */
 };
 
 struct tui_mm {
@@ -71,10 +73,18 @@ struct tui_mm {
 
 typedef void (*tui_progress_fn)(void *arg, const char *what, size_t done, size_t total);
 
+struct tui_bg;
+
 struct tui_model {
 	struct pts_program *p;
 	const struct pts_arch *a;
 	VEC(struct tui_task) tasks;
+	struct u64map by_pid;	/* pid -> index in tasks */
+	/* The background load (tui_load): running while bg is set; its
+	 * stage and progress as of the last tui_poll. */
+	struct tui_bg *bg;
+	const char *bg_stage;
+	size_t bg_done, bg_total;
 	struct pts_findings findings;
 	bool findings_done;
 	struct pts_locks locks;
@@ -86,9 +96,19 @@ struct tui_model {
 
 struct pts_error *tui_model_open(struct pts_program *p, struct tui_model *m);
 void tui_model_close(struct tui_model *m);
-/* Tasks and the findings of each (every check), with progress. */
-void tui_load(struct tui_model *m, tui_progress_fn fn, void *arg);
-/* The lock scan, on first use. */
+/* The task list now; then, on a thread of its own (jobs for the runner,
+ * 0: every CPU), the findings of each address space, the checks across
+ * processes and the lock scan.  tui_poll takes in what has arrived (true
+ * when anything changed); the model is only ever changed by the caller's
+ * thread. */
+void tui_load(struct tui_model *m, unsigned jobs, tui_progress_fn fn, void *arg);
+bool tui_poll(struct tui_model *m);
+/* Stop the background load: true when it stopped within seconds (then
+ * tui_model_close joins it at once). */
+bool tui_cancel(struct tui_model *m, double seconds);
+/* Until the background load is over, with progress. */
+void tui_load_wait(struct tui_model *m, tui_progress_fn fn, void *arg);
+/* The lock scan, on first use (when no background load brings it). */
 void tui_load_locks(struct tui_model *m, tui_progress_fn fn, void *arg);
 
 enum tui_sort { TS_PID, TS_COMM, TS_RSS, TS_FINDINGS, TS_N };
