@@ -214,6 +214,7 @@ void tui_load(struct tui_model *m, unsigned jobs, tui_progress_fn fn, void *arg)
 	tl.v = NULL;
 	pts_task_list_free(&tl);
 	m->bg = bg;
+	m->bg_stage = "checking";	/* until the first tui_poll says more */
 	if (pthread_create(&bg->th, NULL, bg_main, bg)) {
 		/* no thread: do it all here, then take it in */
 		bg->nothread = true;

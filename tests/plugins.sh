@@ -15,7 +15,7 @@ t=$(mktemp -d); trap 'rm -rf "$t"' EXIT
 export PTSCOPE_CACHE_DIR=$t/cache
 unset PTSCOPE_PLUGIN_PATH
 
-kernels=$(grep -v '^#' "$top/tests/kernels" | awk 'NF && $1 !~ /inject/ {print $1}')
+kernels=$(grep -v '^#' "$top/tests/kernels" | awk 'NF && $1 !~ /inject/ && !/scale=/ {print $1}')
 k1=$(echo "$kernels" | head -1)
 D=$("$top/scripts/testbed" path "$k1"); ok $? "$k1: test-bed dumps exist"
 [ -d "$D" ] || { echo "1..$n"; exit 1; }

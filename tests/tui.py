@@ -158,7 +158,7 @@ def main():
     shutil.rmtree(art, ignore_errors=True)
     kernels = [l.split()[0] for l in open(os.path.join(top, "tests", "kernels"))
                if l.strip() and not l.startswith("#")]
-    main_kernels = [k for k in kernels if "inject" not in k]
+    main_kernels = [k for k in kernels if "inject" not in k and "scale" not in k]
     # the default kernel and the newest (sid when the matrix has it)
     newest = next((k for k in main_kernels if k == "sid"), main_kernels[-1])
     chosen = [main_kernels[0]] + ([newest] if newest != main_kernels[0] else [])
@@ -277,7 +277,14 @@ def browse(k, odir, t):
     keys("q")
 
 
+def loaded(timeout=300):
+    """The background load (checks, lock scan) is over: the status line
+    shows no [stage n/m]."""
+    return wait_for(lambda s: "? help" in status_line(s) and "[" not in status_line(s), timeout)
+
+
 def finding_jump(k, odir, t):
+    ok(loaded() is not None, f"{k}: the background checks end", cap())
     keys("f", wait=1)
     s = cap()
     rows = [l for l in s.split("\n")[1:-1] if re.match(r"^(warning|error)\s", l)]

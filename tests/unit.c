@@ -12,6 +12,7 @@
 #include "flat.h"
 #include "json.h"
 #include "kcore.h"
+#include "pcache.h"
 #include <elf.h>
 #include "tap.h"
 #include "util.h"
@@ -245,8 +246,73 @@ static void test_kcore(void)
 	free(cmd);
 }
 
+static void page_of(uint8_t *pg, uint64_t key)
+{
+	for (size_t i = 0; i < PTS_PCACHE_PAGE; i += 8)
+		memcpy(pg + i, &key, 8);
+}
+
+/* 2Q: a miss, then a hit with the right bytes; a page read again and
+ * again survives a scan of many pages read once (A1in streams past Am);
+ * a page read again soon after it left A1in comes back into Am (A1out);
+ * NODATA pages are remembered without data; nothing grows past the size
+ * asked for. */
+static void test_pcache(void)
+{
+	struct pts_pcache *c = pts_pcache_new(64 * PTS_PCACHE_PAGE);
+	uint8_t pg[PTS_PCACHE_PAGE], got[16];
+	unsigned fl = 99;
+	ok(!pts_pcache_get(c, 7, 0, 8, got, &fl), "pcache: a miss on an empty cache");
+	page_of(pg, 7);
+	pts_pcache_put(c, 7, pg, 0);
+	uint64_t v = 0;
+	ok(pts_pcache_get(c, 7, 4088, 8, &v, &fl) && v == 7 && fl == 0, "pcache: the page's bytes back");
+	/* a hot page: in Am after a ghost hit (read, evicted from A1in, read again) */
+	page_of(pg, 1000);
+	pts_pcache_put(c, 1000, pg, 0);
+	for (uint64_t k = 2000; k < 2000 + 64; k++) {	/* pushes 1000 out of A1in into A1out */
+		page_of(pg, k);
+		pts_pcache_put(c, k, pg, 0);
+	}
+	ok(!pts_pcache_get(c, 1000, 0, 8, &v, &fl), "pcache: a page read once is gone after a scan");
+	page_of(pg, 1000);
+	pts_pcache_put(c, 1000, pg, 0);
+	struct pts_pcache_stats st;
+	pts_pcache_stats(c, &st);
+	ok(st.ghost_hits == 1, "pcache: read again after it left, it is remembered (ghost hits %llu)",
+	   (unsigned long long)st.ghost_hits);
+	/* now a long scan of pages read once, the hot page read every 100
+	 * of them: an LRU of 64 pages would have lost it each time */
+	unsigned hot_hits = 0;
+	for (uint64_t k = 10000; k < 10000 + 1000; k++) {
+		page_of(pg, k);
+		pts_pcache_put(c, k, pg, 0);
+		if (k % 100 == 0)
+			hot_hits += pts_pcache_get(c, 1000, 0, 8, &v, &fl) && v == 1000;
+	}
+	ok(hot_hits == 10, "pcache: a page read again and again survives a scan of 1,000 pages read "
+	   "once, 100 between its reads (%u of 10 hits)", hot_hits);
+	pts_pcache_stats(c, &st);
+	ok(st.resident <= 64 && st.peak_resident <= 64 && st.capacity == 64,
+	   "pcache: never more pages than its size (%zu, peak %zu)", st.resident, st.peak_resident);
+	pts_pcache_put(c, 5, NULL, PTS_PCACHE_NODATA);
+	ok(pts_pcache_get(c, 5, 0, 8, &v, &fl) && fl == PTS_PCACHE_NODATA,
+	   "pcache: a page the file lacks is remembered as such");
+	page_of(pg, 77);
+	pts_pcache_put(c, 5, pg, 0);
+	ok(pts_pcache_get(c, 5, 0, 8, &v, &fl) && fl == 0 && v == 77, "pcache: a page put again replaces it");
+	pts_pcache_free(c);
+	size_t sz = 0;
+	ok(pts_pcache_parse_size("256M", &sz) && sz == 256u << 20 && pts_pcache_parse_size("1GiB", &sz) &&
+	   sz == 1u << 30 && pts_pcache_parse_size("65536", &sz) && sz == 65536 &&
+	   !pts_pcache_parse_size("12X", &sz) && !pts_pcache_parse_size("-1M", &sz) &&
+	   !pts_pcache_parse_size("", &sz) && !pts_pcache_parse_size("99999999999G", &sz),
+	   "pcache: --cache-size values");
+}
+
 int main(void)
 {
+	test_pcache();
 	test_vmcoreinfo();
 	test_error();
 	test_json();
