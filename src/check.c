@@ -50,6 +50,10 @@ struct ctx {
 	char tcomm[16];
 	bool hgm;
 	bool applies[32];
+	uint8_t entry_checks[32];	/* those that apply and have on_entry, in order */
+	unsigned nentry_checks;
+	const struct pts_vma *lastv;	/* the VMA of the last entry */
+	struct pts_rmap_feed *feed;	/* the reverse index's part of this walk */
 	/* B3/C2: the hstate-sized range being mapped below the hstate */
 	struct pts_hgm_acc hacc;
 	uint64_t h_vstart, h_vend;
@@ -1481,6 +1485,8 @@ static const struct check checks[] = {
 	    "folio_mapcount() (v6.1); mm/hugetlb.c; INVARIANTS D3", "all", PTS_SEV_ERROR },
 	  NULL, NULL, NULL, d3_on_entry, NULL, NULL, NULL, NULL, NULL },
 };
+/* struct ctx keeps a flag and an index per check in arrays of 32 */
+_Static_assert(sizeof(checks) / sizeof(checks[0]) <= 32, "struct ctx: applies[] and entry_checks[] hold 32");
 
 static struct pts_check_info infos[ARRAY_SIZE(checks)];
 
@@ -1524,6 +1530,8 @@ const char *pts_severity_name(enum pts_severity s)
 static void cb_table(void *arg, const struct pts_table *t)
 {
 	struct ctx *c = arg;
+	if (c->feed)
+		pts_rmap_feed_table(c->feed, t);
 	EACH(c, on_table, t);
 }
 
@@ -1531,9 +1539,19 @@ static void cb_entry(void *arg, uint64_t va, const struct pts_entry *e, const st
 		     unsigned idx)
 {
 	struct ctx *c = arg;
-	const struct pts_vma *v = pts_mm_find_vma(&c->mm, va);
+	/* Entries come in address order: most fall in the VMA of the last. */
+	const struct pts_vma *v = c->lastv;
+	if (!v || va < v->start || va >= v->end)
+		v = c->lastv = pts_mm_find_vma(&c->mm, va);
+	if (c->feed)
+		pts_rmap_feed_entry(c->feed, e, t, v);
 	count_thp(c, e, v);
-	EACH(c, on_entry, va, e, t, idx, v);
+	/* the checks with an on_entry that apply, listed once per mm: this
+	 * runs for every entry of every address space */
+	for (unsigned k = 0; k < c->nentry_checks; k++) {
+		c->cur = &checks[c->entry_checks[k]];
+		c->cur->on_entry(c, va, e, t, idx, v);
+	}
 }
 
 static void cb_table_end(void *arg, const struct pts_table *t)
@@ -1557,21 +1575,48 @@ static struct pts_error *check_task_once(struct pts_program *p, const struct pts
 	c->out = out;
 	c->max_pfn = pts_dump_info(p->dump)->max_pfn;
 	struct pts_error *err = pts_arch_get(p, &c->a);
+	/* The reverse index's notes for this address space are the ones its
+	 * own walk would make (rmap.c, pts_rmap_index). */
+	if (!err && out->rmap_feed && !pts_dump_info(p->dump)->live)
+		c->feed = pts_rmap_feed_new(c->a);
 	if (!err)
 		err = pts_mm_read(p, t, &c->mm);
 	if (err) {
+		if (c->feed) {
+			char *s = xasprintf("pid %d: %s", t->pid, pts_error_text(err));
+			pts_rmap_feed_note(c->feed, s);
+			free(s);
+			out->feed = c->feed;
+		}
 		free(c);
 		return err;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
 		const char *why;
 		c->applies[i] = pts_check_applies(p, i, &why);
+		if (c->applies[i] && checks[i].on_entry)
+			c->entry_checks[c->nentry_checks++] = (uint8_t)i;
 	}
 	for (size_t i = 0; i < c->mm.missing.n; i++)
 		pts_notes_add(&out->missing, "pid %d: %s", t->pid, c->mm.missing.v[i]);
 	EACH(c, on_mm);
 	struct pts_walk_ops ops = { .table = cb_table, .entry = cb_entry, .table_end = cb_table_end };
 	err = pts_walk(p, c->mm.pgd, 0, UINT64_MAX, &ops, c, &c->walk);
+	if (c->feed) {
+		char *s;
+		if (err) {
+			s = xasprintf("pid %d: page tables: %s", t->pid, pts_error_text(err));
+			pts_rmap_feed_note(c->feed, s);
+			free(s);
+		}
+		for (size_t i = 0; i < c->walk.missing.n; i++) {
+			s = xasprintf("pid %d: %s", t->pid, c->walk.missing.v[i]);
+			pts_rmap_feed_note(c->feed, s);
+			free(s);
+		}
+		pts_rmap_feed_walked(c->feed);
+		out->feed = c->feed;
+	}
 	if (!err) {
 		for (size_t i = 0; i < c->walk.missing.n; i++)
 			pts_notes_add(&out->missing, "pid %d: %s", t->pid, c->walk.missing.v[i]);
@@ -1631,20 +1676,33 @@ static struct pts_error *check_dump_once(struct pts_program *p, int32_t pid, str
 		want_rmap |= c->applies[i] && checks[i].on_rmap;
 	if (pid >= 0 || !want_rmap) {
 		/* nothing: a mapcount counts every process's mappings */
-	} else if ((err = pts_rmap_index(p, &r))) {
+	} else if (!out->rmap && (err = pts_rmap_index(p, &r))) {
 		pts_notes_add(&out->missing, "rmap: %s", pts_error_text(err));
 		pts_error_destroy(err);
 	} else {
-		if (r.missing.n)
+		/* built during the checks' own walks (sweep.c), or just now */
+		const struct pts_rmap_index *ri = out->rmap ? out->rmap : &r;
+		if (ri->missing.n)
 			/* a process or folio the dump lacks: counts would be short */
 			pts_notes_add(&out->missing, "D4 not checked: the dump lacks %zu of the pages or "
-				      "processes it needs (rmap --all lists them)", r.missing.n);
+				      "processes it needs (rmap --all lists them)", ri->missing.n);
 		else
-			EACH(c, on_rmap, &r);
-		pts_rmap_index_free(&r);
+			EACH(c, on_rmap, ri);
+		if (!out->rmap)
+			pts_rmap_index_free(&r);
 	}
 	free(c);
 	return NULL;
+}
+
+bool pts_check_wants_rmap(struct pts_program *p)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
+		const char *why;
+		if (checks[i].on_rmap && pts_check_applies(p, i, &why))
+			return true;
+	}
+	return false;
 }
 
 void pts_findings_take(struct pts_findings *dst, struct pts_findings *src)
@@ -1669,6 +1727,7 @@ void pts_findings_free(struct pts_findings *f)
 	pts_notes_free(&f->missing);
 	if (f->memo_free)
 		f->memo_free(f->memo);
+	pts_rmap_feed_free(f->feed);
 	memset(f, 0, sizeof(*f));
 }
 

@@ -9,6 +9,7 @@
 #include "klist.h"
 #include "ktask.h"
 #include "program.h"
+#include "rmap.h"
 
 enum pts_severity { PTS_SEV_WARNING = 1, PTS_SEV_ERROR };
 
@@ -40,6 +41,13 @@ struct pts_findings {
 	 * D2's anon_vma trees), freed with the findings. */
 	void *memo;
 	void (*memo_free)(void *);
+	/* One pass (sweep.c): with rmap_feed set, pts_check_task leaves in
+	 * feed what its walk met for the reverse index (rmap.h), for the
+	 * caller to take; with rmap set, pts_check_dump uses that index
+	 * rather than walking every address space again for D4. */
+	bool rmap_feed;
+	struct pts_rmap_feed *feed;
+	const struct pts_rmap_index *rmap;
 };
 
 /* The registry, in report order. */
@@ -54,6 +62,9 @@ struct pts_error *pts_check_task(struct pts_program *p, const struct pts_task *t
  * every sharer of their tables. */
 struct pts_error *pts_check_dump(struct pts_program *p, int32_t pid, struct pts_findings *out);
 void pts_findings_free(struct pts_findings *f);
+/* Whether a check that needs the reverse index of the whole dump applies
+ * (D4): then check --all builds one. */
+bool pts_check_wants_rmap(struct pts_program *p);
 /* Append src's findings and notes to dst (in order) and empty src. */
 void pts_findings_take(struct pts_findings *dst, struct pts_findings *src);
 /* Checks from outside the registry (plugins), run by pts_check_task after

@@ -1073,11 +1073,21 @@ static int cmd_check(struct pts_program *p, const struct opts *o)
 	bool found = nsel > 0;
 	struct check_run cr = { &f, o->all, NULL };
 	struct pts_sweep_opts so = { .jobs = o->jobs, .done = check_done, .arg = &cr };
+	/* one pass: D4's reverse index from the checks' own walks */
+	struct pts_rmap_index ri = { 0 };
+	if (!o->have_pid && !pts_dump_info(p->dump)->live && pts_check_wants_rmap(p)) {
+		so.rmap = &ri;
+		so.rmap_notes = &l.notes;
+	}
 	pts_sweep_checks(p, sel, nsel, &so);
 	free(sel);
 	err = cr.err;
+	if (so.rmap)
+		f.rmap = &ri;
 	if (!err && found)
 		err = pts_check_dump(p, o->have_pid ? o->pid : -1, &f);
+	f.rmap = NULL;
+	pts_rmap_index_free(&ri);
 	for (size_t i = 0; i < l.notes.n; i++)
 		pts_notes_add(&f.missing, "%s", l.notes.v[i]);
 	pts_task_list_free(&l);
@@ -2280,7 +2290,7 @@ static void usage(FILE *f)
 		"      --debug-root DIR    look for debug info under DIR instead of /\n"
 		"      --types T           dwarf (a vmlinux), btf (the kernel's own BTF and kallsyms\n"
 		"                          in the dump: v6.0+), or auto (dwarf if found, default)\n"
-		"      --cache-size SIZE   ptscope's cache of dump pages (default 256M, or an\n"
+		"      --cache-size SIZE   ptscope's cache of dump pages (default 128M, or an\n"
 		"                          eighth of RAM when less; K, M or G)\n"
 		"  -J, --jobs N            threads for check, report and the TUI's background work\n"
 		"                          (default: every online CPU; -j is --json)\n"

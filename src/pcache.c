@@ -263,7 +263,7 @@ void pts_pcache_stats(struct pts_pcache *c, struct pts_pcache_stats *ret)
 
 size_t pts_pcache_default_bytes(void)
 {
-	size_t d = (size_t)256 << 20;
+	size_t d = (size_t)128 << 20;
 	long pages = sysconf(_SC_PHYS_PAGES), ps = sysconf(_SC_PAGESIZE);
 	if (pages > 0 && ps > 0 && (size_t)pages * (size_t)ps / 8 < d)
 		d = (size_t)pages * (size_t)ps / 8;

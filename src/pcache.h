@@ -45,8 +45,11 @@ bool pts_pcache_get(struct pts_pcache *c, uint64_t key, size_t off, size_t len, 
 void pts_pcache_put(struct pts_pcache *c, uint64_t key, const void *page, unsigned flags);
 void pts_pcache_stats(struct pts_pcache *c, struct pts_pcache_stats *ret);
 
-/* The default size: 256 MiB, or an eighth of this machine's RAM when that
- * is less. */
+/* The default size: 128 MiB, or an eighth of this machine's RAM when that
+ * is less.  Chosen on the scale dump (2,000 processes, 32.8 M PTEs):
+ * check --all misses about as often with 32 MiB as with 256 MiB (the
+ * page-table pages stream, what repeats is small) and takes the same
+ * time, while every 64 MiB more is 64 MiB more resident. */
 size_t pts_pcache_default_bytes(void);
 /* "256M", "1G", "65536K", a byte count: true and *ret on success. */
 bool pts_pcache_parse_size(const char *s, size_t *ret);

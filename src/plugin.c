@@ -539,9 +539,18 @@ int ptscope_findings(struct ptscope_dump *d, int (*fn)(const struct ptscope_find
 		size_t n;
 		pts_sweep_select(&d->tasks, -1, &sel, &n);
 		struct pts_sweep_opts so = { .jobs = d->jobs, .done = findings_done, .arg = d };
+		struct pts_rmap_index ri = { 0 };
+		if (!pts_dump_info(d->p->dump)->live && pts_check_wants_rmap(d->p)) {
+			so.rmap = &ri;
+			so.rmap_notes = &d->tasks.notes;
+		}
 		pts_sweep_checks(d->p, sel, n, &so);
 		free(sel);
+		if (so.rmap)
+			d->findings.rmap = &ri;
 		struct pts_error *err = pts_check_dump(d->p, -1, &d->findings);
+		d->findings.rmap = NULL;
+		pts_rmap_index_free(&ri);
 		if (err) {
 			pts_notes_add(&d->findings.missing, "checks across processes: %s", pts_error_text(err));
 			pts_error_destroy(err);

@@ -9,66 +9,175 @@
 #include "rmap.h"
 #include "walk.h"
 
-struct idx {
-	struct pts_program *p;
-	const struct pts_arch *a;
-	struct pts_rmap_index *out;
-	struct u64map pos;		/* pfn -> index in out->pages */
-	struct u64set tables;		/* every table seen, in any mm */
-	struct u64set skip;		/* tables of this mm seen in an earlier one */
-	const struct pts_mm *mm;
+/* ---- the reverse index, fed one address space at a time ------------
+ * A walk (rmap --all's own, or check --all's, which is the same walk:
+ * one pass) records what it met in a feed: the tables in walk order and
+ * the leaves of each as runs of frames.  Feeds are added to the index in
+ * task order (pts_rmap_build_add), whatever thread walked them, so that
+ * the index is the same as one walk after another: a table an earlier
+ * address space reached (hugetlb PMD sharing) maps nothing new there. */
+enum fev_kind { FE_TABLE, FE_LEAVES, FE_MIGRATION, FE_SPECIAL };
+
+struct fev {
+	uint64_t table;		/* the table holding them (FE_TABLE: the table) */
+	uint64_t pfn, pages;	/* FE_LEAVES: frames pfn.. pfn + pages - 1 */
+	uint32_t entries;	/* leaf entries (FE_LEAVES), or how many */
+	uint8_t kind;
 };
 
-static void on_table(void *arg, const struct pts_table *t)
+struct pts_rmap_feed {
+	const struct pts_arch *a;
+	VEC(struct fev) ev;
+	struct pts_notes notes;	/* what the index will say is missing, in order */
+	bool walked;		/* its mm was read: it counts in processes */
+};
+
+struct pts_rmap_feed *pts_rmap_feed_new(const struct pts_arch *a)
 {
-	struct idx *x = arg;
-	/* Page tables are never shared but for hugetlb PMD sharing: a table
-	 * another mm reached first maps nothing new (huge_pmd_share() takes
-	 * no mapcount for its sharers). */
-	if (!u64set_add(&x->tables, t->pfn + 1)) {
-		u64set_add(&x->skip, t->pfn + 1);
-		x->out->shared_tables++;
-	}
+	struct pts_rmap_feed *f = xcalloc(1, sizeof(*f));
+	f->a = a;
+	return f;
 }
 
-static void on_entry(void *arg, uint64_t va, const struct pts_entry *e, const struct pts_table *t,
-		     unsigned index)
+void pts_rmap_feed_free(struct pts_rmap_feed *f)
 {
-	(void)index;
-	struct idx *x = arg;
-	if (u64set_has(&x->skip, t->pfn + 1))
+	if (!f)
 		return;
+	free(f->ev.v);
+	pts_notes_free(&f->notes);
+	free(f);
+}
+
+void pts_rmap_feed_note(struct pts_rmap_feed *f, const char *text)
+{
+	pts_notes_add(&f->notes, "%s", text);
+}
+
+void pts_rmap_feed_walked(struct pts_rmap_feed *f)
+{
+	f->walked = true;
+}
+
+void pts_rmap_feed_table(struct pts_rmap_feed *f, const struct pts_table *t)
+{
+	struct fev e = { .table = t->pfn, .kind = FE_TABLE };
+	VEC_PUSH(&f->ev, e);
+}
+
+static void count_ev(struct pts_rmap_feed *f, enum fev_kind kind, uint64_t table)
+{
+	struct fev *l = f->ev.n ? &f->ev.v[f->ev.n - 1] : NULL;
+	if (l && l->kind == kind && l->table == table) {
+		l->entries++;
+		return;
+	}
+	struct fev e = { .table = table, .entries = 1, .kind = (uint8_t)kind };
+	VEC_PUSH(&f->ev, e);
+}
+
+void pts_rmap_feed_entry(struct pts_rmap_feed *f, const struct pts_entry *e, const struct pts_table *t,
+			 const struct pts_vma *v)
+{
 	if (e->kind == PTS_EK_MIGRATION) {
 		/* try_to_migrate() dropped the mapcount (D4) */
-		x->out->migration++;
+		count_ev(f, FE_MIGRATION, t->pfn);
 		return;
 	}
 	/* device-exclusive entries dropped their mapcount until v6.15, which
 	 * keeps it (one entry type since then; INVARIANTS D4, E3) */
-	bool devx_mapped = e->kind == PTS_EK_DEVICE_EXCLUSIVE && x->a->t_devx_write >= 0 &&
-			   x->a->t_devx_read == x->a->t_devx_write;
+	bool devx_mapped = e->kind == PTS_EK_DEVICE_EXCLUSIVE && f->a->t_devx_write >= 0 &&
+			   f->a->t_devx_read == f->a->t_devx_write;
 	if ((e->kind != PTS_EK_PRESENT && !devx_mapped) || !e->has_pfn)
 		return;
 	/* pte_special: no struct page behind it counts this mapping (the
 	 * zero page, VM_PFNMAP/VM_MIXEDMAP frames) */
-	const struct pts_vma *v = pts_mm_find_vma(x->mm, va);
 	if ((e->flags & (1u << PTS_F_SPECIAL)) || (v && (v->flags & (PTS_VM_PFNMAP | PTS_VM_IO)))) {
-		x->out->special_skipped++;
+		count_ev(f, FE_SPECIAL, t->pfn);
 		return;
 	}
-	x->out->leaves++;
-	uint64_t n = pts_level_size(x->a, e->level) >> 12;
-	for (uint64_t i = 0; i < n; i++) {
-		size_t k;
-		uint64_t pfn = e->pfn + i;
-		if (u64map_get(&x->pos, pfn + 1, &k)) {
-			x->out->pages.v[k].mappings++;
+	uint64_t n = pts_level_size(f->a, e->level) >> 12;
+	struct fev *l = f->ev.n ? &f->ev.v[f->ev.n - 1] : NULL;
+	if (l && l->kind == FE_LEAVES && l->table == t->pfn && l->pfn + l->pages == e->pfn) {
+		l->pages += n;
+		l->entries++;
+		return;
+	}
+	struct fev x = { .table = t->pfn, .pfn = e->pfn, .pages = n, .entries = 1, .kind = FE_LEAVES };
+	VEC_PUSH(&f->ev, x);
+}
+
+struct pts_rmap_builder {
+	struct u64map pos;		/* pfn -> index in pages */
+	struct u64set tables;		/* every table seen, in any mm */
+	size_t last;			/* the index of the page counted last */
+	bool have_last;
+};
+
+struct pts_rmap_builder *pts_rmap_build_begin(struct pts_rmap_index *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	return xcalloc(1, sizeof(struct pts_rmap_builder));
+}
+
+static void count_page(struct pts_rmap_builder *b, struct pts_rmap_index *ret, uint64_t pfn)
+{
+	/* Mappings of one object come in the same order in every process
+	 * that maps it: the page after the last one counted is most often
+	 * the next in the index, found without hashing. */
+	size_t k = b->last + 1;
+	if (b->have_last && k < ret->pages.n && ret->pages.v[k].pfn == pfn) {
+		ret->pages.v[k].mappings++;
+		b->last = k;
+		return;
+	}
+	b->have_last = true;
+	if (u64map_get(&b->pos, pfn + 1, &k)) {
+		ret->pages.v[k].mappings++;
+		b->last = k;
+		return;
+	}
+	struct pts_rmap_page pg = { .pfn = pfn, .mappings = 1 };
+	VEC_PUSH(&ret->pages, pg);
+	u64map_put(&b->pos, pfn + 1, ret->pages.n - 1);
+	b->last = ret->pages.n - 1;
+}
+
+void pts_rmap_build_add(struct pts_rmap_builder *b, struct pts_rmap_index *ret, struct pts_rmap_feed *f)
+{
+	struct u64set skip = { 0 };	/* tables of this mm seen in an earlier one */
+	for (size_t i = 0; i < f->ev.n; i++) {
+		const struct fev *e = &f->ev.v[i];
+		if (e->kind == FE_TABLE) {
+			/* Page tables are never shared but for hugetlb PMD
+			 * sharing: a table another mm reached first maps
+			 * nothing new (huge_pmd_share() takes no mapcount for
+			 * its sharers). */
+			if (!u64set_add(&b->tables, e->table + 1)) {
+				u64set_add(&skip, e->table + 1);
+				ret->shared_tables++;
+			}
 			continue;
 		}
-		struct pts_rmap_page pg = { .pfn = pfn, .mappings = 1 };
-		VEC_PUSH(&x->out->pages, pg);
-		u64map_put(&x->pos, pfn + 1, x->out->pages.n - 1);
+		if (u64set_has(&skip, e->table + 1))
+			continue;
+		if (e->kind == FE_MIGRATION) {
+			ret->migration += e->entries;
+		} else if (e->kind == FE_SPECIAL) {
+			ret->special_skipped += e->entries;
+		} else {
+			ret->leaves += e->entries;
+			for (uint64_t k = 0; k < e->pages; k++)
+				count_page(b, ret, e->pfn + k);
+		}
 	}
+	u64set_free(&skip);
+	for (size_t i = 0; i < f->notes.n; i++)
+		VEC_PUSH(&ret->missing, f->notes.v[i]);
+	free(f->notes.v);
+	memset(&f->notes, 0, sizeof(f->notes));
+	if (f->walked)
+		ret->processes++;
+	pts_rmap_feed_free(f);
 }
 
 static int by_pfn(const void *a, const void *b)
@@ -77,48 +186,88 @@ static int by_pfn(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* rmap --all's own walk of one address space into a feed. */
+struct own {
+	struct pts_rmap_feed *f;
+	const struct pts_mm *mm;
+	const struct pts_vma *lastv;
+};
+
+static void own_table(void *arg, const struct pts_table *t)
+{
+	struct own *o = arg;
+	pts_rmap_feed_table(o->f, t);
+}
+
+static void own_entry(void *arg, uint64_t va, const struct pts_entry *e, const struct pts_table *t,
+		      unsigned index)
+{
+	(void)index;
+	struct own *o = arg;
+	const struct pts_vma *v = o->lastv;
+	if (!v || va < v->start || va >= v->end)
+		v = o->lastv = pts_mm_find_vma(o->mm, va);
+	pts_rmap_feed_entry(o->f, e, t, v);
+}
+
 struct pts_error *pts_rmap_index(struct pts_program *p, struct pts_rmap_index *ret)
 {
 	memset(ret, 0, sizeof(*ret));
-	struct idx x = { .p = p, .out = ret };
-	struct pts_error *err = pts_arch_get(p, &x.a);
+	const struct pts_arch *a;
+	struct pts_error *err = pts_arch_get(p, &a);
 	if (err)
 		return err;
 	struct pts_task_list tl;
 	if ((err = pts_tasks(p, false, &tl)))
 		return err;
+	struct pts_rmap_builder *b = pts_rmap_build_begin(ret);
 	for (size_t i = 0; i < tl.notes.n; i++)
 		pts_notes_add(&ret->missing, "%s", tl.notes.v[i]);
 	struct u64set mms = { 0 };
-	struct pts_walk_ops ops = { .table = on_table, .entry = on_entry };
+	struct pts_walk_ops ops = { .table = own_table, .entry = own_entry };
 	for (size_t i = 0; i < tl.n; i++) {
 		const struct pts_task *t = &tl.v[i];
 		if (!t->mm || !u64set_add(&mms, t->mm))
 			continue;
+		struct pts_rmap_feed *f = pts_rmap_feed_new(a);
 		struct pts_mm mm;
 		if ((err = pts_mm_read_flags(p, t, PTS_MM_HUGETLB_NAMES, &mm))) {
-			pts_notes_add(&ret->missing, "pid %d: %s", t->pid, pts_error_text(err));
+			char *s = xasprintf("pid %d: %s", t->pid, pts_error_text(err));
+			pts_rmap_feed_note(f, s);
+			free(s);
 			pts_error_destroy(err);
+			pts_rmap_build_add(b, ret, f);
 			continue;
 		}
-		x.mm = &mm;
-		u64set_free(&x.skip);
+		struct own o = { f, &mm, NULL };
 		struct pts_walk_result r = { 0 };
-		if ((err = pts_walk(p, mm.pgd, 0, UINT64_MAX, &ops, &x, &r))) {
-			pts_notes_add(&ret->missing, "pid %d: page tables: %s", t->pid, pts_error_text(err));
+		if ((err = pts_walk(p, mm.pgd, 0, UINT64_MAX, &ops, &o, &r))) {
+			char *s = xasprintf("pid %d: page tables: %s", t->pid, pts_error_text(err));
+			pts_rmap_feed_note(f, s);
+			free(s);
 			pts_error_destroy(err);
 		}
-		for (size_t k = 0; k < r.missing.n; k++)
-			pts_notes_add(&ret->missing, "pid %d: %s", t->pid, r.missing.v[k]);
+		for (size_t k = 0; k < r.missing.n; k++) {
+			char *s = xasprintf("pid %d: %s", t->pid, r.missing.v[k]);
+			pts_rmap_feed_note(f, s);
+			free(s);
+		}
 		pts_walk_result_free(&r);
 		pts_mm_free(&mm);
-		ret->processes++;
+		pts_rmap_feed_walked(f);
+		pts_rmap_build_add(b, ret, f);
 	}
 	u64set_free(&mms);
-	u64set_free(&x.skip);
-	u64set_free(&x.tables);
-	u64map_free(&x.pos);
 	pts_task_list_free(&tl);
+	return pts_rmap_build_end(p, b, ret);
+}
+
+struct pts_error *pts_rmap_build_end(struct pts_program *p, struct pts_rmap_builder *b,
+				     struct pts_rmap_index *ret)
+{
+	u64set_free(&b->tables);
+	u64map_free(&b->pos);
+	free(b);
 	if (ret->pages.n > 1)
 		qsort(ret->pages.v, ret->pages.n, sizeof(*ret->pages.v), by_pfn);
 	/* The kernel's side, folio by folio. */

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include "klist.h"
 #include "program.h"
+#include "kmm.h"
+#include "walk.h"
 #include "util.h"
 
 struct pts_rmap_page {
@@ -29,6 +31,26 @@ struct pts_rmap_index {
 };
 
 struct pts_error *pts_rmap_index(struct pts_program *p, struct pts_rmap_index *ret);
+
+/* The same index from walks made elsewhere (check --all's: one walk for
+ * both): a feed per address space, filled by its walk's table and entry
+ * callbacks (v: the entry's VMA), with the notes the index would make for
+ * it ("pid N: ...", in order), marked walked once its mm was read; then
+ * added in task order.  pts_rmap_build_add frees the feed. */
+struct pts_rmap_feed;
+struct pts_rmap_builder;
+struct pts_rmap_feed *pts_rmap_feed_new(const struct pts_arch *a);
+void pts_rmap_feed_free(struct pts_rmap_feed *f);
+void pts_rmap_feed_table(struct pts_rmap_feed *f, const struct pts_table *t);
+void pts_rmap_feed_entry(struct pts_rmap_feed *f, const struct pts_entry *e, const struct pts_table *t,
+			 const struct pts_vma *v);
+void pts_rmap_feed_note(struct pts_rmap_feed *f, const char *text);
+void pts_rmap_feed_walked(struct pts_rmap_feed *f);
+struct pts_rmap_builder *pts_rmap_build_begin(struct pts_rmap_index *ret);
+void pts_rmap_build_add(struct pts_rmap_builder *b, struct pts_rmap_index *ret, struct pts_rmap_feed *f);
+/* The folios' side; frees b. */
+struct pts_error *pts_rmap_build_end(struct pts_program *p, struct pts_rmap_builder *b,
+				     struct pts_rmap_index *ret);
 
 /* The chain the kernel's rmap walk follows from one page to every
  * mapping of it, each step checked against the page tables. */

@@ -52,6 +52,8 @@ static void check_one(struct pts_program *p, const struct pts_task *t, struct pt
 	r->t = t;
 	r->err = pts_check_task(p, t, scratch);
 	pts_findings_take(&r->f, scratch);
+	r->feed = scratch->feed;
+	scratch->feed = NULL;
 }
 
 struct shared {
@@ -59,6 +61,7 @@ struct shared {
 	const struct pts_task *const *tasks;
 	size_t n;
 	const volatile bool *cancel;
+	bool rmap_feed;
 	pthread_mutex_t lock;
 	pthread_cond_t ready;
 	size_t next;			/* the next task a worker takes */
@@ -79,7 +82,7 @@ static void *work(void *arg)
 	struct worker *w = arg;
 	struct shared *s = w->s;
 	pts_dump_set_slot(w->slot);
-	struct pts_findings scratch = { 0 };
+	struct pts_findings scratch = { .rmap_feed = s->rmap_feed };
 	for (;;) {
 		pthread_mutex_lock(&s->lock);
 		bool stop = s->stop || s->next >= s->n || (s->cancel && *s->cancel);
@@ -105,34 +108,81 @@ static void *work(void *arg)
 
 static void result_free(struct pts_sweep_result *r)
 {
+	pts_rmap_feed_free(r->feed);
 	pts_findings_free(&r->f);
 	pts_error_destroy(r->err);
 	memset(r, 0, sizeof(*r));
 }
 
+/* The reverse index, fed in task order as the results come in. */
+struct rbuild {
+	struct pts_rmap_builder *b;
+	struct pts_rmap_index *ret;
+	size_t added;
+};
+
+static void rb_begin(struct rbuild *rb, const struct pts_sweep_opts *o)
+{
+	if (!o->rmap)
+		return;
+	rb->ret = o->rmap;
+	rb->b = pts_rmap_build_begin(o->rmap);
+	for (size_t i = 0; o->rmap_notes && i < o->rmap_notes->n; i++)
+		pts_notes_add(&o->rmap->missing, "%s", o->rmap_notes->v[i]);
+}
+
+static void rb_add(struct rbuild *rb, struct pts_sweep_result *r)
+{
+	if (!rb->b)
+		return;
+	if (r->feed)
+		pts_rmap_build_add(rb->b, rb->ret, r->feed);
+	r->feed = NULL;
+	rb->added++;
+}
+
+static void rb_end(struct rbuild *rb, struct pts_program *p, size_t n)
+{
+	if (!rb->b)
+		return;
+	struct pts_error *err = pts_rmap_build_end(p, rb->b, rb->ret);
+	if (err) {
+		pts_notes_add(&rb->ret->missing, "%s", pts_error_text(err));
+		pts_error_destroy(err);
+	}
+	if (rb->added < n)
+		pts_notes_add(&rb->ret->missing, "the reverse index is partial: %zu of %zu address "
+			      "spaces were walked", rb->added, n);
+}
+
 void pts_sweep_checks(struct pts_program *p, const struct pts_task *const *tasks, size_t n,
 		      const struct pts_sweep_opts *o)
 {
+	struct rbuild rb = { 0 };
+	rb_begin(&rb, o);
 	unsigned jobs = pts_sweep_jobs(p, o->jobs, NULL);
 	if (jobs > n)
 		jobs = n ? (unsigned)n : 1;
 	if (jobs <= 1) {
 		/* On the calling thread, as before the runner had threads. */
-		struct pts_findings scratch = { 0 };
+		struct pts_findings scratch = { .rmap_feed = o->rmap != NULL };
 		for (size_t i = 0; i < n; i++) {
 			if (o->cancel && *o->cancel)
 				break;
 			struct pts_sweep_result r = { 0 };
 			check_one(p, tasks[i], &scratch, &r);
+			rb_add(&rb, &r);
 			bool go = o->done(o->arg, i, &r);
 			result_free(&r);
 			if (!go)
 				break;
 		}
 		pts_findings_free(&scratch);
+		rb_end(&rb, p, n);
 		return;
 	}
-	struct shared s = { .p = p, .tasks = tasks, .n = n, .cancel = o->cancel };
+	struct shared s = { .p = p, .tasks = tasks, .n = n, .cancel = o->cancel,
+			    .rmap_feed = o->rmap != NULL };
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_cond_init(&s.ready, NULL);
 	s.res = xcalloc(n, sizeof(*s.res));
@@ -164,10 +214,11 @@ void pts_sweep_checks(struct pts_program *p, const struct pts_task *const *tasks
 			break;
 		if (!have) {
 			/* no worker could start (or all gave up): this one here */
-			struct pts_findings scratch = { 0 };
+			struct pts_findings scratch = { .rmap_feed = o->rmap != NULL };
 			check_one(p, tasks[i], &scratch, &s.res[i]);
 			pts_findings_free(&scratch);
 		}
+		rb_add(&rb, &s.res[i]);
 		bool go = o->done(o->arg, i, &s.res[i]);
 		result_free(&s.res[i]);
 		if (!go || (o->cancel && *o->cancel)) {
@@ -185,6 +236,7 @@ void pts_sweep_checks(struct pts_program *p, const struct pts_task *const *tasks
 	free(w);
 	free(s.res);
 	free(s.have);
+	rb_end(&rb, p, n);
 	pthread_cond_destroy(&s.ready);
 	pthread_mutex_destroy(&s.lock);
 }

@@ -25,6 +25,7 @@ struct pts_sweep_result {
 	const struct pts_task *t;
 	struct pts_findings f;	/* v, missing, tasks_checked; no memo */
 	struct pts_error *err;
+	struct pts_rmap_feed *feed;	/* taken by the sweep itself (rmap below) */
 };
 
 struct pts_sweep_opts {
@@ -36,6 +37,12 @@ struct pts_sweep_opts {
 	void *arg;
 	/* Set by another thread to stop early (the TUI's quit). */
 	const volatile bool *cancel;
+	/* One pass: the reverse index of every address space checked, from
+	 * the checks' own walks (rmap.h), with notes first (the task list's,
+	 * as pts_rmap_index says them).  Built only when every result came
+	 * in; else it holds a note saying why not. */
+	struct pts_rmap_index *rmap;
+	const struct pts_notes *rmap_notes;
 };
 
 /* The address spaces to check, in task order: the task of pid (pid >= 0)

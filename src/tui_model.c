@@ -86,6 +86,7 @@ struct tui_bg {
 	unsigned jobs;
 	struct pts_task *tasks;		/* its own copy of the task list */
 	size_t ntasks;
+	struct pts_notes task_notes;	/* and of its notes */
 	/* under lock: what the view takes next */
 	struct pts_findings found;	/* findings and "not checked" notes */
 	struct pts_notes notes;		/* for m->notes */
@@ -130,14 +131,21 @@ static void *bg_main(void *arg)
 	pthread_mutex_unlock(&bg->lock);
 	struct pts_sweep_opts so = { .jobs = bg->jobs, .first_slot = 2, .done = bg_done, .arg = bg,
 				     .cancel = &bg->cancel };
+	/* one pass: D4's reverse index from the checks' own walks */
+	struct pts_rmap_index ri = { 0 };
+	if (!pts_dump_info(bg->p->dump)->live && pts_check_wants_rmap(bg->p)) {
+		so.rmap = &ri;
+		so.rmap_notes = &bg->task_notes;
+	}
 	pts_sweep_checks(bg->p, sel, n, &so);
 	free(sel);
 	if (!bg->cancel) {
 		pthread_mutex_lock(&bg->lock);
 		bg->stage = "checking across processes";
 		pthread_mutex_unlock(&bg->lock);
-		struct pts_findings f = { 0 };
+		struct pts_findings f = { .rmap = so.rmap };
 		struct pts_error *err = pts_check_dump(bg->p, -1, &f);
+		f.rmap = NULL;
 		pthread_mutex_lock(&bg->lock);
 		pts_findings_take(&bg->found, &f);
 		if (err)
@@ -160,6 +168,7 @@ static void *bg_main(void *arg)
 		pthread_mutex_unlock(&bg->lock);
 		pts_error_destroy(err);
 	}
+	pts_rmap_index_free(&ri);
 	pthread_mutex_lock(&bg->lock);
 	bg->finished = true;
 	bg->stage = NULL;
@@ -182,6 +191,7 @@ static void bg_stop(struct tui_model *m)
 		pts_locks_free(&bg->locks);
 	free(bg->locks_error);
 	free(bg->tasks);
+	pts_notes_free(&bg->task_notes);
 	pthread_mutex_destroy(&bg->lock);
 	free(bg);
 	m->bg = NULL;
@@ -206,6 +216,8 @@ void tui_load(struct tui_model *m, unsigned jobs, tui_progress_fn fn, void *arg)
 	for (size_t i = 0; i < tl.notes.n; i++)
 		pts_notes_add(&m->notes, "%s", tl.notes.v[i]);
 	struct tui_bg *bg = xcalloc(1, sizeof(*bg));
+	bg->task_notes = tl.notes;
+	memset(&tl.notes, 0, sizeof(tl.notes));
 	pthread_mutex_init(&bg->lock, NULL);
 	bg->p = m->p;
 	bg->jobs = jobs;
@@ -280,6 +292,7 @@ bool tui_poll(struct tui_model *m)
 			pthread_join(bg->th, NULL);
 		pthread_mutex_destroy(&bg->lock);
 		free(bg->tasks);
+		pts_notes_free(&bg->task_notes);
 		free(bg->checked_mms.v);
 		pts_findings_free(&bg->found);
 		free(bg);
