@@ -98,6 +98,14 @@ static void mt_on_mm(struct ctx *c)
 {
 	for (size_t i = 0; i < c->mm.anomalies.n; i++)
 		finding(c, "mm", c->mm.anomalies.v[i].obj, false, 0, "%s", c->mm.anomalies.v[i].text);
+	/* a range no process can have (TASK_SIZE): what walks VMA ranges is
+	 * bounded by the address space, not by these values */
+	for (size_t i = 0; i < c->mm.nvmas; i++) {
+		const struct pts_vma *v = &c->mm.vmas[i];
+		if (!v->gate && v->end > c->a->user_end)
+			finding(c, "mm", v->addr, false, 0, "VMA %#" PRIx64 "-%#" PRIx64 " ends beyond "
+				"the user address space (%#" PRIx64 ")", v->start, v->end, c->a->user_end);
+	}
 }
 
 /* ---- PT-STRUCT: the shape of the tables ------------------------------ */

@@ -207,6 +207,15 @@ static void sharer_vma(struct scan *s, uint64_t vma, uint64_t mapping)
 	}
 	if (!(flags & PTS_VM_HUGETLB) || start >= end)
 		return;
+	/* The loop below is bounded by the user address space, never by a
+	 * value read: a damaged vm_end of 2^64 - 1 was 16 G PUD ranges. */
+	if (end > s->a->user_end) {
+		pts_notes_add(&s->h->missing, "VMA %#" PRIx64 " in i_mmap of %#" PRIx64 ": %#" PRIx64
+			      "-%#" PRIx64 " ends beyond the user address space (%#" PRIx64 ")", vma,
+			      mapping, start, end, s->a->user_end);
+		u64set_add(&s->partial, mapping);
+		return;
+	}
 	uint64_t pud = pts_level_size(s->a, PTS_PUD);
 	for (uint64_t r = start & ~(pud - 1); r < end && r >= (start & ~(pud - 1)); r += pud) {
 		/* one PUD entry per (mm, range), however many VMAs share it */

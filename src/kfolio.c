@@ -208,6 +208,14 @@ struct pts_error *pts_folio_read(struct pts_program *p, uint64_t pfn, struct pts
 			ret->order = (unsigned)(v & 0xff);
 		else if (l->order_u8 && pts_try_u64(p, h->addr + l->order, &v))
 			ret->order = (unsigned)(v & 0xff);
+		/* Bounded by the dump, not by the byte read: a folio is at most
+		 * all of memory (a damaged order of 200 must not become a shift
+		 * past 63 or a loop over 2^60 struct pages, D3). */
+		uint64_t max_pfn = pts_dump_info(p->dump)->max_pfn;
+		if (ret->order >= 63 || (max_pfn && (1ULL << ret->order) > max_pfn))
+			return pts_error(PTS_ERR_CORRUPT, "folio %#" PRIx64 " has order %u, more pages "
+					 "than the dump's memory (max_pfn %#" PRIx64 ")", ret->head_pfn,
+					 ret->order, max_pfn);
 		if (ret->tail && pfn >= ret->head_pfn + (1ULL << ret->order))
 			return pts_error(PTS_ERR_CORRUPT, "pfn %#" PRIx64 " lies beyond its folio %#"
 					 PRIx64 " of order %u", pfn, ret->head_pfn, ret->order);

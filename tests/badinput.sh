@@ -121,6 +121,39 @@ ok $? "walk over 3 corrupt PTE tables ($bad): exit $rc, $named named, the rest w
 "$P" check --all -k "$V" "$t/badpages" > /dev/null 2>&1; rc=$?
 [ $rc -lt 3 ]; ok $? "check --all on that file: exit $rc"
 
+# Values read from the dump bound no work (issue "Hostile input"): a
+# hugetlb sharer's vm_end of 2^64 - 1 made hugetlb, check -p and check
+# --all loop over 16 G PUD ranges; a folio order byte of 200 is a shift
+# past 63 and a loop over 2^60 struct pages (D3).  Each command must end
+# (60 s is a hang, not a speed target), exit below 2, and name the damage.
+hpid=$(awk '/\(wl-huge-s1\)/ { print $1; exit }' "$D/oracle/tasks")
+hvma=$("$P" vmas --json -p "$hpid" -k "$V" "$D/kdump-lzo" 2>/dev/null | python3 -c '
+import json, sys
+print(next(v["vma"] for v in json.load(sys.stdin)["vmas"] if v["start"] == "0x7e0000000000"))' 2>/dev/null)
+off=$("$P" offsetof -k "$V" "$D/kdump-lzo" "struct vm_area_struct" vm_end 2>/dev/null | cut -d' ' -f1)
+if [ -n "$hpid" ] && [ -n "$hvma" ] && [ -n "$off" ]; then
+	patch=$(printf 'K:%x=ffffffffffffffff' $((hvma + off)))
+	for c in "check -p $hpid" "hugetlb" "check --all"; do
+		PTSCOPE_TEST_PATCH=$patch timeout 60 "$P" $c -k "$V" "$D/kdump-lzo" > "$t/out" 2> "$t/err"; rc=$?
+		[ $rc -lt 2 ] && grep -q "ends beyond the user address space" "$t/out" "$t/err"
+		ok $? "vm_end 2^64-1 on wl-huge-s1's hugetlb VMA ($patch): $c ends (exit $rc) and names it"
+	done
+else
+	ok 1 "the hugetlb sharer's VMA for the vm_end test (pid '$hpid', vma '$hvma', vm_end at '$off')"
+fi
+hpage=$("$P" page --json -p "$hpid" -k "$V" "$D/kdump-lzo" 0x7e0000000000 2>/dev/null | python3 -c '
+import json, sys; print(json.load(sys.stdin)["struct_page"])' 2>/dev/null)
+ooff=$("$P" offsetof -k "$V" "$D/kdump-lzo" "struct folio" _folio_order 2>/dev/null | cut -d' ' -f1)
+[ -n "$ooff" ] || ooff=$("$P" offsetof -k "$V" "$D/kdump-lzo" "struct folio" _flags_1 2>/dev/null | cut -d' ' -f1)
+if [ -n "$hpage" ] && [ -n "$ooff" ]; then
+	patch=$(printf 'K:%x=c8/1' $((hpage + ooff)))
+	PTSCOPE_TEST_PATCH=$patch timeout 60 "$P" check -p "$hpid" -k "$V" "$D/kdump-lzo" > "$t/out" 2> "$t/err"; rc=$?
+	[ $rc -lt 2 ] && grep -q "has order 200" "$t/out" "$t/err" && ! grep -q "runtime error" "$t/err"
+	ok $? "folio order 200 on wl-huge-s1's hugetlb folio ($patch): check -p ends (exit $rc) and names it"
+else
+	ok 1 "the hugetlb folio for the order test (struct page '$hpage', order at '$ooff')"
+fi
+
 # The DWARF index kept in the cache (src/dwinfo.c): written by the first
 # run, read by the next; a damaged one (a byte changed, cut short, not an
 # index at all) is rebuilt, and every run prints the same.
