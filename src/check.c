@@ -53,6 +53,12 @@ struct ctx {
 	uint8_t entry_checks[32];	/* those that apply and have on_entry, in order */
 	unsigned nentry_checks;
 	const struct pts_vma *lastv;	/* the VMA of the last entry */
+	unsigned lastvc;		/* and its class (cb_entry) */
+	/* cb_entry's lists of checks by VMA class, entry kind and level */
+	struct dispatch {
+		bool built;
+		uint8_t n, idx[32];
+	} disp[16][PTS_EK_N][PTS_NLEVELS];
 	struct pts_rmap_feed *feed;	/* the reverse index's part of this walk */
 	/* B3/C2: the hstate-sized range being mapped below the hstate */
 	struct pts_hgm_acc hacc;
@@ -1543,21 +1549,88 @@ static void cb_table(void *arg, const struct pts_table *t)
 	EACH(c, on_table, t);
 }
 
+/* Which entries an on_entry check can say anything about: what the first
+ * test of each returns on, restated (kinds, levels and the VMA's class),
+ * so that the dispatch below calls only the checks an entry concerns.
+ * Each is a superset of what its check accepts: a check still tests all
+ * of its own conditions.  A check not listed gets every entry. */
+#define VC_V 1u		/* the entry lies in a VMA */
+#define VC_HUGETLB 2u	/* ... a hugetlb one */
+#define VC_ANON 4u	/* ... with an anon_vma */
+#define VC_MAYSHARE 8u
+#define VC_N 16
+#define K(x) (1u << PTS_EK_##x)
+#define L(x) (1u << PTS_##x)
+static const struct entry_filter {
+	void (*fn)(struct ctx *, uint64_t, const struct pts_entry *, const struct pts_table *,
+		   unsigned, const struct pts_vma *);
+	uint32_t kinds, levels;
+	unsigned vmask, vval;	/* (class & vmask) == vval */
+} entry_filters[] = {
+	{ leaf_on_entry, K(PRESENT), ~L(PTE), 0, 0 },
+	{ pfn_on_entry, ~K(TABLE), ~0u, 0, 0 },
+	{ vma_on_entry, ~K(TABLE), ~0u, VC_V, 0 },
+	{ kind_on_entry, ~(K(PRESENT) | K(TABLE) | K(NONE) | K(BAD)), ~0u, VC_V, VC_V },
+	{ e5_on_entry, K(SWAP), ~0u, 0, 0 },
+	{ b3_on_entry, ~K(TABLE), ~0u, VC_V | VC_HUGETLB, VC_V | VC_HUGETLB },
+	{ d3_on_entry, K(PRESENT), ~L(PTE), VC_V | VC_HUGETLB, VC_V | VC_HUGETLB },
+	{ d1_on_entry, K(PRESENT), ~0u, VC_V | VC_HUGETLB | VC_ANON, VC_V | VC_ANON },
+	{ d5_on_entry, K(PRESENT), ~0u, VC_V | VC_ANON | VC_MAYSHARE, VC_V | VC_ANON },
+	{ e2_on_entry, K(MIGRATION), ~0u, 0, 0 },
+	{ e3_on_entry, K(DEVICE_EXCLUSIVE), ~0u, VC_V, VC_V },
+};
+#undef K
+#undef L
+
+static unsigned vma_class(const struct pts_vma *v)
+{
+	if (!v)
+		return 0;
+	return VC_V | (v->flags & PTS_VM_HUGETLB ? VC_HUGETLB : 0) | (v->anon_vma ? VC_ANON : 0) |
+	       (v->flags & PTS_VM_MAYSHARE ? VC_MAYSHARE : 0);
+}
+
+/* The checks to call for entries of this kind and level in VMAs of this
+ * class, in registry order; built on first use. */
+static const struct dispatch *dispatch_for(struct ctx *c, unsigned vc, unsigned kind, unsigned level)
+{
+	struct dispatch *d = &c->disp[vc][kind][level];
+	if (d->built)
+		return d;
+	for (unsigned k = 0; k < c->nentry_checks; k++) {
+		const struct check *ch = &checks[c->entry_checks[k]];
+		const struct entry_filter *f = NULL;
+		for (size_t i = 0; i < ARRAY_SIZE(entry_filters) && !f; i++)
+			if (entry_filters[i].fn == ch->on_entry)
+				f = &entry_filters[i];
+		if (f && (!(f->kinds >> kind & 1) || !(f->levels >> level & 1) ||
+			  (vc & f->vmask) != f->vval))
+			continue;
+		d->idx[d->n++] = c->entry_checks[k];
+	}
+	d->built = true;
+	return d;
+}
+
 static void cb_entry(void *arg, uint64_t va, const struct pts_entry *e, const struct pts_table *t,
 		     unsigned idx)
 {
 	struct ctx *c = arg;
 	/* Entries come in address order: most fall in the VMA of the last. */
 	const struct pts_vma *v = c->lastv;
-	if (!v || va < v->start || va >= v->end)
+	if (!v || va < v->start || va >= v->end) {
 		v = c->lastv = pts_mm_find_vma(&c->mm, va);
+		c->lastvc = vma_class(v);
+	}
 	if (c->feed)
 		pts_rmap_feed_entry(c->feed, e, t, v);
 	count_thp(c, e, v);
-	/* the checks with an on_entry that apply, listed once per mm: this
-	 * runs for every entry of every address space */
-	for (unsigned k = 0; k < c->nentry_checks; k++) {
-		c->cur = &checks[c->entry_checks[k]];
+	/* this runs for every entry of every address space: only the checks
+	 * that apply and that this entry concerns */
+	const struct dispatch *d = dispatch_for(c, c->lastvc, e->kind < PTS_EK_N ? e->kind : PTS_EK_BAD,
+						e->level < PTS_NLEVELS ? e->level : PTS_PTE);
+	for (unsigned k = 0; k < d->n; k++) {
+		c->cur = &checks[d->idx[k]];
 		c->cur->on_entry(c, va, e, t, idx, v);
 	}
 }
