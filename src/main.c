@@ -2443,11 +2443,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "ptscope: report: expected report DUMP... (see ptscope --help)\n");
 			return 2;
 		}
-		if (o.open.vmlinux && argc - optind > 2) {
-			fprintf(stderr, "ptscope: report: -k names one vmlinux; with several dumps each is found "
-				"by its build ID (--debug-root)\n");
-			return 2;
-		}
+		/* -k with several dumps: applied to each; one of another build
+		 * is refused by name with both build IDs (pts_program_open), the
+		 * others reported (a batch from one kernel build is the usual
+		 * case) */
 		return cmd_report(&o, &argv[optind + 1], argc - optind - 1);
 	}
 	/* "ptscope DUMP": the TUI.  No dump: the running kernel, through

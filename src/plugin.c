@@ -1,4 +1,5 @@
 #include "config.h"
+#include <unistd.h>
 #include <pthread.h>
 #include <dirent.h>
 #include <dlfcn.h>
@@ -235,9 +236,43 @@ struct pts_error *pts_plugin_load_dir(const char *dir, bool must_exist)
 	return err;
 }
 
+/* Where the default plugins came from, for ptscope plugins. */
+static const char *default_dir = PTS_PLUGINDIR;
+static const char *default_why = "installed";
+
+/* Run from its build tree (as git finds its exec path: by where the
+ * program is), ptscope loads the plugins built beside it, not whatever an
+ * older install left in the plugin directory. */
+static bool in_build_tree(void)
+{
+	char self[4096], *built = realpath(PTS_BUILD_EXE, NULL);
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	bool same = false;
+	if (n > 0 && built) {
+		self[n] = '\0';
+		same = !strcmp(self, built);
+	}
+	free(built);
+	return same;
+}
+
 struct pts_error *pts_plugin_load_default(void)
 {
-	struct pts_error *err = pts_plugin_load_dir(PTS_PLUGINDIR, false);
+	struct pts_error *err = NULL;
+	if (in_build_tree()) {
+		default_dir = PTS_BUILD_PLUGINDIR;
+		default_why = "this ptscope runs from its build tree";
+		char *list = xstrdup(PTS_SHIPPED_PLUGINS), *save = NULL;
+		for (char *f = strtok_r(list, ":", &save); f && !err; f = strtok_r(NULL, ":", &save)) {
+			char *path = xasprintf("%s/%s", PTS_BUILD_PLUGINDIR, f);
+			if (access(path, F_OK) == 0)
+				err = pts_plugin_load(path);
+			free(path);
+		}
+		free(list);
+	} else {
+		err = pts_plugin_load_dir(PTS_PLUGINDIR, false);
+	}
 	const char *env = getenv("PTSCOPE_PLUGIN_PATH");
 	if (err || !env)
 		return err;
@@ -251,7 +286,8 @@ struct pts_error *pts_plugin_load_default(void)
 
 void pts_plugin_list(FILE *out)
 {
-	fprintf(out, "plugin ABI %u; plugin directory %s\n", PTSCOPE_PLUGIN_ABI, PTS_PLUGINDIR);
+	fprintf(out, "plugin ABI %u; plugin directory %s (%s)\n", PTSCOPE_PLUGIN_ABI, default_dir,
+		default_why);
 	if (!plugins.n)
 		fprintf(out, "no plugins loaded\n");
 	for (size_t i = 0; i < plugins.n; i++) {

@@ -31,8 +31,20 @@ cflags=$(PKG_CONFIG_SYSROOT_DIR=$t/inst PKG_CONFIG_PATH=$(dirname "$pc") pkg-con
 mkdir -p "$t/src" && cp "$top/plugins/example_check.c" "$t/src/"
 (cd "$t/src" && cc -shared -fPIC -Wall -Werror $cflags -o "$t/ex1.so" example_check.c) > "$t/cc.log" 2>&1
 ok $? "the example plugin builds out of tree with \$(pkg-config --cflags ptscope-plugin) = '$cflags'" "$t/cc.log"
-inst_plugins=$(find "$t/inst" -path '*/ptscope/plugins/*.so' | wc -l)
-[ "$inst_plugins" = 3 ]; ok $? "the shipped plugins are installed ($inst_plugins)"
+inst_plugins=$(find "$t/inst" -path '*/ptscope/plugins/*.so' -printf '%f ' | sort)
+inst_example=$(find "$t/inst" -path '*/ptscope/examples/example_check.so' | wc -l)
+[ "$(echo $inst_plugins | wc -w)" = 2 ] && [ "$inst_example" = 1 ]
+ok $? "the shipped plugins are installed where ptscope loads them ($inst_plugins), the example beside them"
+# Run from the build tree, ptscope finds the plugins built beside it and
+# says so; the example is not among them (only named, it is loaded).
+"$P" plugins > "$t/out" 2>&1
+grep -q "plugins/.libs (this ptscope runs from its build tree)" "$t/out" && grep -q "^triage:" "$t/out" &&
+	grep -q "^sarif:" "$t/out" && ! grep -q "EX1" "$t/out"
+ok $? "from the build tree: ptscope plugins loads triage and sarif built beside it, and says from where" "$t/out"
+inst_bin=$(find "$t/inst" -path '*/bin/ptscope' | head -1)
+"$inst_bin" plugins > "$t/out" 2>&1
+grep -q "(installed)" "$t/out" && ! grep -q "build tree" "$t/out"
+ok $? "installed: ptscope plugins looks in the installed plugin directory: $(head -1 "$t/out")" "$t/out"
 
 "$P" --plugin "$t/ex1.so" plugins > "$t/out" 2>&1
 grep -q "check EX1" "$t/out"; ok $? "ptscope plugins lists the loaded plugin's check" "$t/out"
@@ -77,7 +89,7 @@ head -c 3000 /dev/urandom > "$t/junk.so"
 [ $rc = 2 ] && [ "$(wc -l < "$t/err")" = 1 ] && grep -q "$t/junk.so: cannot load: .*junk.so" "$t/err"
 ok $? "a file that is no shared object is refused with dlerror's text: $(cat "$t/err")" "$t/err"
 mkdir -p "$t/cwd" && cp "$t/ex1.so" "$t/cwd/" && (cd "$t/cwd" && PTSCOPE_PLUGIN_PATH=: "$P" plugins) > "$t/out" 2>&1
-grep -q "no plugins loaded" "$t/out"; ok $? "nothing is loaded from the current directory (PTSCOPE_PLUGIN_PATH=:)" "$t/out"
+! grep -q "EX1" "$t/out"; ok $? "nothing is loaded from the current directory (PTSCOPE_PLUGIN_PATH=:)" "$t/out"
 PTSCOPE_PLUGIN_PATH=$t/cwd "$P" plugins > "$t/out" 2>&1
 grep -q "check EX1" "$t/out"; ok $? "PTSCOPE_PLUGIN_PATH loads its directories' plugins" "$t/out"
 
@@ -117,6 +129,19 @@ PY
 	ok $? "$k: the json report's findings are check --json's: $(cat "$t/cmp")" "$t/cmp"
 done
 
+# report -k with several dumps: the vmlinux serves every dump of its build;
+# one of another build is refused by name with both build IDs (exit 2),
+# the others still reported.
+k2=$(echo "$kernels" | sed -n 2p)
+D2=$("$top/scripts/testbed" path "$k2")
+mkdir -p "$t/repk"
+"$P" report --format json -o "$t/repk" -k "$V" "$D/kdump-lzo" "$D/qemu.elf" "$D2/kdump-lzo" > "$t/out" 2> "$t/err"; rc=$?
+b1=$("$P" info --json "$D/kdump-lzo" | python3 -c 'import json,sys; print(json.load(sys.stdin)["build_id"])')
+b2=$("$P" info --json "$D2/kdump-lzo" | python3 -c 'import json,sys; print(json.load(sys.stdin)["build_id"])')
+good=$(grep -l '"findings"' "$t"/repk/*.json 2>/dev/null | wc -l)
+[ $rc = 2 ] && [ "$good" = 2 ] && grep -q "$D2/kdump-lzo" "$t/err" && grep -q "$b1" "$t/err" && grep -q "$b2" "$t/err"
+ok $? "report -k over two dumps of its build and one of $k2's: exit $rc, $good reports, the other refused with both IDs: $(grep -h "$b2" "$t/err" | head -1)" "$t/err"
+
 # A report that crashes on one dump: the others are still written.
 cat > "$t/crashy.c" <<'EOF'
 #include <string.h>
@@ -144,7 +169,7 @@ ok $? "a report crashing on deb12: the other $fine written, the crash recorded, 
 
 # 5. SARIF on the injected-state kernel (it has findings of every kind).
 DI=$("$top/scripts/testbed" path "$(grep -v '^#' "$top/tests/kernels" | awk '$1 ~ /inject/ {print $1; exit}')")
-"$P" --plugin "$(find "$t/inst" -path '*/ptscope/plugins/sarif.so')" report --format sarif \
+"$P" report --format sarif \
 	-k "$DI/vmlinux" -o "$t/x.sarif" "$DI/kdump-lzo" 2> "$t/err"; rc=$?
 "$P" check --all --json -k "$DI/vmlinux" "$DI/kdump-lzo" > "$t/c.json" 2>/dev/null
 python3 - "$t/x.sarif" "$t/c.json" > "$t/sarif.log" 2>&1 <<'PY'
