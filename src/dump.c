@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 #include <elf.h>
 #include "dump.h"
@@ -242,11 +244,48 @@ static struct pts_error *check_elf(struct pts_dump *d, off_t fsize)
 	for (unsigned i = 0; i < eh.e_phnum; i++) {
 		if (ph[i].p_type == PT_LOAD)
 			ram += ph[i].p_memsz;
+		/* every segment, of any type, that says it has bytes: a core
+		 * has PT_NOTE and PT_LOAD, and libkdumpfile reads what the
+		 * headers say (a fuzzed PT_NULL of 2^48 bytes made it copy from
+		 * past the end of the mapped file: SIGBUS) */
+		if (ph[i].p_filesz && (ph[i].p_offset > (uint64_t)fsize ||
+				       ph[i].p_filesz > (uint64_t)fsize - ph[i].p_offset)) {
+			uint64_t off = ph[i].p_offset, len = ph[i].p_filesz;
+			free(ph);
+			return pts_error(PTS_ERR_FORMAT, "truncated or corrupt: program header %u says %"
+					 PRIu64 " bytes at %" PRIu64 ", file has %lld bytes", i, len, off,
+					 (long long)fsize);
+		}
 		if ((ph[i].p_type == PT_LOAD || ph[i].p_type == PT_NOTE) &&
 		    ph[i].p_offset + ph[i].p_filesz > end)
 			end = ph[i].p_offset + ph[i].p_filesz;
 	}
 	free(ph);
+	/* Section headers, which libkdumpfile reads too (the string table's
+	 * size is malloc'ed as read: a fuzzed header asked for 84 PB): every
+	 * one that has bytes must lie in the file. */
+	if (eh.e_shnum) {
+		if (eh.e_shentsize != sizeof(Elf64_Shdr) ||
+		    eh.e_shoff > (uint64_t)fsize ||
+		    (uint64_t)eh.e_shnum * sizeof(Elf64_Shdr) > (uint64_t)fsize - eh.e_shoff)
+			return pts_error(PTS_ERR_FORMAT, "corrupt ELF section headers");
+		size_t ssz = (size_t)eh.e_shnum * sizeof(Elf64_Shdr);
+		Elf64_Shdr *sh = xmalloc(ssz);
+		if (pread(d->slot[0].fd, sh, ssz, (off_t)eh.e_shoff) != (ssize_t)ssz) {
+			free(sh);
+			return pts_error_os("reading section headers");
+		}
+		for (unsigned i = 0; i < eh.e_shnum; i++)
+			if (sh[i].sh_type != SHT_NOBITS && sh[i].sh_type != SHT_NULL &&
+			    (sh[i].sh_offset > (uint64_t)fsize || sh[i].sh_size > (uint64_t)fsize - sh[i].sh_offset)) {
+				uint64_t len = sh[i].sh_size, at = sh[i].sh_offset;
+				free(sh);
+				return pts_error(PTS_ERR_FORMAT, "corrupt ELF section header %u: %" PRIu64
+						 " bytes at %" PRIu64 ", file has %lld bytes", i, len, at,
+						 (long long)fsize);
+			}
+		free(sh);
+	}
 	d->info.ram_pages = ram / 4096;
 	if (end > (uint64_t)fsize)
 		return pts_error(PTS_ERR_FORMAT, "truncated: segments end at %" PRIu64 ", file has %lld bytes",
@@ -302,7 +341,7 @@ static struct pts_error *kd_setup(struct pts_dump *d, struct kslot *k)
 	 * 254 MiB reading).  Slot 0 keeps mmap, the faster one alone (check
 	 * --all there: 3.4 s mapping, 4.3 s reading). */
 	kdump_status ks;
-	if (k != &d->slot[0]) {
+	if (k->fd != d->slot[0].fd) {
 		kdump_attr_t never = { .type = KDUMP_NUMBER, .val.number = KDUMP_MMAP_NEVER };
 		ks = kdump_set_attr(k->kd, KDUMP_ATTR_FILE_MMAP_POLICY, &never);
 		if (ks != KDUMP_OK)
@@ -366,6 +405,43 @@ static struct pts_error *kd_setup(struct pts_dump *d, struct kslot *k)
 	ks = kdump_get_addrxlat(k->kd, &k->axctx, &k->axsys);
 	if (ks != KDUMP_OK)
 		return kd_error(k, ks, "setting up address translation");
+	return NULL;
+}
+
+/* libkdumpfile 0.5.1 is not safe on hostile files: fuzzed ELF headers
+ * made kdump_open dereference NULL and copy from past the end of the
+ * mapped file (tests/fuzz/corpus/fuzz_dump/crash-*).  What ptscope checks
+ * itself (check_elf, check_diskdump) catches what it knows; the rest is
+ * caught here: a child process opens the file first, and a file that
+ * kills it is refused by name.  One fork per dump opened. */
+static struct pts_error *probe(struct pts_dump *d)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0)
+		return NULL;	/* no child to spare: open it here, as before */
+	if (pid == 0) {
+		/* the default actions: a handler (a sanitizer's, a fuzzer's)
+		 * would turn the crash into an exit */
+		static const int sigs[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+		for (size_t i = 0; i < sizeof(sigs) / sizeof(*sigs); i++) {
+			struct sigaction sa = { .sa_handler = SIG_DFL };
+			sigaction(sigs[i], &sa, NULL);
+		}
+		struct kslot k = { .fd = d->slot[0].fd };
+		struct pts_error *err = kd_setup(d, &k);
+		_exit(err ? 3 : 0);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return NULL;
+	if (WIFSIGNALED(st))
+		return pts_error(PTS_ERR_FORMAT, "corrupt: libkdumpfile crashes opening it (%s)",
+				 strsignal(WTERMSIG(st)));
+	if (WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != 3)	/* a sanitizer's report */
+		return pts_error(PTS_ERR_FORMAT, "corrupt: libkdumpfile fails opening it (status %d)",
+				 WEXITSTATUS(st));
 	return NULL;
 }
 
@@ -438,6 +514,8 @@ static struct pts_error *dump_open(struct pts_dump *d)
 	if (err)
 		return err;
 
+	if ((err = probe(d)))
+		return err;
 	d->slot[0].tried = true;
 	err = kd_setup(d, &d->slot[0]);
 	if (err)
