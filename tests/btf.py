@@ -82,7 +82,10 @@ def job(k, d, kind):
         ok(rc == 0 and i.get("vmlinux") is None and (i.get("types") or "").startswith("BTF from"),
            f"{k} {kind}: with no vmlinux to be found, --types=auto reads BTF ({i.get('types')})",
            err)
-        rc, o, err = run(["walk", "--json", "-p", str(tasks["wl-mm"]), "--debug-root", empty, path])
+        # any workload's walk says where its swap types came from (the
+        # scale guest runs wl-scale alone)
+        wp = tasks.get("wl-mm", tasks.get("wl-scale-a"))
+        rc, o, err = run(["walk", "--json", "-p", str(wp), "--debug-root", empty, path])
         w = json.loads(o) if rc == 0 and o else {}
         ok(w.get("swap_types", {}).get("derived") is True and w["swap_types"].get("known"),
            f"{k} {kind}: BTF mode says its swap types are derived from the version and kallsyms",
