@@ -18,7 +18,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import realkernel as rk
 from realkernel import ok, out
 
-KINDS = os.environ.get("PTSCOPE_SCALE_KINDS", "kdump-lzo,qemu.elf").split(",")
+# the dump kinds (among those realkernel knows: PTSCOPE_TEST_KINDS narrows them)
+KINDS = [k for k in os.environ.get("PTSCOPE_SCALE_KINDS", "kdump-lzo,qemu.elf").split(",")
+         if k in rk.KINDS]
 
 
 def scale_kernels():
@@ -148,6 +150,7 @@ def main():
     ks = scale_kernels()
     out.buf = []
     ok(ks, "tests/kernels has a scale=N kernel", "")
+    ok(KINDS, f"dump kinds to test the scale guest on ({KINDS})", "")
     rk.flush(out.buf)
     byname = dict(ks)
     rk.run_jobs([k for k, _ in ks], lambda k: KINDS, lambda k, d, kind: job(k, d, kind, byname[k]))
