@@ -8,7 +8,7 @@
 # clone; fails, never skips, without it or without tmux.
 top=$(cd "${top_srcdir:-.}" && pwd)
 n=0; failed=0
-ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else failed=$((failed+1)); echo "not ok $n - $2"; [ -n "$3" ] && tail -40 "$3" | sed 's/^/#   /'; fi; }
+ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else failed=$((failed+1)); echo "not ok $n - $2"; [ -n "$3" ] && tail -40 "$3" | tr -d '\033\r' | sed 's/^/#   /'; echo; fi; }
 t=$(mktemp -d); sock=ptscope-demo-$$
 trap 'tmux -L $sock kill-server 2>/dev/null; rm -rf "$t"' EXIT
 
@@ -25,14 +25,14 @@ end=$((SECONDS + 1800)); shown=
 while [ $SECONDS -lt $end ]; do
 	s=$(tmux -L $sock capture-pane -p -t d)
 	if echo "$s" | grep -q "PID   PPID COMM"; then shown=1; break; fi
-	echo "$s" | grep -q "DEMO-EXITED" && break
+	echo "$s" | grep -qE "^DEMO-EXITED [0-9]+" && break	# not the typed command line
 	sleep 2
 done
 [ -n "$shown" ]; ok $? "scripts/demo from empty caches ends in the browser's task list" "$t/pane.log"
 tmux -L $sock send-keys -t d F10
 end=$((SECONDS + 60))
-while [ $SECONDS -lt $end ] && ! tmux -L $sock capture-pane -p -t d | grep -q "DEMO-EXITED"; do sleep 1; done
-tmux -L $sock capture-pane -p -t d | grep -q "DEMO-EXITED 0"; ok $? "F10 quits and scripts/demo exits 0" "$t/pane.log"
+while [ $SECONDS -lt $end ] && ! tmux -L $sock capture-pane -p -t d | grep -qE "^DEMO-EXITED [0-9]+"; do sleep 1; done
+tmux -L $sock capture-pane -p -t d | grep -qE "^DEMO-EXITED 0$"; ok $? "F10 quits and scripts/demo exits 0" "$t/pane.log"
 ! grep -q "Traceback" "$t/pane.log"; ok $? "no traceback on the way" "$t/pane.log"
 d=$(PTSCOPE_CACHE="$t/cache" "$t/src/scripts/testbed" path "$(head -20 "$top/tests/kernels" | awk '!/^#/ && NF {print $1; exit}')" 2>/dev/null)
 [ -f "$d/kdump-lzo" ] && [ "$(echo "$d" | wc -l)" = 1 ]; ok $? "the test bed printed only the dump's directory ($d)"
