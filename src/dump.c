@@ -708,7 +708,7 @@ static struct pts_error *nodata(enum pts_addr_space as, uint64_t at)
  * the file lacks is cached as such: its next read fails at once, without
  * the library (and without another rebuild). */
 static struct pts_error *fill(struct pts_dump *d, struct kslot *k, enum pts_addr_space as,
-			      uint64_t at, uint64_t ppage, uint8_t *page, unsigned *flags)
+			      uint64_t at, uint64_t ppage, uint8_t *page, unsigned *flags, bool keep)
 {
 	size_t got = PTS_PCACHE_PAGE;
 	k->nfills++;
@@ -722,7 +722,8 @@ static struct pts_error *fill(struct pts_dump *d, struct kslot *k, enum pts_addr
 			if (kdump_bmp_get_bits(k->pagemap, pfn, pfn, &bit) == KDUMP_OK && !(bit & 1))
 				*flags = PTS_PCACHE_NODATA;
 		}
-		pts_pcache_put(d->pc, ppage / PTS_PCACHE_PAGE, page, *flags);
+		if (keep || (*flags & PTS_PCACHE_NODATA))
+			pts_pcache_put(d->pc, ppage / PTS_PCACHE_PAGE, page, *flags);
 		return NULL;
 	}
 	if (st == KDUMP_ERR_NODATA)
@@ -737,7 +738,7 @@ void pts_dump_set_cache_bytes(struct pts_dump *d, size_t bytes)
 }
 
 static struct pts_error *cached_read(struct pts_dump *d, struct kslot *k, enum pts_addr_space as,
-				     uint64_t addr, uint8_t *buf, size_t len)
+				     uint64_t addr, uint8_t *buf, size_t len, bool keep)
 {
 	if (!k->tlb)
 		k->tlb = xcalloc(TLB_N, sizeof(*k->tlb));
@@ -752,7 +753,7 @@ static struct pts_error *cached_read(struct pts_dump *d, struct kslot *k, enum p
 			return direct_read(d, k, as, pos, out, (size_t)(end - pos));
 		unsigned flags;
 		if (!pts_pcache_get(d->pc, ppage / PTS_PCACHE_PAGE, (size_t)off, n, out, &flags)) {
-			struct pts_error *err = fill(d, k, as, pos, ppage, page, &flags);
+			struct pts_error *err = fill(d, k, as, pos, ppage, page, &flags, keep);
 			if (err)
 				return err;
 			if (!(flags & PTS_PCACHE_NODATA))
@@ -793,6 +794,12 @@ static struct kslot *my_slot(struct pts_dump *d)
 struct pts_error *pts_dump_read(struct pts_dump *d, enum pts_addr_space as, uint64_t addr,
 				void *buf, size_t len)
 {
+	return pts_dump_read_flags(d, as, addr, buf, len, 0);
+}
+
+struct pts_error *pts_dump_read_flags(struct pts_dump *d, enum pts_addr_space as, uint64_t addr,
+				      void *buf, size_t len, unsigned flags)
+{
 	if (!len)
 		return NULL;
 	__atomic_fetch_add(&d->nreads, 1, __ATOMIC_RELAXED);
@@ -817,7 +824,8 @@ struct pts_error *pts_dump_read(struct pts_dump *d, enum pts_addr_space as, uint
 					 addr >= end ? addr : end, d->info.max_pfn);
 	}
 	struct pts_error *err = addr + len < addr ? direct_read(d, k, as, addr, buf, len)
-						  : cached_read(d, k, as, addr, buf, len);
+						  : cached_read(d, k, as, addr, buf, len,
+								!(flags & PTS_READ_ONCE));
 	if (!err && d->npatches)
 		apply_patches(d, as, addr, buf, len);
 	return err;

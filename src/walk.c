@@ -103,7 +103,8 @@ static void walk_table(struct wctx *c, uint64_t pfn, int level, uint64_t base, u
 			c->ops->table_end(c->arg, &t);
 		return;
 	}
-	struct pts_error *err = pts_dump_read(c->p->dump, PTS_PHYS, pfn << 12, raw, 4096);
+	struct pts_error *err = pts_dump_read_flags(c->p->dump, PTS_PHYS, pfn << 12, raw, 4096,
+						    PTS_READ_ONCE);
 	if (err) {
 		err = pts_notes_nodata(&c->res->missing, err, "%s table pfn %#" PRIx64 " (%#" PRIx64
 				       "-%#" PRIx64 "): ", pts_level_name((unsigned)level), pfn, base,
