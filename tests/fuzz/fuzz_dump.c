@@ -17,11 +17,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* once (not by looking at the template: mkdtemp may end it in 'X') */
 	static char dir[] = "/tmp/ptscope-fuzz-XXXXXX";
-	if (dir[sizeof(dir) - 2] == 'X') {
+	static int made;
+	if (!made) {
 		if (!mkdtemp(dir))
 			abort();
 		setenv("PTSCOPE_CACHE_DIR", dir, 1);
+		made = 1;
 	}
 	int fd = memfd_create("fuzz-dump", 0);
 	if (fd < 0)
