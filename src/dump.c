@@ -606,6 +606,13 @@ static bool all_zero(const uint8_t *p, size_t len)
 	return true;
 }
 
+/* The one wording of a page the file lacks. */
+static struct pts_error *nodata(enum pts_addr_space as, uint64_t at)
+{
+	return pts_error(PTS_ERR_NODATA, "%s 0x%" PRIx64 ": not in the dump (excluded or missing)",
+			 as == PTS_PHYS ? "physical address" : "address", at);
+}
+
 /* file.zero_excluded fills excluded pages with zeros: where a read's
  * part in one page is all zeros, ask the file's page bitmap whether that
  * page is really there. */
@@ -630,8 +637,7 @@ static struct pts_error *check_in_file(struct kslot *k, enum pts_addr_space as, 
 		uint64_t pfn = fa.addr / ps;
 		unsigned char bit = 0;
 		if (kdump_bmp_get_bits(k->pagemap, pfn, pfn, &bit) == KDUMP_OK && !(bit & 1))
-			return pts_error(PTS_ERR_NODATA, "%s 0x%" PRIx64 ": not in the dump (excluded or missing)",
-					 as == PTS_PHYS ? "physical address" : "address", from);
+			return nodata(as, from);
 		k->zero_ok[as == PTS_PHYS] = pg + 1;
 	}
 	return NULL;
@@ -646,8 +652,7 @@ static struct pts_error *read_failed(struct pts_dump *d, struct kslot *k, kdump_
 	const char *e = kdump_get_err(k->kd);
 	struct pts_error *err;
 	if (st == KDUMP_ERR_NODATA)
-		err = pts_error(PTS_ERR_NODATA, "%s 0x%" PRIx64 ": not in the dump (excluded or missing)",
-				as == PTS_PHYS ? "physical address" : "address", at);
+		err = nodata(as, at);
 	else
 		err = pts_error(st == KDUMP_ERR_ADDRXLAT ? PTS_ERR_FAULT : PTS_ERR_FORMAT,
 				"reading %s 0x%" PRIx64 ": %s", as == PTS_PHYS ? "physical address" : "address",
@@ -696,12 +701,6 @@ static bool xlat(struct kslot *k, uint64_t vpage, uint64_t *ppage)
 	t->ppage = fa.addr & ~(uint64_t)(PTS_PCACHE_PAGE - 1);
 	*ppage = t->ppage;
 	return true;
-}
-
-static struct pts_error *nodata(enum pts_addr_space as, uint64_t at)
-{
-	return pts_error(PTS_ERR_NODATA, "%s 0x%" PRIx64 ": not in the dump (excluded or missing)",
-			 as == PTS_PHYS ? "physical address" : "address", at);
 }
 
 /* One physical page from the file into the cache (and page).  A page that

@@ -1075,10 +1075,8 @@ static int cmd_check(struct pts_program *p, const struct opts *o)
 	struct pts_sweep_opts so = { .jobs = o->jobs, .done = check_done, .arg = &cr };
 	/* one pass: D4's reverse index from the checks' own walks */
 	struct pts_rmap_index ri = { 0 };
-	if (!o->have_pid && !pts_dump_info(p->dump)->live && pts_check_wants_rmap(p)) {
-		so.rmap = &ri;
-		so.rmap_notes = &l.notes;
-	}
+	if (!o->have_pid)
+		pts_sweep_want_rmap(p, &so, &ri, &l.notes);
 	pts_sweep_checks(p, sel, nsel, &so);
 	free(sel);
 	err = cr.err;

@@ -575,11 +575,8 @@ int ptscope_findings(struct ptscope_dump *d, int (*fn)(const struct ptscope_find
 		size_t n;
 		pts_sweep_select(&d->tasks, -1, &sel, &n);
 		struct pts_sweep_opts so = { .jobs = d->jobs, .done = findings_done, .arg = d };
-		struct pts_rmap_index ri = { 0 };
-		if (!pts_dump_info(d->p->dump)->live && pts_check_wants_rmap(d->p)) {
-			so.rmap = &ri;
-			so.rmap_notes = &d->tasks.notes;
-		}
+		struct pts_rmap_index ri;
+		pts_sweep_want_rmap(d->p, &so, &ri, &d->tasks.notes);
 		pts_sweep_checks(d->p, sel, n, &so);
 		free(sel);
 		if (so.rmap)

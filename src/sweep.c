@@ -45,6 +45,16 @@ unsigned pts_sweep_jobs(struct pts_program *p, unsigned jobs, const char **why)
 	return jobs;
 }
 
+void pts_sweep_want_rmap(struct pts_program *p, struct pts_sweep_opts *o, struct pts_rmap_index *ri,
+			 const struct pts_notes *task_notes)
+{
+	memset(ri, 0, sizeof(*ri));
+	if (pts_dump_info(p->dump)->live || !pts_check_wants_rmap(p))
+		return;
+	o->rmap = ri;
+	o->rmap_notes = task_notes;
+}
+
 /* One address space into r, through scratch (whose memo lives on). */
 static void check_one(struct pts_program *p, const struct pts_task *t, struct pts_findings *scratch,
 		      struct pts_sweep_result *r)

@@ -55,6 +55,13 @@ void pts_sweep_select(const struct pts_task_list *l, int32_t pid, const struct p
  * (its readers re-read what moves, and /proc/kcore changes under
  * them).  Plugin checks run one at a time inside it (plugin.c). */
 unsigned pts_sweep_jobs(struct pts_program *p, unsigned jobs, const char **why);
+/* For a sweep of every address space before pts_check_dump: have it
+ * build D4's reverse index into ri from the checks' own walks (o->rmap),
+ * where a check that needs the index applies and the kernel is not live
+ * (a second pass there re-reads).  ri is emptied either way, for
+ * pts_rmap_index_free. */
+void pts_sweep_want_rmap(struct pts_program *p, struct pts_sweep_opts *o, struct pts_rmap_index *ri,
+			 const struct pts_notes *task_notes);
 /* Check tasks[0..n) (pts_sweep_select); a result for each, in order,
  * unless done or cancel stop it first. */
 void pts_sweep_checks(struct pts_program *p, const struct pts_task *const *tasks, size_t n,

@@ -132,11 +132,8 @@ static void *bg_main(void *arg)
 	struct pts_sweep_opts so = { .jobs = bg->jobs, .first_slot = 2, .done = bg_done, .arg = bg,
 				     .cancel = &bg->cancel };
 	/* one pass: D4's reverse index from the checks' own walks */
-	struct pts_rmap_index ri = { 0 };
-	if (!pts_dump_info(bg->p->dump)->live && pts_check_wants_rmap(bg->p)) {
-		so.rmap = &ri;
-		so.rmap_notes = &bg->task_notes;
-	}
+	struct pts_rmap_index ri;
+	pts_sweep_want_rmap(bg->p, &so, &ri, &bg->task_notes);
 	pts_sweep_checks(bg->p, sel, n, &so);
 	free(sel);
 	if (!bg->cancel) {
@@ -288,15 +285,7 @@ bool tui_poll(struct tui_model *m)
 	bool finished = bg->finished;
 	pthread_mutex_unlock(&bg->lock);
 	if (finished) {
-		if (!bg->nothread)
-			pthread_join(bg->th, NULL);
-		pthread_mutex_destroy(&bg->lock);
-		free(bg->tasks);
-		pts_notes_free(&bg->task_notes);
-		free(bg->checked_mms.v);
-		pts_findings_free(&bg->found);
-		free(bg);
-		m->bg = NULL;
+		bg_stop(m);	/* joins at once: it is over, and all it had is taken */
 		m->bg_stage = NULL;
 		changed = true;
 	}
