@@ -60,6 +60,8 @@ struct ctx {
 		uint8_t n, idx[32];
 	} disp[16][PTS_EK_N][PTS_NLEVELS];
 	struct pts_rmap_feed *feed;	/* the reverse index's part of this walk */
+	struct pts_ptl_feed *ptl;	/* the lock scan's part of it */
+	VEC(size_t) ptl_skip;		/* walk notes its own walk would not make */
 	/* B3/C2: the hstate-sized range being mapped below the hstate */
 	struct pts_hgm_acc hacc;
 	uint64_t h_vstart, h_vend;
@@ -1546,6 +1548,8 @@ static void cb_table(void *arg, const struct pts_table *t)
 	struct ctx *c = arg;
 	if (c->feed)
 		pts_rmap_feed_table(c->feed, t);
+	if (c->ptl)
+		pts_ptl_feed_table(c->ptl, t);
 	EACH(c, on_table, t);
 }
 
@@ -1635,6 +1639,20 @@ static void cb_entry(void *arg, uint64_t va, const struct pts_entry *e, const st
 	}
 }
 
+/* A PTE table the dump lacks: the lock scan, which does not read PTE
+ * tables, would list its split lock and not note the gap. */
+static void cb_table_unread(void *arg, const struct pts_table *t, bool noted)
+{
+	struct ctx *c = arg;
+	if (!c->ptl)
+		return;
+	pts_ptl_feed_table(c->ptl, t);
+	if (noted && c->walk.missing.n) {
+		size_t k = c->walk.missing.n - 1;
+		VEC_PUSH(&c->ptl_skip, k);
+	}
+}
+
 static void cb_table_end(void *arg, const struct pts_table *t)
 {
 	struct ctx *c = arg;
@@ -1681,8 +1699,25 @@ static struct pts_error *check_task_once(struct pts_program *p, const struct pts
 	for (size_t i = 0; i < c->mm.missing.n; i++)
 		pts_notes_add(&out->missing, "pid %d: %s", t->pid, c->mm.missing.v[i]);
 	EACH(c, on_mm);
-	struct pts_walk_ops ops = { .table = cb_table, .entry = cb_entry, .table_end = cb_table_end };
+	if (out->ptl_feed && !pts_dump_info(p->dump)->live)
+		c->ptl = pts_ptl_feed_new(c->mm.addr);
+	struct pts_walk_ops ops = { .table = cb_table, .entry = cb_entry, .table_end = cb_table_end,
+				    .table_unread = cb_table_unread };
 	err = pts_walk(p, c->mm.pgd, 0, UINT64_MAX, &ops, c, &c->walk);
+	if (c->ptl) {
+		/* the notes locks.c's process() would make, less its "pid N: " */
+		if (err)
+			pts_notes_add(&c->ptl->notes, "page tables: %s", pts_error_text(err));
+		for (size_t i = 0, k = 0; i < c->walk.missing.n; i++) {
+			if (k < c->ptl_skip.n && c->ptl_skip.v[k] == i) {
+				k++;
+				continue;
+			}
+			pts_notes_add(&c->ptl->notes, "%s", c->walk.missing.v[i]);
+		}
+		free(c->ptl_skip.v);
+		out->ptlf = c->ptl;
+	}
 	if (c->feed) {
 		char *s;
 		if (err) {
@@ -1741,14 +1776,19 @@ static struct pts_error *check_dump_once(struct pts_program *p, int32_t pid, str
 	EACH(c, on_dump, &h);
 	pts_hugetlb_free(&h);
 	struct pts_locks l;
-	if ((err = pts_locks_scan(p, &l))) {
+	if ((err = pts_locks_scan_fed(p, out->ptl, &l))) {
 		pts_notes_add(&out->missing, "locks: %s", pts_error_text(err));
 		pts_error_destroy(err);
 	} else {
 		for (size_t i = 0; i < l.missing.n; i++)
 			pts_notes_add(&out->missing, "locks: %s", l.missing.v[i]);
 		EACH(c, on_locks, &l);
-		pts_locks_free(&l);
+		if (out->locks_out) {
+			*out->locks_out = l;
+			out->locks_ready = true;
+		} else {
+			pts_locks_free(&l);
+		}
 	}
 	/* D4 needs every process: the whole dump only */
 	struct pts_rmap_index r;
@@ -1809,6 +1849,7 @@ void pts_findings_free(struct pts_findings *f)
 	if (f->memo_free)
 		f->memo_free(f->memo);
 	pts_rmap_feed_free(f->feed);
+	pts_ptl_feed_free(f->ptlf);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -1931,7 +1972,11 @@ struct pts_error *pts_check_task(struct pts_program *p, const struct pts_task *t
 		return NULL;
 	}
 	size_t first = out->v.n;
+	/* the struct pages of the frames the walk meets, a page of them at
+	 * a time (kpage.h) */
+	pts_page_batch_begin(p);
 	struct pts_error *err = check_task_once(p, t, out);
+	pts_page_batch_end(p);
 	if (!err)
 		err = confirm_live(p, t, -1, out, first);
 	if (!err && live && out->v.n > first && !still_there(p, t)) {

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "klist.h"
+#include "locks.h"
 #include "ktask.h"
 #include "program.h"
 #include "rmap.h"
@@ -48,6 +49,15 @@ struct pts_findings {
 	bool rmap_feed;
 	struct pts_rmap_feed *feed;
 	const struct pts_rmap_index *rmap;
+	/* Likewise for the lock scan: with ptl_feed set, ptlf holds the
+	 * walk's page tables (locks.h); with ptl set, pts_check_dump's lock
+	 * scan takes them from there; with locks_out set, it leaves its
+	 * result there (for the caller to free) instead of freeing it. */
+	bool ptl_feed;
+	struct pts_ptl_feed *ptlf;
+	const struct pts_ptl_feeds *ptl;
+	struct pts_locks *locks_out;
+	bool locks_ready;	/* locks_out holds a scan */
 };
 
 /* The registry, in report order. */

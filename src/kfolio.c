@@ -156,7 +156,7 @@ static bool bit(uint64_t flags, int64_t b)
 static int32_t r32(struct pts_program *p, uint64_t at, bool *ok)
 {
 	uint32_t v = 0;
-	if (!pts_try_u32(p, at, &v))
+	if (!pts_page_u32(p, at, &v))
 		*ok = false;
 	return (int32_t)v;
 }
@@ -204,9 +204,9 @@ struct pts_error *pts_folio_read(struct pts_program *p, uint64_t pfn, struct pts
 	bool ok = true;
 	if (h->head) {
 		uint64_t v = 0;
-		if (l->order_flags1 && pts_try_u64(p, h->addr + l->order, &v))
+		if (l->order_flags1 && pts_page_u64(p, h->addr + l->order, &v))
 			ret->order = (unsigned)(v & 0xff);
-		else if (l->order_u8 && pts_try_u64(p, h->addr + l->order, &v))
+		else if (l->order_u8 && pts_page_u64(p, h->addr + l->order, &v))
 			ret->order = (unsigned)(v & 0xff);
 		/* Bounded by the dump, not by the byte read: a folio is at most
 		 * all of memory (a damaged order of 200 must not become a shift
@@ -231,8 +231,8 @@ struct pts_error *pts_folio_read(struct pts_program *p, uint64_t pfn, struct pts
 			return pts_error(PTS_ERR_NODATA, "folio %#" PRIx64 ": its counters are not in "
 					 "the dump", ret->head_pfn);
 	}
-	if (!pts_try_u64(p, h->addr + l->mapping, &ret->mapping) ||
-	    !pts_try_u64(p, h->addr + l->index, &ret->index))
+	if (!pts_page_u64(p, h->addr + l->mapping, &ret->mapping) ||
+	    !pts_page_u64(p, h->addr + l->index, &ret->index))
 		return pts_error(PTS_ERR_NODATA, "folio %#" PRIx64 ": mapping not in the dump",
 				 ret->head_pfn);
 	/* PAGE_MAPPING_ANON 1, PAGE_MAPPING_MOVABLE 2, KSM both */
@@ -249,7 +249,7 @@ struct pts_error *pts_folio_read(struct pts_program *p, uint64_t pfn, struct pts
 				(h->head && ret->has_entire ? ret->entire_mapcount : 0);
 	uint64_t f1;
 	if (h->head && !ret->hugetlb && l->pg_double_map >= 0 &&
-	    pts_try_u64(p, h->addr + l->page_size + l->flags_off, &f1) && bit(f1, l->pg_double_map)) {
+	    pts_page_u64(p, h->addr + l->page_size + l->flags_off, &f1) && bit(f1, l->pg_double_map)) {
 		ret->double_map = true;
 		ret->precise_mapcount--;
 	}

@@ -57,6 +57,72 @@ static void hugetlb_layout(struct pts_program *p, struct page_layout *l)
 	}
 }
 
+/* The open batch of this thread (pts_page_batch_begin). */
+static __thread struct {
+	struct pts_program *p;
+	unsigned depth;
+	bool valid;
+	uint64_t base;		/* the vmemmap page in buf */
+	uint8_t buf[4096];
+} tb;
+
+void pts_page_batch_begin(struct pts_program *p)
+{
+	if (pts_dump_info(p->dump)->live)
+		return;
+	if (tb.depth && tb.p != p)
+		return;		/* another program's batch is open: not this one */
+	if (!tb.depth++) {
+		tb.p = p;
+		tb.valid = false;
+	}
+}
+
+void pts_page_batch_end(struct pts_program *p)
+{
+	if (!tb.depth || tb.p != p)
+		return;
+	if (!--tb.depth) {
+		tb.p = NULL;
+		tb.valid = false;
+	}
+}
+
+struct pts_error *pts_page_bytes(struct pts_program *p, uint64_t addr, void *buf, size_t len)
+{
+	uint64_t pg = addr & ~4095ULL;
+	if (tb.depth && tb.p == p && len && len <= 4096 && ((addr + len - 1) & ~4095ULL) == pg) {
+		if (!tb.valid || tb.base != pg) {
+			struct pts_error *err = pts_read(p, pg, tb.buf, sizeof(tb.buf));
+			tb.valid = !err;
+			tb.base = pg;
+			if (err)
+				/* the page as a whole is not there: the caller's
+				 * own bytes say why, as without a batch */
+				pts_error_destroy(err);
+		}
+		if (tb.valid) {
+			memcpy(buf, tb.buf + (addr - pg), len);
+			return NULL;
+		}
+	}
+	return pts_read(p, addr, buf, len);
+}
+
+bool pts_page_u32(struct pts_program *p, uint64_t addr, uint32_t *v)
+{
+	struct pts_error *err = pts_page_bytes(p, addr, v, 4);
+	pts_error_destroy(err);
+	return !err;
+}
+
+bool pts_page_u64(struct pts_program *p, uint64_t addr, uint64_t *v)
+{
+	struct pts_error *err = pts_page_bytes(p, addr, v, 8);
+	pts_error_destroy(err);
+	return !err;
+}
+
 static int8_t is_hugetlb(struct pts_program *p, const struct page_layout *l,
 			 const struct pts_page *pg)
 {
@@ -68,14 +134,14 @@ static int8_t is_hugetlb(struct pts_program *p, const struct page_layout *l,
 	case HT_TYPE_BIT:
 		return (pg->page_type & (0xf0000000u | (uint32_t)l->ht_val)) == 0xf0000000u;
 	case HT_DTOR: {
-		struct pts_error *err = pts_read(p, pg->addr + l->ht_off, &b, 1);
+		struct pts_error *err = pts_page_bytes(p, pg->addr + l->ht_off, &b, 1);
 		if (!err)
 			return b == (uint8_t)l->ht_val;
 		pts_error_destroy(err);
 		break;
 	}
 	case HT_FLAG1:
-		if (pts_try_u64(p, pg->addr + l->size + l->flags, &v))
+		if (pts_page_u64(p, pg->addr + l->size + l->flags, &v))
 			return (v >> l->ht_val) & 1;
 		break;
 	case HT_UNKNOWN:
@@ -196,7 +262,7 @@ struct pts_error *pts_page_read(struct pts_program *p, uint64_t pfn, struct pts_
 	ret->addr = l->vmemmap + pfn * l->size;
 	if (l->size > sizeof(buf))
 		return pts_error(PTS_ERR_FORMAT, "struct page of %" PRIu64 " bytes", l->size);
-	if ((err = pts_read(p, ret->addr, buf, l->size)))
+	if ((err = pts_page_bytes(p, ret->addr, buf, l->size)))
 		return err;
 	memcpy(&ret->flags, buf + l->flags, 8);
 	memcpy(&ret->refcount, buf + l->refcount, 4);

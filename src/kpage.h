@@ -27,6 +27,19 @@ struct pts_error *pts_page_addr(struct pts_program *p, uint64_t pfn, uint64_t *r
 struct pts_error *pts_page_pfn(struct pts_program *p, uint64_t page, uint64_t *ret);
 /* Offset of page->lru, for lists of pages. */
 struct pts_error *pts_page_lru_offset(struct pts_program *p, uint64_t *ret);
+/* Batched struct page reads.  On the calling thread, between begin and
+ * end (nested calls count), the struct page readers (this file's and
+ * kfolio's) take their bytes from whole pages of the vmemmap, each read
+ * once while consecutive reads stay in it, rather than reading 64 bytes
+ * three to six times per frame.  A dump only: the running kernel's
+ * pages are read afresh. */
+void pts_page_batch_begin(struct pts_program *p);
+void pts_page_batch_end(struct pts_program *p);
+/* len bytes of struct pages at addr (a vmemmap address), through the
+ * batch when one is open; pts_try_u32/u64 for struct page fields. */
+struct pts_error *pts_page_bytes(struct pts_program *p, uint64_t addr, void *buf, size_t len);
+bool pts_page_u32(struct pts_program *p, uint64_t addr, uint32_t *v);
+bool pts_page_u64(struct pts_program *p, uint64_t addr, uint64_t *v);
 /* Split PMD page-table locks: deposits hang off the PMD table's page,
  * else off mm->pmd_huge_pte. */
 bool pts_page_split_pmd_deposit(struct pts_program *p);

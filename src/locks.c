@@ -118,6 +118,7 @@ struct scan {
 	struct pts_locks *out;
 	struct u64map byaddr;
 	struct pts_task_list tl;
+	const struct pts_ptl_feeds *fed;
 	struct u64map task_index;	/* task_struct -> index in tl */
 	uint8_t **stacks;		/* read on first need */
 	bool *stack_tried;
@@ -311,6 +312,20 @@ static void process(struct scan *s, const struct pts_task *t)
 		}
 	}
 	struct tw w = { s, t, mm.addr };
+	size_t fi;
+	if (s->fed && u64map_get(&s->fed->bymm, mm.addr, &fi)) {
+		/* one pass: the checks' walk met these tables already */
+		const struct pts_ptl_feed *f = s->fed->v.v[fi];
+		for (size_t i = 0; i < f->tables.n; i++) {
+			struct pts_table tb = { .pfn = f->tables.v[i].pfn, .va = f->tables.v[i].va,
+						.level = f->tables.v[i].level };
+			ptl_table(&w, &tb);
+		}
+		for (size_t i = 0; i < f->notes.n; i++)
+			pts_notes_add(&s->out->missing, "pid %d: %s", t->pid, f->notes.v[i]);
+		pts_mm_free(&mm);
+		return;
+	}
 	struct pts_walk_ops ops = { .table = ptl_table, .pte_tables_unread = true };
 	struct pts_walk_result r = { 0 };
 	if ((err = pts_walk(p, mm.pgd, 0, UINT64_MAX, &ops, &w, &r))) {
@@ -595,12 +610,62 @@ static void lock_order(struct pts_locks *o)
 	}
 }
 
+struct pts_ptl_feed *pts_ptl_feed_new(uint64_t mm)
+{
+	struct pts_ptl_feed *f = xcalloc(1, sizeof(*f));
+	f->mm = mm;
+	return f;
+}
+
+void pts_ptl_feed_free(struct pts_ptl_feed *f)
+{
+	if (!f)
+		return;
+	free(f->tables.v);
+	pts_notes_free(&f->notes);
+	free(f);
+}
+
+void pts_ptl_feed_table(struct pts_ptl_feed *f, const struct pts_table *t)
+{
+	if (t->level != PTS_PTE && t->level != PTS_PMD)
+		return;
+	struct pts_ptl_table x = { t->pfn, t->va, t->level };
+	VEC_PUSH(&f->tables, x);
+}
+
+void pts_ptl_feeds_add(struct pts_ptl_feeds *fs, struct pts_ptl_feed *f)
+{
+	size_t i;
+	if (u64map_get(&fs->bymm, f->mm, &i)) {
+		pts_ptl_feed_free(f);	/* one mm, walked once: keep the first */
+		return;
+	}
+	VEC_PUSH(&fs->v, f);
+	u64map_put(&fs->bymm, f->mm, fs->v.n - 1);
+}
+
+void pts_ptl_feeds_free(struct pts_ptl_feeds *fs)
+{
+	for (size_t i = 0; i < fs->v.n; i++)
+		pts_ptl_feed_free(fs->v.v[i]);
+	free(fs->v.v);
+	u64map_free(&fs->bymm);
+	memset(fs, 0, sizeof(*fs));
+}
+
 struct pts_error *pts_locks_scan(struct pts_program *p, struct pts_locks *ret)
+{
+	return pts_locks_scan_fed(p, NULL, ret);
+}
+
+struct pts_error *pts_locks_scan_fed(struct pts_program *p, const struct pts_ptl_feeds *fed,
+				     struct pts_locks *ret)
 {
 	memset(ret, 0, sizeof(*ret));
 	if (!p->dw)
 		return pts_error(PTS_ERR_LOOKUP, "locks need the kernel's types");
-	struct scan s = { .p = p, .out = ret };
+	struct scan s = { .p = p, .out = ret, .fed = fed };
 	layout(p, &s.l);
 	ret->have_blocker = s.l.have_blocker;
 	struct pts_error *err = pts_tasks(p, true, &s.tl);

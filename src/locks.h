@@ -11,6 +11,7 @@
 #include "ktask.h"
 #include "program.h"
 #include "util.h"
+#include "walk.h"
 
 enum pts_lock_class {
 	PTS_LC_MMAP_LOCK,	/* mm->mmap_lock */
@@ -91,8 +92,36 @@ struct pts_locks {
 	struct pts_notes missing;
 };
 
+/* One pass (sweep.c): the PMD and PTE tables of one address space as
+ * the checks' walk met them, and what a walk of its own by the lock scan
+ * would have noted, so that the scan lists the tables' split locks
+ * without walking again. */
+struct pts_ptl_table {
+	uint64_t pfn, va;
+	int level;
+};
+struct pts_ptl_feed {
+	uint64_t mm;
+	VEC(struct pts_ptl_table) tables;
+	struct pts_notes notes;	/* as the scan's walk would say them, less "pid N: " */
+};
+struct pts_ptl_feeds {
+	struct u64map bymm;	/* mm -> index in v */
+	VEC(struct pts_ptl_feed *) v;
+};
+struct pts_ptl_feed *pts_ptl_feed_new(uint64_t mm);
+void pts_ptl_feed_free(struct pts_ptl_feed *f);
+void pts_ptl_feed_table(struct pts_ptl_feed *f, const struct pts_table *t);
+/* Takes f. */
+void pts_ptl_feeds_add(struct pts_ptl_feeds *fs, struct pts_ptl_feed *f);
+void pts_ptl_feeds_free(struct pts_ptl_feeds *fs);
+
 /* Every lock of every process (the graph needs them all). */
 struct pts_error *pts_locks_scan(struct pts_program *p, struct pts_locks *ret);
+/* The same, taking the tables of the address spaces in fed (may be NULL)
+ * from there rather than from a walk of its own. */
+struct pts_error *pts_locks_scan_fed(struct pts_program *p, const struct pts_ptl_feeds *fed,
+				     struct pts_locks *ret);
 void pts_locks_free(struct pts_locks *l);
 /* Whether lock i guards memory of process pid. */
 bool pts_lock_of_pid(const struct pts_lock *l, int32_t pid);

@@ -1075,17 +1075,22 @@ static int cmd_check(struct pts_program *p, const struct opts *o)
 	struct pts_sweep_opts so = { .jobs = o->jobs, .done = check_done, .arg = &cr };
 	/* one pass: D4's reverse index from the checks' own walks */
 	struct pts_rmap_index ri = { 0 };
+	struct pts_ptl_feeds fs;
 	if (!o->have_pid)
 		pts_sweep_want_rmap(p, &so, &ri, &l.notes);
+	pts_sweep_want_ptl(p, &so, &fs);
 	pts_sweep_checks(p, sel, nsel, &so);
 	free(sel);
 	err = cr.err;
 	if (so.rmap)
 		f.rmap = &ri;
+	f.ptl = so.ptl;
 	if (!err && found)
 		err = pts_check_dump(p, o->have_pid ? o->pid : -1, &f);
 	f.rmap = NULL;
+	f.ptl = NULL;
 	pts_rmap_index_free(&ri);
+	pts_ptl_feeds_free(&fs);
 	for (size_t i = 0; i < l.notes.n; i++)
 		pts_notes_add(&f.missing, "%s", l.notes.v[i]);
 	pts_task_list_free(&l);

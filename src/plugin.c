@@ -314,6 +314,8 @@ struct ptscope_dump {
 	bool tasks_read;
 	struct pts_findings findings;
 	bool findings_read;
+	struct pts_locks locks;	/* the findings' lock scan, kept for ptscope_locks */
+	bool locks_read;
 	unsigned jobs;		/* the runner's threads (--jobs) */
 	/* scratch strings for the info structures */
 	char s1[512], s2[512], s3[256];
@@ -337,6 +339,8 @@ void pts_plugin_dump_free(struct ptscope_dump *d)
 	if (d->tasks_read)
 		pts_task_list_free(&d->tasks);
 	pts_findings_free(&d->findings);
+	if (d->locks_read)
+		pts_locks_free(&d->locks);
 	free(d->panic);
 	free(d->path);
 	free(d);
@@ -522,20 +526,23 @@ int ptscope_rmap(struct ptscope_dump *d, uint64_t pfn, int (*fn)(const struct pt
 int ptscope_locks(struct ptscope_dump *d, int (*fn)(const struct ptscope_lock_info *, void *), void *arg,
 		  unsigned *cycles)
 {
-	struct pts_locks L;
-	struct pts_error *err = pts_locks_scan(d->p, &L);
-	if (err)
-		return fail(d, err);
+	if (!d->locks_read) {
+		struct pts_error *err = pts_locks_scan(d->p, &d->locks);
+		if (err)
+			return fail(d, err);
+		d->locks_read = true;
+	}
+	const struct pts_locks *L = &d->locks;
 	if (cycles)
-		*cycles = (unsigned)L.cycles.n;
+		*cycles = (unsigned)L->cycles.n;
 	int r = 0;
-	for (size_t i = 0; i < L.locks.n && !r; i++) {
-		const struct pts_lock *l = &L.locks.v[i];
+	for (size_t i = 0; i < L->locks.n && !r; i++) {
+		const struct pts_lock *l = &L->locks.v[i];
 		if (!l->interesting)
 			continue;
 		unsigned waiters = 0;
-		for (size_t b = 0; b < L.blocked.n; b++)
-			waiters += L.blocked.v[b].lock == i;
+		for (size_t b = 0; b < L->blocked.n; b++)
+			waiters += L->blocked.v[b].lock == i;
 		pts_lock_summary(&l->st, d->s3, sizeof(d->s3));
 		struct ptscope_lock_info li = { pts_lock_class_name(l->cls), l->what, l->st.addr, d->s3,
 						l->st.held, l->holders.n ? l->holders.v[0].pid : 0,
@@ -543,7 +550,6 @@ int ptscope_locks(struct ptscope_dump *d, int (*fn)(const struct ptscope_lock_in
 						waiters };
 		r = fn(&li, arg);
 	}
-	pts_locks_free(&L);
 	return r;
 }
 
@@ -575,15 +581,26 @@ int ptscope_findings(struct ptscope_dump *d, int (*fn)(const struct ptscope_find
 		size_t n;
 		pts_sweep_select(&d->tasks, -1, &sel, &n);
 		struct pts_sweep_opts so = { .jobs = d->jobs, .done = findings_done, .arg = d };
+		/* one pass: D4's reverse index and the lock scan's page tables
+		 * from the checks' own walks */
 		struct pts_rmap_index ri;
+		struct pts_ptl_feeds fs;
 		pts_sweep_want_rmap(d->p, &so, &ri, &d->tasks.notes);
+		pts_sweep_want_ptl(d->p, &so, &fs);
 		pts_sweep_checks(d->p, sel, n, &so);
 		free(sel);
 		if (so.rmap)
 			d->findings.rmap = &ri;
+		d->findings.ptl = so.ptl;
+		if (!d->locks_read)
+			d->findings.locks_out = &d->locks;
 		struct pts_error *err = pts_check_dump(d->p, -1, &d->findings);
+		d->locks_read |= d->findings.locks_ready;
 		d->findings.rmap = NULL;
+		d->findings.ptl = NULL;
+		d->findings.locks_out = NULL;
 		pts_rmap_index_free(&ri);
+		pts_ptl_feeds_free(&fs);
 		if (err) {
 			pts_notes_add(&d->findings.missing, "checks across processes: %s", pts_error_text(err));
 			pts_error_destroy(err);

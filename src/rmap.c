@@ -270,7 +270,9 @@ struct pts_error *pts_rmap_build_end(struct pts_program *p, struct pts_rmap_buil
 	free(b);
 	if (ret->pages.n > 1)
 		qsort(ret->pages.v, ret->pages.n, sizeof(*ret->pages.v), by_pfn);
-	/* The kernel's side, folio by folio. */
+	/* The kernel's side, folio by folio: in frame order, the struct
+	 * pages of neighbours come from one read of the vmemmap (kpage.h) */
+	pts_page_batch_begin(p);
 	for (size_t i = 0; i < ret->pages.n; i++) {
 		struct pts_rmap_page *pg = &ret->pages.v[i];
 		struct pts_folio f;
@@ -291,6 +293,7 @@ struct pts_error *pts_rmap_build_end(struct pts_program *p, struct pts_rmap_buil
 			  (f.page.head ? 1u << 15 : 0) | (f.tail ? 1u << 16 : 0) |
 			  (f.hugetlb ? 1u << 17 : 0) | (f.ksm ? 1u << 21 : 0) | (thp ? 1u << 22 : 0);
 	}
+	pts_page_batch_end(p);
 	return NULL;
 }
 

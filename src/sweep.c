@@ -55,6 +55,13 @@ void pts_sweep_want_rmap(struct pts_program *p, struct pts_sweep_opts *o, struct
 	o->rmap_notes = task_notes;
 }
 
+void pts_sweep_want_ptl(struct pts_program *p, struct pts_sweep_opts *o, struct pts_ptl_feeds *fs)
+{
+	memset(fs, 0, sizeof(*fs));
+	if (!pts_dump_info(p->dump)->live)
+		o->ptl = fs;
+}
+
 /* One address space into r, through scratch (whose memo lives on). */
 static void check_one(struct pts_program *p, const struct pts_task *t, struct pts_findings *scratch,
 		      struct pts_sweep_result *r)
@@ -64,6 +71,8 @@ static void check_one(struct pts_program *p, const struct pts_task *t, struct pt
 	pts_findings_take(&r->f, scratch);
 	r->feed = scratch->feed;
 	scratch->feed = NULL;
+	r->ptlf = scratch->ptlf;
+	scratch->ptlf = NULL;
 }
 
 struct shared {
@@ -71,7 +80,7 @@ struct shared {
 	const struct pts_task *const *tasks;
 	size_t n;
 	const volatile bool *cancel;
-	bool rmap_feed;
+	bool rmap_feed, ptl_feed;
 	pthread_mutex_t lock;
 	pthread_cond_t ready;
 	size_t next;			/* the next task a worker takes */
@@ -92,7 +101,7 @@ static void *work(void *arg)
 	struct worker *w = arg;
 	struct shared *s = w->s;
 	pts_dump_set_slot(w->slot);
-	struct pts_findings scratch = { .rmap_feed = s->rmap_feed };
+	struct pts_findings scratch = { .rmap_feed = s->rmap_feed, .ptl_feed = s->ptl_feed };
 	for (;;) {
 		pthread_mutex_lock(&s->lock);
 		bool stop = s->stop || s->next >= s->n || (s->cancel && *s->cancel);
@@ -119,6 +128,7 @@ static void *work(void *arg)
 static void result_free(struct pts_sweep_result *r)
 {
 	pts_rmap_feed_free(r->feed);
+	pts_ptl_feed_free(r->ptlf);
 	pts_findings_free(&r->f);
 	pts_error_destroy(r->err);
 	memset(r, 0, sizeof(*r));
@@ -126,6 +136,7 @@ static void result_free(struct pts_sweep_result *r)
 
 /* The reverse index, fed in task order as the results come in. */
 struct rbuild {
+	struct pts_ptl_feeds *ptl;
 	struct pts_rmap_builder *b;
 	struct pts_rmap_index *ret;
 	size_t added;
@@ -133,6 +144,7 @@ struct rbuild {
 
 static void rb_begin(struct rbuild *rb, const struct pts_sweep_opts *o)
 {
+	rb->ptl = o->ptl;
 	if (!o->rmap)
 		return;
 	rb->ret = o->rmap;
@@ -143,6 +155,9 @@ static void rb_begin(struct rbuild *rb, const struct pts_sweep_opts *o)
 
 static void rb_add(struct rbuild *rb, struct pts_sweep_result *r)
 {
+	if (rb->ptl && r->ptlf)
+		pts_ptl_feeds_add(rb->ptl, r->ptlf);
+	r->ptlf = NULL;
 	if (!rb->b)
 		return;
 	if (r->feed)
@@ -175,7 +190,8 @@ void pts_sweep_checks(struct pts_program *p, const struct pts_task *const *tasks
 		jobs = n ? (unsigned)n : 1;
 	if (jobs <= 1) {
 		/* On the calling thread, as before the runner had threads. */
-		struct pts_findings scratch = { .rmap_feed = o->rmap != NULL };
+		struct pts_findings scratch = { .rmap_feed = o->rmap != NULL,
+					       .ptl_feed = o->ptl != NULL };
 		for (size_t i = 0; i < n; i++) {
 			if (o->cancel && *o->cancel)
 				break;
@@ -192,7 +208,7 @@ void pts_sweep_checks(struct pts_program *p, const struct pts_task *const *tasks
 		return;
 	}
 	struct shared s = { .p = p, .tasks = tasks, .n = n, .cancel = o->cancel,
-			    .rmap_feed = o->rmap != NULL };
+			    .rmap_feed = o->rmap != NULL, .ptl_feed = o->ptl != NULL };
 	pthread_mutex_init(&s.lock, NULL);
 	pthread_cond_init(&s.ready, NULL);
 	s.res = xcalloc(n, sizeof(*s.res));
@@ -224,7 +240,8 @@ void pts_sweep_checks(struct pts_program *p, const struct pts_task *const *tasks
 			break;
 		if (!have) {
 			/* no worker could start (or all gave up): this one here */
-			struct pts_findings scratch = { .rmap_feed = o->rmap != NULL };
+			struct pts_findings scratch = { .rmap_feed = o->rmap != NULL,
+					       .ptl_feed = o->ptl != NULL };
 			check_one(p, tasks[i], &scratch, &s.res[i]);
 			pts_findings_free(&scratch);
 		}

@@ -26,6 +26,7 @@ struct pts_sweep_result {
 	struct pts_findings f;	/* v, missing, tasks_checked; no memo */
 	struct pts_error *err;
 	struct pts_rmap_feed *feed;	/* taken by the sweep itself (rmap below) */
+	struct pts_ptl_feed *ptlf;	/* likewise (ptl below) */
 };
 
 struct pts_sweep_opts {
@@ -43,6 +44,9 @@ struct pts_sweep_opts {
 	 * in; else it holds a note saying why not. */
 	struct pts_rmap_index *rmap;
 	const struct pts_notes *rmap_notes;
+	/* One pass: the page tables of every address space checked, for
+	 * the lock scan's list of split locks (pts_locks_scan_fed). */
+	struct pts_ptl_feeds *ptl;
 };
 
 /* The address spaces to check, in task order: the task of pid (pid >= 0)
@@ -62,6 +66,10 @@ unsigned pts_sweep_jobs(struct pts_program *p, unsigned jobs, const char **why);
  * pts_rmap_index_free. */
 void pts_sweep_want_rmap(struct pts_program *p, struct pts_sweep_opts *o, struct pts_rmap_index *ri,
 			 const struct pts_notes *task_notes);
+/* Likewise, have it keep every address space's page tables in fs for
+ * the lock scan of pts_check_dump (findings.ptl), where the kernel is not
+ * live.  fs is emptied either way, for pts_ptl_feeds_free. */
+void pts_sweep_want_ptl(struct pts_program *p, struct pts_sweep_opts *o, struct pts_ptl_feeds *fs);
 /* Check tasks[0..n) (pts_sweep_select); a result for each, in order,
  * unless done or cancel stop it first. */
 void pts_sweep_checks(struct pts_program *p, const struct pts_task *const *tasks, size_t n,

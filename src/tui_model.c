@@ -125,6 +125,8 @@ static void *bg_main(void *arg)
 	const struct pts_task **sel;
 	size_t n;
 	pts_sweep_select(&tl, -1, &sel, &n);
+	struct pts_locks L;
+	bool have_locks = false;
 	pthread_mutex_lock(&bg->lock);
 	bg->total = n;
 	bg->stage = "checking";
@@ -133,16 +135,22 @@ static void *bg_main(void *arg)
 				     .cancel = &bg->cancel };
 	/* one pass: D4's reverse index from the checks' own walks */
 	struct pts_rmap_index ri;
+	struct pts_ptl_feeds fs;
 	pts_sweep_want_rmap(bg->p, &so, &ri, &bg->task_notes);
+	pts_sweep_want_ptl(bg->p, &so, &fs);
 	pts_sweep_checks(bg->p, sel, n, &so);
 	free(sel);
 	if (!bg->cancel) {
 		pthread_mutex_lock(&bg->lock);
 		bg->stage = "checking across processes";
 		pthread_mutex_unlock(&bg->lock);
-		struct pts_findings f = { .rmap = so.rmap };
+		/* the lock scan of the checks across processes is the locks
+		 * panel's too: scanned once */
+		struct pts_findings f = { .rmap = so.rmap, .ptl = so.ptl, .locks_out = &L };
 		struct pts_error *err = pts_check_dump(bg->p, -1, &f);
+		have_locks = f.locks_ready;
 		f.rmap = NULL;
+		f.ptl = NULL;
 		pthread_mutex_lock(&bg->lock);
 		pts_findings_take(&bg->found, &f);
 		if (err)
@@ -154,8 +162,7 @@ static void *bg_main(void *arg)
 		pts_findings_free(&f);
 	}
 	if (!bg->cancel) {
-		struct pts_locks L;
-		struct pts_error *err = pts_locks_scan(bg->p, &L);
+		struct pts_error *err = have_locks ? NULL : pts_locks_scan(bg->p, &L);
 		pthread_mutex_lock(&bg->lock);
 		if (err)
 			bg->locks_error = xstrdup(pts_error_text(err));
@@ -164,8 +171,11 @@ static void *bg_main(void *arg)
 		bg->locks_ready = true;
 		pthread_mutex_unlock(&bg->lock);
 		pts_error_destroy(err);
+	} else if (have_locks) {
+		pts_locks_free(&L);
 	}
 	pts_rmap_index_free(&ri);
+	pts_ptl_feeds_free(&fs);
 	pthread_mutex_lock(&bg->lock);
 	bg->finished = true;
 	bg->stage = NULL;

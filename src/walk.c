@@ -109,10 +109,15 @@ static void walk_table(struct wctx *c, uint64_t pfn, int level, uint64_t base, u
 		err = pts_notes_nodata(&c->res->missing, err, "%s table pfn %#" PRIx64 " (%#" PRIx64
 				       "-%#" PRIx64 "): ", pts_level_name((unsigned)level), pfn, base,
 				       base + span * a->entries);
+		bool noted = !err;
 		if (err) {
 			anomaly(c, base, level, pfn, 0, 0, "%s table pfn %#" PRIx64 ": %s",
 				pts_level_name((unsigned)level), pfn, pts_error_text(err));
 			pts_error_destroy(err);
+		}
+		if (level == PTS_PTE && c->ops->table_unread) {
+			t.raw = NULL;
+			c->ops->table_unread(c->arg, &t, noted);
 		}
 		return;
 	}

@@ -39,6 +39,11 @@ struct pts_walk_ops {
 	 * nor counted.  The lock scan needs a PTE table's frame (its split
 	 * lock lives in its struct page), not its 512 entries. */
 	bool pte_tables_unread;
+	/* Optional: a PTE table the dump could not give (not descended
+	 * into); noted: its gap is the last note in missing, else it is an
+	 * anomaly.  The one pass (sweep.c) still lists its split lock, as a
+	 * walk with pte_tables_unread would. */
+	void (*table_unread)(void *arg, const struct pts_table *t, bool noted);
 };
 
 struct pts_walk_anomaly {

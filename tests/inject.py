@@ -190,6 +190,18 @@ def check_locks(k, d, kind, f):
     ok(lo == [(int(a["holder"]), "hugetlb_vma_lock", "i_mmap_rwsem")],
        f"{k} {kind}: one lock-order violation: pid {a['holder']} blocks on the vma_lock "
        "holding i_mmap_rwsem", lo)
+    # report runs the checks first, and its lock scan takes the page
+    # tables from their walks (the one pass): the same locks as the scan's
+    # own walk, the held split lock of a PTE table included
+    held = sum(1 for x in L["locks"] if x["lock"]["held"])
+    waited = sum(1 for x in L["locks"] if x["lock"]["waiters"])
+    r = rk.subprocess.run([rk.ptscope, "report", "--format", "triage", "-k", vml, path],
+                          capture_output=True, text=True, timeout=600)
+    line = [l for l in r.stdout.splitlines() if l.startswith("locks:")]
+    want = f"locks:    1 deadlock; {held} held, {waited} waited for"
+    ok(line == [want] and any(x["class"] == "pt_lock" and x["lock"]["held"] for x in L["locks"]),
+       f"{k} {kind}: report's locks from the one pass equal locks' own scan: {want!r}",
+       (line, r.stderr[-500:]))
     Lp, err = rk.run_json("locks", "--json", "-p", mm["pid"], "-k", vml, path, partial_ok=True)
     ok(Lp and [x["class"] for x in Lp["locks"]] == ["mmap_lock"] and
        h(Lp["locks"][0]["object"]) == h(mm["mm"]),
