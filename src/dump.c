@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <elf.h>
 #include "dump.h"
+#include "overlay.h"
 #include "flat.h"
 #include "kcore.h"
 #include "pcache.h"
@@ -56,15 +57,10 @@ struct pts_dump {
 	struct vmcoreinfo *vmci;
 	struct pts_dump_info info;
 	char arch[16];
-	/* PTSCOPE_TEST_PATCH overlays: synthetic corruption for the tests
-	 * of checks that a healthy kernel never triggers.  Never written to
-	 * the file. */
-	struct patch {
-		enum pts_addr_space as;
-		uint64_t addr, value;
-		unsigned width;
-	} *patches;
-	size_t npatches;
+	/* PTSCOPE_TEST_PATCH (overlay.h): laid over pages as they come from
+	 * the file, NULL unless set.  Never written to the file. */
+	struct pts_overlay *ov;
+	bool ov_resolved;
 };
 
 /* The slot of the calling thread (0 unless a runner set another). */
@@ -73,41 +69,6 @@ static __thread unsigned tls_slot;
 void pts_dump_set_slot(unsigned slot)
 {
 	tls_slot = slot < PTS_DUMP_SLOTS ? slot : 0;
-}
-
-/* "K:ADDR=VALUE" (kernel virtual) or "P:ADDR=VALUE" (physical), 8 bytes
- * each unless "/N" follows (N bytes, 1 to 8), separated by ';'. */
-static void parse_patches(struct pts_dump *d)
-{
-	const char *s = getenv("PTSCOPE_TEST_PATCH");
-	while (s && *s) {
-		char sp;
-		unsigned long long a, v;
-		unsigned w = 8;
-		int n = 0, m = 0;
-		if (sscanf(s, "%c:%llx=%llx%n", &sp, &a, &v, &n) != 3 || (sp != 'K' && sp != 'P'))
-			break;
-		s += n;
-		if (*s == '/' && sscanf(s, "/%u%n", &w, &m) == 1 && w >= 1 && w <= 8)
-			s += m;
-		d->patches = xrealloc(d->patches, (d->npatches + 1) * sizeof(*d->patches));
-		d->patches[d->npatches++] = (struct patch){ sp == 'P' ? PTS_PHYS : PTS_KVADDR, a, v, w };
-		if (*s == ';')
-			s++;
-	}
-}
-
-static void apply_patches(const struct pts_dump *d, enum pts_addr_space as, uint64_t addr,
-			  uint8_t *buf, size_t len)
-{
-	for (size_t i = 0; i < d->npatches; i++) {
-		const struct patch *pt = &d->patches[i];
-		if (pt->as != as)
-			continue;
-		for (unsigned b = 0; b < pt->width; b++)
-			if (pt->addr + b >= addr && pt->addr + b < addr + len)
-				buf[pt->addr + b - addr] = (uint8_t)(pt->value >> (8 * b));
-	}
 }
 
 /* makedumpfile diskdump.h: struct disk_dump_header (x86_64 layout). */
@@ -538,6 +499,7 @@ struct pts_error *pts_dump_open(const char *path, struct pts_dump **ret)
 	for (unsigned i = 0; i < PTS_DUMP_SLOTS; i++)
 		d->slot[i].fd = -1;
 	pthread_mutex_init(&d->lock, NULL);
+	d->ov = pts_overlay_from_env();
 	struct pts_error *err = dump_open(d);
 	if (err) {
 		pts_dump_close(d);
@@ -546,7 +508,6 @@ struct pts_error *pts_dump_open(const char *path, struct pts_dump **ret)
 			err = pts_error_wrap(err, "%s", path);
 		return err;
 	}
-	parse_patches(d);
 	*ret = d;
 	return NULL;
 }
@@ -589,7 +550,7 @@ void pts_dump_close(struct pts_dump *d)
 	pthread_mutex_destroy(&d->lock);
 	vmcoreinfo_destroy(d->vmci);
 	free(d->data_path);
-	free(d->patches);
+	pts_overlay_free(d->ov);
 	free(d->path);
 	free(d);
 }
@@ -676,8 +637,12 @@ static struct pts_error *direct_read(struct pts_dump *d, struct kslot *k, enum p
 	size_t got = len;
 	kdump_status st = kdump_read(k->kd, as == PTS_PHYS ? KDUMP_KPHYSADDR : KDUMP_KVADDR,
 				     addr, buf, &got);
-	if (st == KDUMP_OK && got == len)
-		return check_in_file(k, as, addr, buf, len);
+	if (st == KDUMP_OK && got == len) {
+		struct pts_error *err = check_in_file(k, as, addr, buf, len);
+		if (!err)
+			pts_overlay_apply(d->ov, as == PTS_PHYS, addr, buf, len);
+		return err;
+	}
 	return read_failed(d, k, st, as, addr + got);
 }
 
@@ -703,6 +668,16 @@ static bool xlat(struct kslot *k, uint64_t vpage, uint64_t *ppage)
 	return true;
 }
 
+static bool ov_xlat(void *arg, uint64_t va, uint64_t *pa)
+{
+	struct kslot *k = arg;
+	addrxlat_fulladdr_t fa = { va, ADDRXLAT_KVADDR };
+	if (addrxlat_fulladdr_conv(&fa, ADDRXLAT_KPHYSADDR, k->axctx, k->axsys) != ADDRXLAT_OK)
+		return false;
+	*pa = fa.addr;
+	return true;
+}
+
 /* One physical page from the file into the cache (and page).  A page that
  * the file lacks is cached as such: its next read fails at once, without
  * the library (and without another rebuild). */
@@ -720,6 +695,17 @@ static struct pts_error *fill(struct pts_dump *d, struct kslot *k, enum pts_addr
 			uint64_t pfn = ppage / PTS_PCACHE_PAGE;
 			if (kdump_bmp_get_bits(k->pagemap, pfn, pfn, &bit) == KDUMP_OK && !(bit & 1))
 				*flags = PTS_PCACHE_NODATA;
+		}
+		/* the overlay sits between the file and the cache: its kernel
+		 * virtual items resolved before the first page is laid over */
+		if (d->ov && !(*flags & PTS_PCACHE_NODATA)) {
+			if (!__atomic_load_n(&d->ov_resolved, __ATOMIC_ACQUIRE)) {
+				pthread_mutex_lock(&d->lock);
+				pts_overlay_resolve(d->ov, ov_xlat, k);
+				__atomic_store_n(&d->ov_resolved, true, __ATOMIC_RELEASE);
+				pthread_mutex_unlock(&d->lock);
+			}
+			pts_overlay_apply(d->ov, true, ppage, page, PTS_PCACHE_PAGE);
 		}
 		if (keep || (*flags & PTS_PCACHE_NODATA))
 			pts_pcache_put(d->pc, ppage / PTS_PCACHE_PAGE, page, *flags);
@@ -805,8 +791,8 @@ struct pts_error *pts_dump_read_flags(struct pts_dump *d, enum pts_addr_space as
 	__atomic_fetch_add(&d->nbytes, len, __ATOMIC_RELAXED);
 	if (d->kc) {
 		struct pts_error *err = pts_kcore_read(d->kc, as == PTS_PHYS, addr, buf, len);
-		if (!err && d->npatches)
-			apply_patches(d, as, addr, buf, len);
+		if (!err)
+			pts_overlay_apply(d->ov, as == PTS_PHYS, addr, buf, len);
 		return err;
 	}
 	struct kslot *k = my_slot(d);
@@ -825,7 +811,5 @@ struct pts_error *pts_dump_read_flags(struct pts_dump *d, enum pts_addr_space as
 	struct pts_error *err = addr + len < addr ? direct_read(d, k, as, addr, buf, len)
 						  : cached_read(d, k, as, addr, buf, len,
 								!(flags & PTS_READ_ONCE));
-	if (!err && d->npatches)
-		apply_patches(d, as, addr, buf, len);
 	return err;
 }

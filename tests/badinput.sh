@@ -175,6 +175,30 @@ for damage in byte cut garbage; do
 	cmp -s "$t/ps-ref" "$t/ps-3"; ok $? "... and the rebuilt index gives the same output"
 done
 
+# The overlay (PTSCOPE_TEST_PATCH) lies over memory, not over one way of
+# reading it: a PTE laid at the direct map's kernel virtual address of its
+# table is what the walk, which reads tables physically, decodes; a value
+# laid at a physical address is what a kernel virtual read of it sees.
+for kind in kdump-lzo qemu.elf; do
+	"$P" walk --json -p 1 -k "$V" "$D/$kind" > "$t/w.json" 2>/dev/null
+	spec=$(python3 -c '
+import json, sys
+w = json.load(open(sys.argv[1]))
+pgd = int(w["pgd"], 16); root = int(w["tables"][0]["pfn"], 16)
+base = pgd - (root << 12)	# the direct map: page_offset_base
+e = [x for x in w["entries"] if x["level"] == "pte"][0]
+va, tp = int(e["va"], 16), int(e["table_pfn"], 16)
+at = base + (tp << 12) + ((va >> 12) & 511) * 8
+print(f"K:{at:x}=8000000000abc067 {va:#x}")' "$t/w.json" 2>/dev/null)
+	patch=${spec% *}; va=${spec#* }
+	PTSCOPE_TEST_PATCH=$patch "$P" vtop --json -p 1 -k "$V" "$D/$kind" "$va" > "$t/v.json" 2>&1
+	python3 -c '
+import json, sys
+v = json.load(open(sys.argv[1]))
+print(json.dumps(v))' "$t/v.json" | grep -q '"raw": "0x8000000000abc067"'
+	ok $? "$kind: overlay: a PTE laid at its direct-map address ($patch) is the one vtop decodes at $va"
+done
+
 # The dumps are never written: size and modification time unchanged.
 before=$(stat -L -c '%s %Y' "$D"/kdump-lzo "$D"/qemu-z.flat | md5sum)
 "$P" ps -k "$V" "$D/qemu-z.flat" >/dev/null 2>&1; "$P" info "$D/kdump-lzo" >/dev/null 2>&1
