@@ -265,10 +265,12 @@ struct pts_error *pts_btf_enumerators(struct pts_btf *b, const char *type, pts_e
 			const struct btf_enum *e = btf_enum(t) + i;
 			/* kind_flag: signed values (v6.0); before, as the kernel's int */
 			int64_t v = btf_kflag(t) ? (int64_t)(int32_t)e->val : (int64_t)(uint32_t)e->val;
-			fn(arg, btf__name_by_offset(b->btf, e->name_off), v);
+			const char *nm = btf__name_by_offset(b->btf, e->name_off);
+			fn(arg, nm ? nm : "", v);
 		} else {
 			const struct btf_enum64 *e = btf_enum64(t) + i;
-			fn(arg, btf__name_by_offset(b->btf, e->name_off), (int64_t)btf_enum64_value(e));
+			const char *nm = btf__name_by_offset(b->btf, e->name_off);
+			fn(arg, nm ? nm : "", (int64_t)btf_enum64_value(e));
 		}
 	}
 	return NULL;
@@ -302,14 +304,18 @@ struct pts_error *pts_btf_enum(struct pts_btf *b, const char *name, int64_t *ret
 					v.name = btf__name_by_offset(b->btf, e->name_off);
 					v.value = (int64_t)btf_enum64_value(e);
 				}
-				b->enums[b->nenums++] = v;
+				if (v.name)	/* an offset outside the strings */
+					b->enums[b->nenums++] = v;
 			}
 		}
-		qsort(b->enums, b->nenums, sizeof(*b->enums), by_name);
+		if (b->nenums)
+			qsort(b->enums, b->nenums, sizeof(*b->enums), by_name);
 		b->enums_built = true;
 	}
 	struct enumval key = { .name = name };
-	const struct enumval *e = bsearch(&key, b->enums, b->nenums, sizeof(*b->enums), by_name);
+	/* bsearch() wants an array, even an empty one (BTF without enums) */
+	const struct enumval *e = b->nenums ? bsearch(&key, b->enums, b->nenums, sizeof(*b->enums),
+						      by_name) : NULL;
 	if (!e)
 		return pts_error(PTS_ERR_LOOKUP, "enumerator '%s' not in the BTF", name);
 	*ret = e->value;

@@ -274,45 +274,95 @@ static char *idx_path(const struct pts_dwarf *dw, bool mkdir)
 	return path;
 }
 
+/* The index in buf (a whole file), for vmlinux_size bytes of vmlinux
+ * with dw's build ID; false (and nothing added) unless every part fits.
+ * check_sum false: for the fuzz target only, which cannot forge it. */
+static bool idx_parse(struct pts_dwarf *dw, const uint8_t *buf, size_t len, uint64_t vmlinux_size,
+		      bool check_sum)
+{
+	struct idx_hdr h;
+	if (len < sizeof(h))
+		return false;
+	memcpy(&h, buf, sizeof(h));
+	/* sizes first, each bounded, before any arithmetic on them */
+	if (memcmp(h.magic, IDX_MAGIC, 8) || memcmp(h.build_id, dw->build_id, sizeof(h.build_id)) ||
+	    h.vmlinux_size != vmlinux_size || !h.n || h.n >= (1u << 26) || !h.names ||
+	    h.names >= (1u << 30) || len - sizeof(h) != h.n * sizeof(struct idx_rec) + h.names)
+		return false;
+	const uint8_t *rp = buf + sizeof(h);
+	const char *names = (const char *)rp + h.n * sizeof(struct idx_rec);
+	if (names[h.names - 1] != '\0' ||
+	    (check_sum && idx_sum(rp, h.n * sizeof(struct idx_rec), names, h.names) != h.sum))
+		return false;
+	struct idx_rec *r = xmalloc(h.n * sizeof(*r));
+	memcpy(r, rp, h.n * sizeof(*r));
+	bool good = true;
+	for (uint64_t i = 0; good && i < h.n; i++)
+		good = r[i].name < h.names && r[i].kind >= K_STRUCT && r[i].kind <= K_VARDIE &&
+		       r[i].kind != K_SYM;
+	if (good) {
+		char *own = xmalloc(h.names);
+		memcpy(own, names, h.names);
+		for (uint64_t i = 0; i < h.n; i++)
+			table_add(&dw->t, own + r[i].name, (int)r[i].kind, r[i].val);
+		free(dw->idx_names);
+		dw->idx_names = own;
+	}
+	free(r);
+	return good;
+}
+
+static bool read_full(int fd, uint8_t *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = read(fd, buf, len);
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
 static bool idx_load(struct pts_dwarf *dw)
 {
 	if (getenv("PTSCOPE_NO_INDEX_CACHE"))
 		return false;
 	char *path = idx_path(dw, false);
-	FILE *f = path ? fopen(path, "rb") : NULL;
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
 	free(path);
-	if (!f)
+	if (fd < 0)
 		return false;
-	struct idx_hdr h;
 	struct stat st, vst;
-	struct idx_rec *r = NULL;
-	char *names = NULL;
-	bool good = fread(&h, sizeof(h), 1, f) == 1 && !memcmp(h.magic, IDX_MAGIC, 8) &&
-		    !memcmp(h.build_id, dw->build_id, sizeof(h.build_id)) &&
-		    fstat(fileno(f), &st) == 0 && fstat(dw->fd, &vst) == 0 &&
-		    h.vmlinux_size == (uint64_t)vst.st_size && h.n && h.n < (1u << 26) &&
-		    h.names && h.names < (1u << 30) &&
-		    (uint64_t)st.st_size == sizeof(h) + h.n * sizeof(*r) + h.names;
-	if (good) {
-		r = xmalloc(h.n * sizeof(*r));
-		names = xmalloc(h.names);
-		good = fread(r, sizeof(*r), h.n, f) == h.n && fread(names, 1, h.names, f) == h.names &&
-		       names[h.names - 1] == '\0' &&
-		       idx_sum(r, h.n * sizeof(*r), names, h.names) == h.sum;
+	bool good = false;
+	/* bounded by idx_parse's limits: a larger file is not an index */
+	if (fstat(fd, &st) == 0 && fstat(dw->fd, &vst) == 0 && st.st_size > 0 &&
+	    (uint64_t)st.st_size < ((uint64_t)1 << 31) + ((uint64_t)16 << 26)) {
+		uint8_t *buf = xmalloc((size_t)st.st_size);
+		good = read_full(fd, buf, (size_t)st.st_size) &&
+		       idx_parse(dw, buf, (size_t)st.st_size, (uint64_t)vst.st_size, true);
+		free(buf);
 	}
-	for (uint64_t i = 0; good && i < h.n; i++)
-		good = r[i].name < h.names && r[i].kind >= K_STRUCT && r[i].kind <= K_VARDIE &&
-		       r[i].kind != K_SYM;
-	fclose(f);
-	if (good) {
-		for (uint64_t i = 0; i < h.n; i++)
-			table_add(&dw->t, names + r[i].name, (int)r[i].kind, r[i].val);
-		dw->idx_names = names;
-		names = NULL;
-	}
-	free(r);
-	free(names);
+	close(fd);
 	return good;
+}
+
+struct pts_dwarf *pts_dwarf_from_index(const void *buf, size_t len, bool check_sum)
+{
+	struct pts_dwarf *dw = xcalloc(1, sizeof(*dw));
+	dw->fd = -1;
+	dw->path = xstrdup("(index)");
+	struct idx_hdr h;
+	if (len >= sizeof(h)) {
+		memcpy(&h, buf, sizeof(h));
+		memcpy(dw->build_id, h.build_id, sizeof(dw->build_id) - 1);
+		if (idx_parse(dw, buf, len, h.vmlinux_size, check_sum)) {
+			dw->indexed = dw->sym_indexed = true;
+			return dw;
+		}
+	}
+	pts_dwarf_close(dw);
+	return NULL;
 }
 
 static void idx_save(struct pts_dwarf *dw)

@@ -23,6 +23,11 @@ struct pts_member {
 /* The same questions answered from BTF instead (btfinfo.h): takes b over. */
 struct pts_btf;
 struct pts_dwarf *pts_dwarf_from_btf(struct pts_btf *b);
+/* For the fuzz target of the cached index (tests/fuzz/fuzz_dwindex.c): a
+ * pts_dwarf holding only the index file in buf (no DWARF: every type it
+ * names is then not found), or NULL when buf is not one.  check_sum
+ * false skips the checksum a fuzzer cannot forge. */
+struct pts_dwarf *pts_dwarf_from_index(const void *buf, size_t len, bool check_sum);
 /* The BTF behind dw, NULL for DWARF. */
 struct pts_btf *pts_dwarf_btf(const struct pts_dwarf *dw);
 /* Open vmlinux; cheap: reads the ELF headers and notes only. */
