@@ -16,6 +16,7 @@
 #include <elf.h>
 #include "dump.h"
 #include "overlay.h"
+#include "snapshot.h"
 #include "flat.h"
 #include "kcore.h"
 #include "pcache.h"
@@ -61,6 +62,12 @@ struct pts_dump {
 	 * the file, NULL unless set.  Never written to the file. */
 	struct pts_overlay *ov;
 	bool ov_resolved;
+	/* A snapshot file (snapshot.h) instead of a dump. */
+	struct pts_snapshot *snap;
+	/* PTSCOPE_RECORD: the pages every read touched, for a snapshot */
+	bool rec;
+	pthread_mutex_t rec_lock;
+	struct u64set rec_pages[2];	/* page address + 1; [1] physical */
 };
 
 /* The slot of the calling thread (0 unless a runner set another). */
@@ -426,6 +433,82 @@ static struct pts_error *kcore_open(struct pts_dump *d)
 	return NULL;
 }
 
+static struct pts_error *snapshot_open(struct pts_dump *d)
+{
+	struct pts_error *err = pts_snapshot_open(d->slot[0].fd, &d->snap);
+	if (err)
+		return err;
+	d->vmci = vmcoreinfo_parse(pts_snapshot_vmcoreinfo(d->snap));
+	d->info.format = "snapshot";
+	d->info.compression = "none";
+	d->info.page_size = 4096;
+	d->info.max_pfn = pts_snapshot_max_pfn(d->snap);
+	d->info.ram_pages = d->info.max_pfn;
+	d->info.arch = "x86_64";
+	return NULL;
+}
+
+const char *pts_dump_snapshot_types(const struct pts_dump *d)
+{
+	return d->snap ? pts_snapshot_types(d->snap) : NULL;
+}
+
+static void rec_note(struct pts_dump *d, enum pts_addr_space as, uint64_t addr, size_t len)
+{
+	uint64_t first = addr & ~4095ULL, last = (addr + len - 1) & ~4095ULL;
+	if (last < first || last - first > (64ULL << 20))
+		return;		/* wrapped, or absurd: not a read a snapshot keeps */
+	pthread_mutex_lock(&d->rec_lock);
+	for (uint64_t pg = first;; pg += 4096) {
+		u64set_add(&d->rec_pages[as == PTS_PHYS], pg + 1);
+		if (pg == last)
+			break;
+	}
+	pthread_mutex_unlock(&d->rec_lock);
+}
+
+bool pts_dump_recording(const struct pts_dump *d)
+{
+	return d->rec;
+}
+
+/* Every page the reads touched that the dump has, as a snapshot. */
+void pts_dump_record_write(struct pts_dump *d, FILE *f, const char *types)
+{
+	pthread_mutex_lock(&d->rec_lock);
+	d->rec = false;
+	struct { bool phys; uint64_t addr; } *pages = NULL;
+	size_t n = 0, cap = 0;
+	for (int sp = 0; sp < 2; sp++) {
+		const struct u64set *set = &d->rec_pages[sp];
+		for (size_t i = 0; set->v && i < set->cap; i++) {
+			if (!set->v[i])
+				continue;
+			if (n == cap)
+				pages = xrealloc(pages, (cap = cap ? 2 * cap : 1024) * sizeof(*pages));
+			pages[n].phys = sp;
+			pages[n++].addr = set->v[i] - 1;
+		}
+	}
+	pthread_mutex_unlock(&d->rec_lock);
+	uint8_t *data = xmalloc(n ? n * 4096 : 1);
+	size_t good = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct pts_error *err = pts_dump_read(d, pages[i].phys ? PTS_PHYS : PTS_KVADDR, pages[i].addr,
+						      data + good * 4096, 4096);
+		if (err) {
+			pts_error_destroy(err);
+			continue;
+		}
+		pages[good++] = pages[i];
+	}
+	pts_snapshot_write_header(f, vmcoreinfo_raw(d->vmci), d->info.max_pfn, types, good);
+	for (size_t i = 0; i < good; i++)
+		pts_snapshot_write_page(f, pages[i].phys, pages[i].addr, data + i * 4096);
+	free(data);
+	free(pages);
+}
+
 static struct pts_error *dump_open(struct pts_dump *d)
 {
 	struct stat st;
@@ -445,6 +528,8 @@ static struct pts_error *dump_open(struct pts_dump *d)
 		return pts_error(PTS_ERR_FORMAT, "is a directory");
 	if (pts_kcore_is(d->slot[0].fd))
 		return kcore_open(d);
+	if (pts_snapshot_is(d->slot[0].fd))
+		return snapshot_open(d);
 
 	if (pts_flat_probe(d->slot[0].fd)) {
 		struct pts_error *err = pts_flat_rearrange(d->path, d->slot[0].fd, &d->data_path);
@@ -499,6 +584,7 @@ struct pts_error *pts_dump_open(const char *path, struct pts_dump **ret)
 	for (unsigned i = 0; i < PTS_DUMP_SLOTS; i++)
 		d->slot[i].fd = -1;
 	pthread_mutex_init(&d->lock, NULL);
+	pthread_mutex_init(&d->rec_lock, NULL);
 	d->ov = pts_overlay_from_env();
 	struct pts_error *err = dump_open(d);
 	if (err) {
@@ -508,6 +594,8 @@ struct pts_error *pts_dump_open(const char *path, struct pts_dump **ret)
 			err = pts_error_wrap(err, "%s", path);
 		return err;
 	}
+	const char *rec = getenv("PTSCOPE_RECORD");
+	d->rec = rec && *rec && !d->info.live && !d->snap;
 	*ret = d;
 	return NULL;
 }
@@ -551,6 +639,9 @@ void pts_dump_close(struct pts_dump *d)
 	vmcoreinfo_destroy(d->vmci);
 	free(d->data_path);
 	pts_overlay_free(d->ov);
+	pts_snapshot_close(d->snap);
+	u64set_free(&d->rec_pages[0]);
+	u64set_free(&d->rec_pages[1]);
 	free(d->path);
 	free(d);
 }
@@ -789,6 +880,14 @@ struct pts_error *pts_dump_read_flags(struct pts_dump *d, enum pts_addr_space as
 		return NULL;
 	__atomic_fetch_add(&d->nreads, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&d->nbytes, len, __ATOMIC_RELAXED);
+	if (d->rec)
+		rec_note(d, as, addr, len);
+	if (d->snap) {
+		struct pts_error *err = pts_snapshot_read(d->snap, as == PTS_PHYS, addr, buf, len);
+		if (!err)
+			pts_overlay_apply(d->ov, as == PTS_PHYS, addr, buf, len);
+		return err;
+	}
 	if (d->kc) {
 		struct pts_error *err = pts_kcore_read(d->kc, as == PTS_PHYS, addr, buf, len);
 		if (!err)

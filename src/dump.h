@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "error.h"
 
 enum pts_addr_space {
@@ -54,6 +55,13 @@ void pts_dump_set_slot(unsigned slot);
 /* The pages of libkdumpfile's own cache (cache.size); tests/readpages
  * measures the floor with the same setting. */
 #define PTS_KDUMP_CACHE_PAGES 32
+
+/* Snapshots (snapshot.h): the recorded type answers when d is one, else
+ * NULL; whether PTSCOPE_RECORD is recording the pages read, and writing
+ * them (with the type answers) as a snapshot. */
+const char *pts_dump_snapshot_types(const struct pts_dump *d);
+bool pts_dump_recording(const struct pts_dump *d);
+void pts_dump_record_write(struct pts_dump *d, FILE *f, const char *types);
 
 /* Read len bytes; PTS_ERR_NODATA when a page is not in the dump. */
 struct pts_error *pts_dump_read(struct pts_dump *d, enum pts_addr_space as,

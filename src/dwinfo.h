@@ -28,6 +28,12 @@ struct pts_dwarf *pts_dwarf_from_btf(struct pts_btf *b);
  * names is then not found), or NULL when buf is not one.  check_sum
  * false skips the checksum a fuzzer cannot forge. */
 struct pts_dwarf *pts_dwarf_from_index(const void *buf, size_t len, bool check_sum);
+/* Snapshots (snapshot.h): from now on, remember every question asked of
+ * dw and its answer; the lines, for the snapshot's file; and a pts_dwarf
+ * that answers from those lines alone (what was not asked: not found). */
+void pts_dwarf_record(struct pts_dwarf *dw);
+char *pts_dwarf_record_text(struct pts_dwarf *dw);
+struct pts_dwarf *pts_dwarf_from_record(const char *text, const char *source);
 /* The BTF behind dw, NULL for DWARF. */
 struct pts_btf *pts_dwarf_btf(const struct pts_dwarf *dw);
 /* Open vmlinux; cheap: reads the ELF headers and notes only. */

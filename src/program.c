@@ -164,6 +164,13 @@ static struct pts_error *open_types(struct pts_program *p, const struct pts_open
 {
 	struct pts_dwarf *dw = NULL;
 	struct pts_error *err;
+	const char *recorded = pts_dump_snapshot_types(p->dump);
+	if (recorded) {
+		/* a snapshot answers from what its recording was told */
+		p->dw = pts_dwarf_from_record(recorded, pts_dump_path(p->dump));
+		p->types_source = xasprintf("the types recorded in %s", pts_dump_path(p->dump));
+		return NULL;
+	}
 	if (o->types == PTS_TYPES_BTF)
 		return pts_error_wrap(open_btf(p), "%s: --types=btf", pts_dump_path(p->dump));
 	if (o->vmlinux) {
@@ -232,6 +239,8 @@ struct pts_error *pts_program_open(const struct pts_open_opts *o, struct pts_pro
 		p->vmlinux_note = xstrdup(pts_error_text(err));
 		pts_error_destroy(err);
 	}
+	if (p->dw && pts_dump_recording(p->dump))
+		pts_dwarf_record(p->dw);
 	*ret = p;
 	return NULL;
 fail:
@@ -243,6 +252,20 @@ void pts_program_close(struct pts_program *p)
 {
 	if (!p)
 		return;
+	const char *rec = getenv("PTSCOPE_RECORD");
+	if (p->dump && pts_dump_recording(p->dump) && rec && *rec) {
+		/* a snapshot of what this run read (snapshot.h) */
+		FILE *f = fopen(rec, "wb");
+		char *types = p->dw ? pts_dwarf_record_text(p->dw) : xstrdup("");
+		if (f) {
+			pts_dump_record_write(p->dump, f, types);
+			if (fclose(f) != 0)
+				fprintf(stderr, "ptscope: %s: cannot write the snapshot\n", rec);
+		} else {
+			fprintf(stderr, "ptscope: %s: %s\n", rec, strerror(errno));
+		}
+		free(types);
+	}
 	for (int i = 0; i < PTS_LAYOUT_N; i++)
 		if (p->layout[i] && p->layout_free[i])
 			p->layout_free[i](p->layout[i]);
