@@ -23,6 +23,7 @@
 #include "locks.h"
 #include "rmap.h"
 #include "walk.h"
+#include "snapfuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -107,12 +108,6 @@ static struct pts_program *open_prog(const char *dump, const char *vmlinux)
 	return p;
 }
 
-static int by_addr(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
@@ -126,40 +121,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		pts_program_close(p);	/* writes PTSCOPE_RECORD */
 		exit(0);
 	}
-	snapshot = getenv("PTSCOPE_FUZZ_SNAPSHOT");
-	if (!snapshot) {
-		fprintf(stderr, "fuzz_readers: set PTSCOPE_FUZZ_SNAPSHOT to a snapshot file\n");
-		exit(2);
-	}
-	/* the page addresses, from the file's records */
-	FILE *f = fopen(snapshot, "rb");
-	if (!f) {
-		perror(snapshot);
-		exit(2);
-	}
-	char line[64];
-	unsigned long long n = 0, skip;
-	if (!fgets(line, sizeof(line), f) || strcmp(line, "PTSSNAP1\n"))
-		exit(2);
-	for (int i = 0; i < 3; i++) {
-		if (!fgets(line, sizeof(line), f) || !strchr(line, ' '))
-			exit(2);
-		skip = strtoull(strchr(line, ' ') + 1, NULL, 10);
-		if (i != 1 && fseek(f, (long)skip, SEEK_CUR))
-			exit(2);
-	}
-	if (!fgets(line, sizeof(line), f) || sscanf(line, "pages %llu", &n) != 1)
-		exit(2);
-	pages = calloc(n ? n : 1, sizeof(*pages));
-	for (unsigned long long i = 0; i < n; i++) {
-		int sp = fgetc(f);
-		uint64_t a;
-		if (fread(&a, 8, 1, f) != 1 || fseek(f, 4096, SEEK_CUR))
-			exit(2);
-		pages[npages++] = a << 1 | (sp == 'P');
-	}
-	fclose(f);
-	qsort(pages, npages, sizeof(*pages), by_addr);
+	snapshot = snapfuzz_load("PTSCOPE_FUZZ_SNAPSHOT", &pages, &npages);
 	return 0;
 }
 
@@ -167,27 +129,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!npages)
 		return 0;
-	/* 12 bytes an item: page (2), offset (2, its top bits the width), value (8) */
-	size_t n = size / 12 > 64 ? 64 : size / 12;
-	char *patch = malloc(n * 48 + 1), *at = patch;
-	*at = '\0';
-	for (size_t i = 0; i < n; i++) {
-		const uint8_t *it = data + 12 * i;
-		uint16_t pi, off;
-		uint64_t v;
-		memcpy(&pi, it, 2);
-		memcpy(&off, it + 2, 2);
-		memcpy(&v, it + 4, 8);
-		uint64_t pg = pages[pi % npages];
-		unsigned w = (unsigned[]){ 8, 8, 4, 1 }[off >> 14];
-		uint64_t a = (pg >> 1) + ((off & 4095) & ~(uint64_t)(w - 1));
-		if (w < 8)
-			v &= (1ULL << (8 * w)) - 1;
-		at += sprintf(at, "%s%c:%" PRIx64 "=%" PRIx64 "/%u", i ? ";" : "", pg & 1 ? 'P' : 'K', a, v,
-			      w);
-	}
-	setenv("PTSCOPE_TEST_PATCH", patch, 1);
-	free(patch);
+	snapfuzz_patch(data, size, pages, npages);
 	struct pts_program *p = open_prog(snapshot, NULL);
 	if (p) {
 		readers(p);
