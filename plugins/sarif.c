@@ -3,6 +3,9 @@
  * dashboards.  One run, tool "ptscope"; a rule per check that fired; a
  * result per finding, located logically (process, object, address) since a
  * dump has no source lines; the dump itself as the run's artifact. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -100,7 +103,11 @@ static int write_sarif(struct ptscope_dump *d, FILE *o, void *arg)
 	fprintf(o, "{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n"
 		   "  \"version\": \"2.1.0\",\n  \"runs\": [{\n"
 		   "    \"tool\": {\"driver\": {\"name\": \"ptscope\", "
-		   "\"informationUri\": \"https://manpages.debian.org/ptscope\", \"rules\": [");
+#ifdef PACKAGE_VERSION
+		   "\"version\": \"" PACKAGE_VERSION "\", "
+#endif
+		   /* no informationUri: ptscope has no page of its own to name */
+		   "\"rules\": [");
 	for (unsigned i = 0; i < R.n; i++) {
 		fprintf(o, "%s\n      {\"id\": ", i ? "," : "");
 		str(o, R.r[i].id);
