@@ -824,8 +824,15 @@ static struct pts_error *cached_read(struct pts_dump *d, struct kslot *k, enum p
 		size_t n = (size_t)(PTS_PCACHE_PAGE - off < end - pos ? PTS_PCACHE_PAGE - off : end - pos);
 		uint8_t *out = buf + (pos - addr);
 		uint64_t ppage = pg;
-		if ((as != PTS_PHYS && !xlat(k, pg, &ppage)) ||
-		    (d->info.max_pfn && ppage / PTS_PCACHE_PAGE >= d->info.max_pfn))
+		if (as != PTS_PHYS && !xlat(k, pg, &ppage)) {
+			/* Said here, not by a library read that would fail the
+			 * same way and cost a rebuilt context (kd_setup): a
+			 * damaged dump makes thousands of such reads. */
+			const char *e = addrxlat_ctx_get_err(k->axctx);
+			return pts_error(PTS_ERR_FAULT, "reading address 0x%" PRIx64 ": Cannot get page "
+					 "I/O address: %s", pos, e && *e ? e : "not mapped");
+		}
+		if (d->info.max_pfn && ppage / PTS_PCACHE_PAGE >= d->info.max_pfn)
 			return direct_read(d, k, as, pos, out, (size_t)(end - pos));
 		unsigned flags;
 		if (!pts_pcache_get(d->pc, ppage / PTS_PCACHE_PAGE, (size_t)off, n, out, &flags)) {

@@ -654,8 +654,10 @@ struct pts_error *pts_mm_read_flags(struct pts_program *p, const struct pts_task
 		if ((err = pts_read_u32(p, mt + l->mt_flags, &fl)) ||
 		    (err = pts_read_u64(p, mt + l->mt_root, &root))) {
 			if ((err = pts_notes_nodata(&mm->missing, err, "VMA tree of mm %#" PRIx64
-						    ": ", mm->addr)))
+						    ": ", mm->addr))) {
+				pts_mm_free(mm);
 				return err;
+			}
 			goto done;
 		}
 		mm->mt_flags = fl;
@@ -691,11 +693,26 @@ struct pts_error *pts_mm_read_flags(struct pts_program *p, const struct pts_task
 						out.v[out.n - 1].start, out.v[out.n - 1].end, prev_end);
 				prev_end = out.v[out.n - 1].end;
 			}
+			uint64_t cur = v;
 			if ((err = pts_read_u64(p, v + l->vma_next, &v))) {
+				if (err->code == PTS_ERR_FAULT) {
+					/* a wild pointer: the list is broken there,
+					 * the VMAs before it still stand */
+					anomaly(mm, cur, "VMA %#" PRIx64 " on the vm_next list is not "
+						"mapped memory: %s", cur, pts_error_text(err));
+					pts_error_destroy(err);
+					err = NULL;
+					break;
+				}
 				if ((err = pts_notes_nodata(&mm->missing, err, "vm_next list of mm %#"
 							    PRIx64 ": rest skipped: ", mm->addr))) {
+					/* an error: nothing of the mm is returned, its
+					 * notes, anomalies and VMAs read so far freed
+					 * (the caller frees nothing) */
 					u64set_free(&c.seen);
-					free(out.v);
+					mm->vmas = out.v;
+					mm->nvmas = out.n;
+					pts_mm_free(mm);
 					return err;
 				}
 				break;
