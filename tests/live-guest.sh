@@ -114,6 +114,53 @@ if [ -x $L/tmux ]; then
 	cat /tmp/tui.rc > $out/tui.rc 2>/dev/null
 	$T kill-server 2>/dev/null
 fi
+step moving
+# A kernel that moves under ptscope: processes that fork and exit, mmap,
+# fault and munmap (dd's 8 MiB buffers), mmap, mprotect and munmap (the
+# dynamic loader mapping tmux's libraries), in loops, while every read
+# command runs again and again, and the TUI re-reads (R).  Every run ends
+# (exit 0, 1 or 2, within its timeout), a refusal in one line.
+# The loops pause between rounds: the guest has one TCG CPU, which
+# ptscope must still get a share of.
+( while :; do sh -c ':'; sleep 0.05; done ) > /dev/null 2>&1 &
+c1=$!
+( while :; do dd if=/dev/zero of=/dev/null bs=8M count=4; sleep 0.05; done ) > /dev/null 2>&1 &
+c2=$!
+( while :; do $L/ld.so --library-path $L/lib $L/tmux -V; sleep 0.05; done ) > /dev/null 2>&1 &
+c3=$!
+for i in 1 2 3; do
+	step "moving, round $i"
+	# a process of the churn: gone by the time it is read, or not
+	pid=$(pidof dd | cut -d' ' -f1)
+	[ -n "$pid" ] || pid=$c2
+	n=0
+	for cmd in "ps" "ps -T --json" "vmas -p $pid" "walk --json -p $pid" "check -p $pid --json" \
+		   "check --all --json" "locks" "rmap --all --json" "hugetlb" "vmas -p $c1"; do
+		n=$((n + 1))
+		step "moving $i.$n: $cmd"
+		timeout 120 $L/ld.so --library-path $L/lib $L/ptscope $cmd > $out/moving-$i-$n.out 2> $out/moving-$i-$n.err
+		echo "$? $cmd" > $out/moving-$i-$n.rc
+	done
+done
+if [ -x $L/tmux ]; then
+	rm -f /tmp/tui.rc
+	# session t again: screen() reads that one
+	$T new-session -d -s t -x 120 -y 40 "TERM=screen $P 2>$out/tui-moving.err; echo \$? > /tmp/tui.rc; sleep 600"
+	screen tui-moving-tasks.txt 'PID +PPID +COMM'
+	# R once the first load is done (one TCG CPU: the churn slows it)
+	screen tui-moving-loaded.txt 'FINDINGS' && sleep 5
+	$T send-keys -t t R
+	step "moving: R"
+	screen tui-moving-1.txt 're-read the running kernel'
+	$T send-keys -t t q
+	i=0
+	while [ ! -s /tmp/tui.rc ] && [ $i -lt 30 ]; do sleep 1; i=$((i + 1)); done
+	cat /tmp/tui.rc > $out/tui-moving.rc 2>/dev/null
+	$T kill-server 2>/dev/null
+fi
+kill $c1 $c2 $c3 2>/dev/null
+wait 2>/dev/null
+
 # Last, as it cannot be undone: lockdown raised to confidentiality, where
 # the kernel refuses kcore (LOCKDOWN_KCORE)
 mount -t securityfs none /sys/kernel/security 2>/dev/null

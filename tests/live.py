@@ -236,6 +236,39 @@ def job(k):
         note(f"{k}: check --all while tmux runs: {l}")
     ok(read(os.path.join(L, "tui.rc")).strip() == "0", f"{k}: q quits the live TUI (exit 0)",
        read(os.path.join(L, "tui.rc")))
+
+    # A kernel that moves (tests/live-guest.sh, step moving): every read
+    # command, three times over, while processes fork, exit, mmap, mprotect,
+    # fault and munmap in loops
+    runs = sorted(e[:-3] for e in os.listdir(L) if e.startswith("moving-") and e.endswith(".rc"))
+    bad, refused, found = [], 0, []
+    for r in runs:
+        rc, _, cmd = read(os.path.join(L, r + ".rc")).strip().partition(" ")
+        err = read(os.path.join(L, r + ".err"))
+        if rc not in ("0", "1", "2") or (rc == "2" and len(err.strip().splitlines()) != 1):
+            bad.append(f"{cmd}: exit {rc}: {err.strip()[-400:]}")
+        refused += rc == "2"
+        if cmd.startswith("check") and rc in ("0", "1"):
+            try:
+                found += json.loads(read(os.path.join(L, r + ".out")))["findings"]
+            except (ValueError, KeyError):
+                bad.append(f"{cmd}: no JSON")
+    ok(len(runs) == 30 and not bad,
+       f"{k} moving: {len(runs)} runs of ps, vmas, walk, check, locks, rmap and hugetlb while "
+       f"processes fork, exit, map and unmap: each ended, exit 0, 1 or 2 ({refused} refused in "
+       "one line)", "\n".join(bad[:10]))
+    unlabelled = [x for x in found if not (x.get("live") and x["live"]["reads"] >= 1 and
+                                           x["live"]["text"])]
+    ok(not unlabelled, f"{k} moving: every finding says how many reads saw it "
+       f"({len(found)} findings)", unlabelled[:5])
+    note(f"{k} moving: findings by how they were seen: "
+         f"{sorted(set(x['live']['text'] for x in found))}")
+    scr = read(os.path.join(L, "tui-moving-1.txt"))
+    ok(re.search(r"re-read the running kernel: \d+ tasks", scr) and
+       read(os.path.join(L, "tui-moving.rc")).strip() == "0",
+       f"{k} moving: the TUI re-reads (R) as processes come and go, and q quits (exit 0)",
+       scr + read(os.path.join(L, "tui-moving.err")) + "\nwaited (s): " +
+       read(os.path.join(L, "tui-moving-1.txt.time")))
     return out.buf
 
 
