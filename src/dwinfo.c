@@ -937,29 +937,46 @@ struct pts_error *pts_dwarf_index(struct pts_dwarf *dw)
 	return r;
 }
 
-bool pts_dwarf_has_function(struct pts_dwarf *dw, const char *name)
+/* The yes-or-no answers: one shape for both questions. */
+static bool bool_answer(struct pts_dwarf *dw, const char *fn,
+			bool (*ask)(struct pts_dwarf *, const char *, const char *), const char *a1,
+			const char *a2)
 {
-	if (!dw->rec) {
-		pthread_mutex_lock(&types_lock);
-		bool r = unlocked_has_function(dw, name);
-		pthread_mutex_unlock(&types_lock);
-		return r;
-	}
-	char k[512];
-	key(k, sizeof(k), "has_function", name, NULL);
 	pthread_mutex_lock(&types_lock);
 	bool r;
-	if (replaying(dw)) {
-		struct pts_error *e;
-		const char *a = replay(dw, k, &e);
-		pts_error_destroy(e);
-		r = a && a[0] == '1';
+	if (!dw->rec) {
+		r = ask(dw, a1, a2);
 	} else {
-		r = unlocked_has_function(dw, name);
-		rec_put(dw, k, "=%d", r);
+		char k[512];
+		key(k, sizeof(k), fn, a1, a2);
+		if (replaying(dw)) {
+			struct pts_error *e;
+			const char *a = replay(dw, k, &e);
+			pts_error_destroy(e);
+			r = a && a[0] == '1';
+		} else {
+			r = ask(dw, a1, a2);
+			rec_put(dw, k, "=%d", r);
+		}
 	}
 	pthread_mutex_unlock(&types_lock);
 	return r;
+}
+
+static bool ask_has_function(struct pts_dwarf *dw, const char *a1, const char *a2)
+{
+	(void)a2;
+	return unlocked_has_function(dw, a1);
+}
+
+static bool ask_has_member(struct pts_dwarf *dw, const char *a1, const char *a2)
+{
+	return unlocked_has_member(dw, a1, a2);
+}
+
+bool pts_dwarf_has_function(struct pts_dwarf *dw, const char *name)
+{
+	return bool_answer(dw, "has_function", ask_has_function, name, NULL);
 }
 
 struct pts_error *pts_dwarf_member(struct pts_dwarf *dw, const char *type, const char *path,
@@ -997,27 +1014,7 @@ struct pts_error *pts_dwarf_member(struct pts_dwarf *dw, const char *type, const
 
 bool pts_dwarf_has_member(struct pts_dwarf *dw, const char *type, const char *path)
 {
-	if (!dw->rec) {
-		pthread_mutex_lock(&types_lock);
-		bool r = unlocked_has_member(dw, type, path);
-		pthread_mutex_unlock(&types_lock);
-		return r;
-	}
-	char k[512];
-	key(k, sizeof(k), "has_member", type, path);
-	pthread_mutex_lock(&types_lock);
-	bool r;
-	if (replaying(dw)) {
-		struct pts_error *e;
-		const char *a = replay(dw, k, &e);
-		pts_error_destroy(e);
-		r = a && a[0] == '1';
-	} else {
-		r = unlocked_has_member(dw, type, path);
-		rec_put(dw, k, "=%d", r);
-	}
-	pthread_mutex_unlock(&types_lock);
-	return r;
+	return bool_answer(dw, "has_member", ask_has_member, type, path);
 }
 
 /* The u64 answers: one shape for four questions. */
