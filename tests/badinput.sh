@@ -89,7 +89,7 @@ expect_err "locks without a vmlinux" "$D/kdump-lzo" "no vmlinux for" locks --typ
 expect_err "offsetof of no such member" "nosuch" "nosuch|not" offsetof -k "$V" "$D/kdump-lzo" "struct mm_struct" nosuch
 
 # Garbage in the compressed data of three of wl-big's PTE tables: the walk
-# names each of them and reads on (src/dump.c rebuilds libkdumpfile's
+# names each of them and reads on (src/mem/dump.c rebuilds libkdumpfile's
 # context after a failed read, whose cache 0.5.1 leaves broken), and
 # check --all on the same file finishes.
 big=$(awk '/\(wl-big\)/ { print $1; exit }' "$D/oracle/tasks")
@@ -154,7 +154,7 @@ else
 	ok 1 "the hugetlb folio for the order test (struct page '$hpage', order at '$ooff')"
 fi
 
-# The DWARF index kept in the cache (src/dwinfo.c): written by the first
+# The DWARF index kept in the cache (src/types/dwinfo.c): written by the first
 # run, read by the next; a damaged one (a byte changed, cut short, not an
 # index at all) is rebuilt, and every run prints the same.
 C=$t/idxcache

@@ -8,15 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "error.h"
-#include "flat.h"
-#include "json.h"
-#include "kcore.h"
-#include "pcache.h"
+#include "base/error.h"
+#include "mem/flat.h"
+#include "out/json.h"
+#include "mem/kcore.h"
+#include "mem/pcache.h"
 #include <elf.h>
 #include "tap.h"
-#include "util.h"
-#include "vmcoreinfo.h"
+#include "base/util.h"
+#include "mem/vmcoreinfo.h"
 
 static void test_vmcoreinfo(void)
 {

@@ -4,7 +4,7 @@
  * nested and anonymous members, arrays, enums, functions. */
 #include <stdint.h>
 #include <stdlib.h>
-#include "btfinfo.h"
+#include "types/btfinfo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -4,7 +4,7 @@
  * get past it); then every lookup the readers make. */
 #include <stdint.h>
 #include <stdlib.h>
-#include "dwinfo.h"
+#include "types/dwinfo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

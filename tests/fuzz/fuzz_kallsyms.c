@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include "dump.h"
-#include "kallsyms.h"
+#include "mem/dump.h"
+#include "types/kallsyms.h"
 #include "snapfuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "error.h"
-#include "kcore.h"
+#include "base/error.h"
+#include "mem/kcore.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,7 +1,7 @@
 /* libFuzzer target: the kernel-object readers and analyses over a real
  * dump's pages with the fuzzer's bytes laid over them.
  *
- * The pages are a snapshot (src/snapshot.h) of what this same sequence of
+ * The pages are a snapshot (src/mem/snapshot.h) of what this same sequence of
  * readers read from a test-bed dump, recorded once by running this
  * program with PTSCOPE_FUZZ_RECORD=DUMP, PTSCOPE_FUZZ_VMLINUX=VMLINUX and
  * PTSCOPE_RECORD=OUT (scripts/fuzz-seeds does it).  Fuzzing, it reads
@@ -16,13 +16,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "check.h"
-#include "hugetlb.h"
-#include "kmm.h"
-#include "ktask.h"
-#include "locks.h"
-#include "rmap.h"
-#include "walk.h"
+#include "analyses/check.h"
+#include "analyses/hugetlb.h"
+#include "readers/kmm.h"
+#include "readers/ktask.h"
+#include "analyses/locks.h"
+#include "analyses/rmap.h"
+#include "readers/walk.h"
 #include "snapfuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

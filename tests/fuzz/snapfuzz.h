@@ -1,5 +1,5 @@
 /* What the snapshot-fed fuzz targets share (fuzz_readers, fuzz_kallsyms):
- * the recorded pages of a snapshot (src/snapshot.h), and the fuzzer's
+ * the recorded pages of a snapshot (src/mem/snapshot.h), and the fuzzer's
  * bytes made into overlay items over them (PTSCOPE_TEST_PATCH). */
 #ifndef SNAPFUZZ_H
 #define SNAPFUZZ_H

@@ -1,0 +1,545 @@
+#include "config.h"
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "arch/arch.h"
+#include "analyses/hugetlb.h"
+#include "readers/kpage.h"
+#include "readers/ktask.h"
+#include "base/util.h"
+#include "readers/walk.h"
+
+#define MAX_TREE (1u << 20)	/* VMAs of one file: far above any real count */
+#define RB_DEPTH 128
+
+struct hl {
+	uint64_t rb_left, rb_right, i_mmap, shared_rb;
+	uint64_t vm_start, vm_end, vm_mm, vm_flags, vm_pgoff, mm_pgd;
+	bool have_lock;
+	uint64_t lock_refs, lock_vma, lock_sema;
+	bool resv_sema;
+	uint64_t resv_sema_off;
+	bool pt_share;
+	uint64_t pt_share_count;
+	uint64_t page_mapping;
+};
+
+static struct pts_error *layout(struct pts_program *p, struct hl *l)
+{
+	struct pts_error *err;
+	memset(l, 0, sizeof(*l));
+#define OFF(f, t, m) if ((err = pts_offsetof(p, t, m, &l->f))) return err
+	OFF(rb_left, "struct rb_node", "rb_left");
+	OFF(rb_right, "struct rb_node", "rb_right");
+	OFF(i_mmap, "struct address_space", "i_mmap.rb_root.rb_node");
+	OFF(shared_rb, "struct vm_area_struct", "shared.rb");
+	OFF(vm_start, "struct vm_area_struct", "vm_start");
+	OFF(vm_end, "struct vm_area_struct", "vm_end");
+	OFF(vm_mm, "struct vm_area_struct", "vm_mm");
+	OFF(vm_flags, "struct vm_area_struct", "vm_flags");
+	OFF(vm_pgoff, "struct vm_area_struct", "vm_pgoff");
+	OFF(mm_pgd, "struct mm_struct", "pgd");
+	OFF(page_mapping, "struct page", "mapping");
+#undef OFF
+	/* v6.1 8d9bfb260814 "hugetlb: add vma based lock for pmd sharing" */
+	l->have_lock = pts_offsetof_opt(p, "struct hugetlb_vma_lock", "refs", &l->lock_refs) &&
+		       pts_offsetof_opt(p, "struct hugetlb_vma_lock", "vma", &l->lock_vma) &&
+		       pts_offsetof_opt(p, "struct hugetlb_vma_lock", "rw_sema", &l->lock_sema);
+	/* the same series gave private mappings' resv_map a rw_sema */
+	l->resv_sema = pts_offsetof_opt(p, "struct resv_map", "rw_sema", &l->resv_sema_off);
+	/* 59d9094df3d7 (v6.13, backported to 6.1.y and 6.12.y) counts
+	 * sharers in ptdesc->pt_share_count instead of the page refcount. */
+	l->pt_share = pts_offsetof_opt(p, "struct ptdesc", "pt_share_count", &l->pt_share_count) ||
+		      pts_offsetof_opt(p, "struct page", "pt_share_count", &l->pt_share_count);
+	return NULL;
+}
+
+static void hgm_open(struct pts_hgm_acc *acc, uint64_t va, const struct pts_entry *e,
+		     uint64_t table_pfn)
+{
+	memset(&acc->cur, 0, sizeof(acc->cur));
+	acc->cur.va = va & ~(acc->hsize - 1);
+	acc->cur.table_pfn = table_pfn;
+	acc->cur.level = e->level;
+	acc->cur.one_folio = acc->cur.contiguous = true;
+	acc->open = true;
+}
+
+bool pts_hgm_piece(struct pts_hgm_acc *acc, uint64_t va, const struct pts_entry *e,
+		   uint64_t table_pfn, struct pts_hgm *out)
+{
+	bool done = false;
+	if (acc->open && (va & ~(acc->hsize - 1)) != acc->cur.va) {
+		*out = acc->cur;
+		acc->open = false;
+		done = true;
+	}
+	if (!acc->open)
+		hgm_open(acc, va, e, table_pfn);
+	struct pts_hgm *h = &acc->cur;
+	h->pieces++;
+	if (e->level < h->level)
+		h->level = e->level;
+	if (e->kind != PTS_EK_PRESENT || !e->has_pfn)
+		return done;
+	uint64_t n = pts_level_size(acc->a, e->level) >> 12, hpages = acc->hsize >> 12;
+	if (!h->present++) {
+		/* hugetlb folios are aligned to their size: the head is the
+		 * aligned frame, if it is a hugetlb folio's head at all */
+		uint64_t head = e->pfn & ~(hpages - 1);
+		struct pts_page pg;
+		struct pts_error *err = pts_page_read(acc->p, head, &pg);
+		h->head_pfn = !err && pg.head && pg.hugetlb == 1 ? head : 0;
+		pts_error_destroy(err);
+		h->first_pfn = e->pfn;
+		h->last_pfn = e->pfn + n - 1;
+	}
+	h->pages += n;
+	if (e->pfn < h->first_pfn)
+		h->first_pfn = e->pfn;
+	if (e->pfn + n - 1 > h->last_pfn)
+		h->last_pfn = e->pfn + n - 1;
+	if (!h->head_pfn || e->pfn < h->head_pfn || e->pfn + n > h->head_pfn + hpages)
+		h->one_folio = false;
+	if (!h->head_pfn || e->pfn != h->head_pfn + ((va - h->va) >> 12))
+		h->contiguous = false;
+	return done;
+}
+
+bool pts_hgm_end(struct pts_hgm_acc *acc, struct pts_hgm *out)
+{
+	if (!acc->open)
+		return false;
+	*out = acc->cur;
+	acc->open = false;
+	return true;
+}
+
+struct owner {
+	uint64_t mm;
+	int32_t pid;
+	char comm[16];
+};
+
+struct scan {
+	struct pts_program *p;
+	const struct pts_arch *a;
+	struct hl l;
+	struct pts_hugetlb *h;
+	struct owner *owners;
+	size_t nowners;
+	struct u64set seen_vma, seen_range;
+	struct u64set partial;	/* mappings whose i_mmap was not all read */
+	size_t nodes;
+};
+
+struct hgm_walk {
+	struct pts_hgm_acc acc;
+	struct pts_hvma *hv;
+};
+
+static void hgm_entry(void *arg, uint64_t va, const struct pts_entry *e, const struct pts_table *t,
+		      unsigned index)
+{
+	(void)index;
+	struct hgm_walk *w = arg;
+	struct pts_hgm done;
+	if (e->kind == PTS_EK_TABLE || pts_level_size(w->acc.a, e->level) >= w->acc.hsize)
+		return;
+	if (pts_hgm_piece(&w->acc, va, e, t->pfn, &done))
+		VEC_PUSH(&w->hv->hgm, done);
+}
+
+/* The VMA's walk, for the parts mapped below its hstate's level. */
+static void find_hgm(struct scan *s, uint64_t pgd, struct pts_hvma *hv)
+{
+	if (!hv->v.huge_size || hv->v.huge_size <= 4096)
+		return;
+	struct hgm_walk w = { .acc = { .p = s->p, .a = s->a, .hsize = hv->v.huge_size }, .hv = hv };
+	struct pts_walk_ops ops = { .entry = hgm_entry };
+	struct pts_walk_result r = { 0 };
+	struct pts_error *err = pts_walk(s->p, pgd, hv->v.start, hv->v.end, &ops, &w, &r);
+	struct pts_hgm done;
+	if (pts_hgm_end(&w.acc, &done))
+		VEC_PUSH(&hv->hgm, done);
+	if (err) {
+		pts_notes_add(&s->h->missing, "page tables of pid %d at %#" PRIx64 ": %s", hv->pid,
+			      hv->v.start, pts_error_text(err));
+		pts_error_destroy(err);
+	}
+	for (size_t i = 0; i < r.missing.n; i++)
+		pts_notes_add(&s->h->missing, "pid %d: %s", hv->pid, r.missing.v[i]);
+	pts_walk_result_free(&r);
+}
+
+static const struct owner *owner_of(const struct scan *s, uint64_t mm)
+{
+	for (size_t i = 0; i < s->nowners; i++)
+		if (s->owners[i].mm == mm)
+			return &s->owners[i];
+	return NULL;
+}
+
+static struct pts_htable *table_for(struct pts_hugetlb *h, uint64_t pfn, uint64_t mapping)
+{
+	for (size_t i = 0; i < h->tables.n; i++)
+		if (h->tables.v[i].pfn == pfn)
+			return &h->tables.v[i];
+	struct pts_htable t = { .pfn = pfn, .mapping = mapping };
+	VEC_PUSH(&h->tables, t);
+	return &h->tables.v[h->tables.n - 1];
+}
+
+/* One VMA found in a file's i_mmap: the PUD entry of every 1 GiB range it
+ * touches, and the PMD table behind it. */
+static void sharer_vma(struct scan *s, uint64_t vma, uint64_t mapping)
+{
+	struct pts_program *p = s->p;
+	const struct hl *l = &s->l;
+	uint64_t start, end, mm, flags, pgoff, pgd;
+	if (!pts_try_u64(p, vma + l->vm_start, &start) || !pts_try_u64(p, vma + l->vm_end, &end) ||
+	    !pts_try_u64(p, vma + l->vm_mm, &mm) || !pts_try_u64(p, vma + l->vm_flags, &flags) ||
+	    !pts_try_u64(p, vma + l->vm_pgoff, &pgoff) || !pts_try_u64(p, mm + l->mm_pgd, &pgd)) {
+		pts_notes_add(&s->h->missing, "VMA %#" PRIx64 " in i_mmap of %#" PRIx64
+			      ": not readable", vma, mapping);
+		u64set_add(&s->partial, mapping);
+		return;
+	}
+	if (!(flags & PTS_VM_HUGETLB) || start >= end)
+		return;
+	/* The loop below is bounded by the user address space, never by a
+	 * value read: a damaged vm_end of 2^64 - 1 was 16 G PUD ranges. */
+	if (end > s->a->user_end) {
+		pts_notes_add(&s->h->missing, "VMA %#" PRIx64 " in i_mmap of %#" PRIx64 ": %#" PRIx64
+			      "-%#" PRIx64 " ends beyond the user address space (%#" PRIx64 ")", vma,
+			      mapping, start, end, s->a->user_end);
+		u64set_add(&s->partial, mapping);
+		return;
+	}
+	uint64_t pud = pts_level_size(s->a, PTS_PUD);
+	for (uint64_t r = start & ~(pud - 1); r < end && r >= (start & ~(pud - 1)); r += pud) {
+		/* one PUD entry per (mm, range), however many VMAs share it */
+		if (!u64set_add(&s->seen_range, (mm ^ (r * 0x9e3779b97f4a7c15ULL)) | 1))
+			continue;
+		struct pts_xlate x;
+		struct pts_error *err = pts_translate(p, pgd, r < start ? start : r, &x);
+		if (err) {
+			pts_notes_add(&s->h->missing, "page tables of mm %#" PRIx64 " at %#" PRIx64 ": %s",
+				      mm, r, pts_error_text(err));
+			pts_error_destroy(err);
+			u64set_add(&s->partial, mapping);
+			continue;
+		}
+		for (int i = 0; i < x.nsteps; i++) {
+			const struct pts_xlate_step *st = &x.step[i];
+			if (st->level != PTS_PUD || st->e.kind != PTS_EK_TABLE)
+				continue;
+			struct pts_htable *t = table_for(s->h, st->e.pfn, mapping);
+			const struct owner *o = owner_of(s, mm);
+			struct pts_hsharer sh = { o ? o->pid : 0, "", mm, vma, r, start, end, flags, pgoff,
+						  start <= r && end >= r + pud };
+			if (o)
+				memcpy(sh.comm, o->comm, sizeof(sh.comm));
+			VEC_PUSH(&t->sharers, sh);
+		}
+	}
+}
+
+/* In-order walk of the i_mmap interval tree (an augmented rbtree of
+ * vm_area_struct.shared.rb), bounded in depth and size. */
+static void tree(struct scan *s, uint64_t node, uint64_t mapping, int depth)
+{
+	if (!node)
+		return;
+	if (depth > RB_DEPTH || ++s->nodes > MAX_TREE || !u64set_add(&s->seen_vma, node)) {
+		pts_notes_add(&s->h->missing, "i_mmap tree of %#" PRIx64 " is too deep or has a "
+			      "cycle at node %#" PRIx64 ": the rest not read", mapping, node);
+		u64set_add(&s->partial, mapping);
+		return;
+	}
+	uint64_t left, right;
+	if (!pts_try_u64(s->p, node + s->l.rb_left, &left) ||
+	    !pts_try_u64(s->p, node + s->l.rb_right, &right)) {
+		pts_notes_add(&s->h->missing, "i_mmap node %#" PRIx64 " of %#" PRIx64
+			      ": not in the dump", node, mapping);
+		u64set_add(&s->partial, mapping);
+		return;
+	}
+	tree(s, left, mapping, depth + 1);
+	sharer_vma(s, node - s->l.shared_rb, mapping);
+	tree(s, right, mapping, depth + 1);
+}
+
+static void decode_private(struct scan *s, struct pts_hvma *hv)
+{
+	const struct pts_vma *v = &hv->v;
+	if (!v->private_data)
+		return;
+	if (v->flags & PTS_VM_MAYSHARE) {
+		/* hugetlb_vma_lock_alloc(): {refs, rw_sema, vma} */
+		if (!s->l.have_lock)
+			return;
+		uint32_t refs;
+		hv->lock = v->private_data;
+		if (pts_try_u64(s->p, hv->lock + s->l.lock_vma, &hv->lock_vma) &&
+		    pts_try_u32(s->p, hv->lock + s->l.lock_refs, &refs)) {
+			hv->have_lock = true;
+			hv->lock_refs = (int32_t)refs;
+			hv->have_sema = true;
+			hv->sema = hv->lock + s->l.lock_sema;
+		} else {
+			pts_notes_add(&s->h->missing, "hugetlb_vma_lock %#" PRIx64 " of VMA %#" PRIx64
+				      ": not in the dump", hv->lock, v->addr);
+		}
+	} else {
+		/* set_vma_resv_map(): resv_map | HPAGE_RESV_OWNER 1 | UNMAPPED 2 */
+		hv->resv_map = v->private_data & ~3ULL;
+		hv->resv_flags = (unsigned)(v->private_data & 3);
+		if (s->l.resv_sema && hv->resv_map) {
+			hv->have_sema = true;
+			hv->sema = hv->resv_map + s->l.resv_sema_off;
+		}
+	}
+	if (hv->have_sema) {
+		struct pts_error *err = pts_lock_read(s->p, PTS_LOCK_RWSEM, hv->sema, &hv->sema_state,
+						      &s->h->missing);
+		if (err) {
+			hv->have_sema = false;
+			pts_notes_add(&s->h->missing, "rw_sema of VMA %#" PRIx64 ": %s", v->addr,
+				      pts_error_text(err));
+			pts_error_destroy(err);
+		}
+	}
+}
+
+/* hstates[0..hugetlb_max_hstate): the pools and their counters. */
+static void read_hstates(struct pts_program *p, struct pts_hugetlb *h)
+{
+	uint64_t arr, maxp, size, o_order, o_nr, o_free, o_resv, o_surp, o_name;
+	uint32_t max;
+	struct pts_error *err = NULL;
+	if ((err = pts_symbol(p, "hstates", &arr)) ||
+	    (err = pts_symbol(p, "hugetlb_max_hstate", &maxp)) ||
+	    (err = pts_dwarf_sizeof(p->dw, "struct hstate", &size)) ||
+	    (err = pts_offsetof(p, "struct hstate", "order", &o_order)) ||
+	    (err = pts_offsetof(p, "struct hstate", "nr_huge_pages", &o_nr)) ||
+	    (err = pts_offsetof(p, "struct hstate", "free_huge_pages", &o_free)) ||
+	    (err = pts_offsetof(p, "struct hstate", "resv_huge_pages", &o_resv)) ||
+	    (err = pts_offsetof(p, "struct hstate", "surplus_huge_pages", &o_surp)) ||
+	    (err = pts_offsetof(p, "struct hstate", "name", &o_name))) {
+		pts_notes_add(&h->missing, "hstates: %s", pts_error_text(err));
+		pts_error_destroy(err);
+		return;
+	}
+	if (!pts_try_u32(p, maxp, &max) || max > 8) {
+		pts_notes_add(&h->missing, "hstates: hugetlb_max_hstate unreadable");
+		return;
+	}
+	for (uint32_t i = 0; i < max; i++) {
+		uint64_t hs = arr + i * size;
+		uint32_t order;
+		struct pts_hstate x = { 0 };
+		if (!pts_try_u32(p, hs + o_order, &order) || order > 40 ||
+		    !pts_try_u64(p, hs + o_nr, &x.nr) || !pts_try_u64(p, hs + o_free, &x.free) ||
+		    !pts_try_u64(p, hs + o_resv, &x.resv) || !pts_try_u64(p, hs + o_surp, &x.surplus)) {
+			pts_notes_add(&h->missing, "hstate %u: not in the dump", i);
+			continue;
+		}
+		struct pts_error *e = pts_read_str(p, hs + o_name, x.name, sizeof(x.name));
+		pts_error_destroy(e);
+		x.page_size = p->page_size << order;
+		VEC_PUSH(&h->hstates, x);
+	}
+}
+
+struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
+				   const struct pts_task_list *tasks, struct pts_hugetlb *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	struct scan s = { .p = p, .h = ret };
+	struct pts_error *err = pts_arch_get(p, &s.a);
+	if (!err)
+		err = layout(p, &s.l);
+	if (err)
+		return err;
+	ret->have_vma_lock = s.l.have_lock;
+	read_hstates(p, ret);
+	ret->count_source = s.l.pt_share ? "pt_share_count" : "refcount";
+	struct pts_task_list own = { 0 };
+	if (!tasks && (err = pts_tasks(p, false, &own)))
+		return err;
+	const struct pts_task_list tl = tasks ? *tasks : own;
+	for (size_t i = 0; i < tl.notes.n; i++)
+		pts_notes_add(&ret->missing, "%s", tl.notes.v[i]);
+	s.owners = xcalloc(tl.n + 1, sizeof(*s.owners));
+	struct u64set mms = { 0 }, maps = { 0 };
+	for (size_t i = 0; i < tl.n; i++) {
+		const struct pts_task *t = &tl.v[i];
+		if (!t->mm || !u64set_add(&mms, t->mm))
+			continue;
+		struct owner o = { t->mm, t->pid, "" };
+		memcpy(o.comm, t->comm, sizeof(o.comm));
+		s.owners[s.nowners++] = o;
+		if (pid >= 0 && t->pid != pid)
+			continue;
+		struct pts_mm mm;
+		if ((err = pts_mm_read_flags(p, t, PTS_MM_HUGETLB_NAMES, &mm))) {
+			pts_notes_add(&ret->missing, "pid %d: %s", t->pid, pts_error_text(err));
+			pts_error_destroy(err);
+			err = NULL;
+			continue;
+		}
+		for (size_t k = 0; k < mm.missing.n; k++)
+			pts_notes_add(&ret->missing, "pid %d: %s", t->pid, mm.missing.v[k]);
+		for (size_t k = 0; k < mm.nvmas; k++) {
+			struct pts_vma *v = &mm.vmas[k];
+			if (!(v->flags & PTS_VM_HUGETLB))
+				continue;
+			struct pts_hvma hv = { .pid = t->pid, .mm = mm.addr, .v = *v };
+			memcpy(hv.comm, t->comm, sizeof(hv.comm));
+			v->name = NULL;	/* now owned by hv */
+			hv.v.name_note = v->name_note ? xstrdup(v->name_note) : NULL;
+			decode_private(&s, &hv);
+			find_hgm(&s, mm.pgd, &hv);
+			VEC_PUSH(&ret->vmas, hv);
+			if (v->mapping)
+				u64set_add(&maps, v->mapping);
+		}
+		pts_mm_free(&mm);
+	}
+	/* Every sharer of every file, from the kernel's own reverse map. */
+	for (size_t i = 0; i < maps.cap; i++) {
+		uint64_t m = maps.v ? maps.v[i] : 0, root;
+		if (!m)
+			continue;
+		if (!pts_try_u64(p, m + s.l.i_mmap, &root)) {
+			pts_notes_add(&ret->missing, "address_space %#" PRIx64 ": not in the dump", m);
+			u64set_add(&s.partial, m);
+			continue;
+		}
+		tree(&s, root, m, 0);
+	}
+	/* B7: what each table's leaves map, from the folio heads. */
+	for (size_t i = 0; i < ret->tables.n; i++) {
+		struct pts_htable *t = &ret->tables.v[i];
+		t->incomplete = u64set_has(&s.partial, t->mapping);
+		uint64_t raw[512];
+		struct pts_error *e = pts_dump_read(p->dump, PTS_PHYS, t->pfn << 12, raw, sizeof(raw));
+		if (e) {
+			pts_notes_add(&ret->missing, "pmd table pfn %#" PRIx64 ": %s", t->pfn,
+				      pts_error_text(e));
+			pts_error_destroy(e);
+			continue;
+		}
+		for (unsigned k = 0; k < 512; k++) {
+			struct pts_entry en;
+			uint64_t page, mapping;
+			pts_entry_decode(s.a, PTS_PMD, raw[k], &en);
+			if (en.kind != PTS_EK_PRESENT)
+				continue;
+			t->leaves++;
+			e = pts_page_addr(p, en.pfn, &page);
+			pts_error_destroy(e);
+			if (e || !pts_try_u64(p, page + s.l.page_mapping, &mapping))
+				continue;
+			if (mapping != t->mapping && !t->foreign++) {
+				t->foreign_pfn = en.pfn;
+				t->foreign_mapping = mapping;
+			}
+		}
+	}
+	/* The kernel's count of each table's sharers. */
+	for (size_t i = 0; i < ret->tables.n; i++) {
+		struct pts_htable *t = &ret->tables.v[i];
+		if (s.l.pt_share) {
+			uint64_t page = 0;
+			uint32_t c;
+			struct pts_error *e = pts_page_addr(p, t->pfn, &page);
+			pts_error_destroy(e);
+			if (!e && pts_try_u32(p, page + s.l.pt_share_count, &c)) {
+				t->count_known = true;
+				t->pt_share_count = true;
+				t->count = (int32_t)c;
+				t->expected = (int64_t)t->sharers.n - 1;
+			}
+		} else {
+			struct pts_page pg;
+			struct pts_error *e = pts_page_read(p, t->pfn, &pg);
+			if (!e) {
+				t->count_known = true;
+				t->count = pg.refcount;
+				t->expected = (int64_t)t->sharers.n;
+			}
+			pts_error_destroy(e);
+		}
+		if (!t->count_known)
+			pts_notes_add(&ret->missing, "share count of pmd table pfn %#" PRIx64
+				      ": not in the dump", t->pfn);
+		bool split;
+		struct pts_error *e = t->sharers.n ? pts_ptl_addr(p, t->sharers.v[0].mm, PTS_PMD, t->pfn,
+								  &t->ptl, &split) : NULL;
+		if (!e && t->sharers.n)
+			e = pts_lock_read(p, PTS_LOCK_SPIN, t->ptl, &t->ptl_state, &ret->missing);
+		if (e) {
+			pts_notes_add(&ret->missing, "lock of pmd table pfn %#" PRIx64 ": %s", t->pfn,
+				      pts_error_text(e));
+			pts_error_destroy(e);
+		} else {
+			t->have_ptl = t->sharers.n > 0;
+		}
+	}
+	u64set_free(&mms);
+	u64set_free(&maps);
+	u64set_free(&s.seen_vma);
+	u64set_free(&s.seen_range);
+	u64set_free(&s.partial);
+	free(s.owners);
+	pts_task_list_free(&own);
+	return NULL;
+}
+
+bool pts_hugetlb_table_sharers(struct pts_program *p, uint64_t pfn, int64_t *ret)
+{
+	struct hl l;
+	struct pts_error *err = layout(p, &l);
+	if (err) {
+		pts_error_destroy(err);
+		return false;
+	}
+	if (l.pt_share) {
+		uint64_t page = 0;
+		uint32_t c;
+		err = pts_page_addr(p, pfn, &page);
+		pts_error_destroy(err);
+		if (err || !pts_try_u32(p, page + l.pt_share_count, &c))
+			return false;
+		*ret = (int32_t)c + 1;
+		return true;
+	}
+	struct pts_page pg;
+	err = pts_page_read(p, pfn, &pg);
+	pts_error_destroy(err);
+	if (err)
+		return false;
+	*ret = pg.refcount;
+	return true;
+}
+
+void pts_hugetlb_free(struct pts_hugetlb *h)
+{
+	for (size_t i = 0; i < h->vmas.n; i++) {
+		free(h->vmas.v[i].v.name);
+		free(h->vmas.v[i].v.name_note);
+		free(h->vmas.v[i].hgm.v);
+		pts_lock_state_free(&h->vmas.v[i].sema_state);
+	}
+	free(h->vmas.v);
+	free(h->hstates.v);
+	for (size_t i = 0; i < h->tables.n; i++) {
+		free(h->tables.v[i].sharers.v);
+		pts_lock_state_free(&h->tables.v[i].ptl_state);
+	}
+	free(h->tables.v);
+	pts_notes_free(&h->missing);
+	memset(h, 0, sizeof(*h));
+}

@@ -1,0 +1,117 @@
+/* Page-table formats behind one interface: x86-64 now (4 and 5 levels),
+ * room for arm64.  An arch knows how to split a virtual address, how to
+ * tell a table from a leaf, and how to decode every kind of entry,
+ * including the kernel's swap-entry numbering, derived per kernel. */
+#ifndef PTS_ARCH_H
+#define PTS_ARCH_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "types/program.h"
+
+enum pts_level { PTS_PTE, PTS_PMD, PTS_PUD, PTS_P4D, PTS_PGD, PTS_NLEVELS };
+
+enum pts_ekind {
+	PTS_EK_NONE,		/* empty */
+	PTS_EK_TABLE,		/* points to the next level's table */
+	PTS_EK_PRESENT,		/* a leaf mapping a page (PROT_NONE ones too) */
+	PTS_EK_SWAP,
+	PTS_EK_MIGRATION,
+	PTS_EK_DEVICE_PRIVATE,
+	PTS_EK_DEVICE_EXCLUSIVE,
+	PTS_EK_HWPOISON,
+	PTS_EK_MARKER,		/* PTE marker: offset holds the marker bits */
+	PTS_EK_SWAPIN_ERROR,	/* v6.1's SWP_SWAPIN_ERROR */
+	PTS_EK_UNKNOWN,		/* a special swap type this kernel's numbering lacks */
+	PTS_EK_BAD,		/* a non-present table entry that is not empty */
+	PTS_EK_N
+};
+
+/* Decoded bits; names by pts_eflag_name(). */
+enum pts_eflag {
+	PTS_F_PRESENT, PTS_F_RW, PTS_F_USER, PTS_F_PWT, PTS_F_PCD, PTS_F_ACCESSED,
+	PTS_F_DIRTY, PTS_F_PSE, PTS_F_GLOBAL, PTS_F_NX, PTS_F_PROTNONE, PTS_F_SOFT_DIRTY,
+	PTS_F_UFFD_WP, PTS_F_SPECIAL, PTS_F_DEVMAP, PTS_F_PAT, PTS_F_SAVED_DIRTY,
+	PTS_F_EXCLUSIVE,	/* swap-entry AnonExclusive bit */
+	PTS_F_READ, PTS_F_READ_EXCLUSIVE, PTS_F_WRITE,	/* migration / device mode */
+	PTS_F_YOUNG, PTS_F_MDIRTY,	/* migration entry A/D bits */
+	PTS_F_N
+};
+
+struct pts_entry {
+	uint64_t raw;
+	uint8_t level;		/* enum pts_level */
+	uint8_t kind;		/* enum pts_ekind */
+	bool leaf;		/* kind != TABLE && != NONE */
+	bool has_pfn;
+	uint32_t flags;		/* 1 << enum pts_eflag */
+	uint64_t pfn;		/* page (leaf), next table (TABLE), target (migration...) */
+	unsigned swap_type;
+	uint64_t swap_offset;
+	uint8_t pkey;
+};
+
+struct pts_arch {
+	const char *name;
+	int levels;		/* 4 or 5 */
+	int top;		/* level of the root table */
+	unsigned shift[PTS_NLEVELS];	/* VA bits below each level's index */
+	unsigned entries;	/* per table */
+	uint64_t user_end;	/* TASK_SIZE_MAX */
+	uint64_t page_offset;	/* start of the direct map (page_offset_base) */
+	uint64_t pfn_mask;	/* physical-address bits of an entry */
+	unsigned phys_bits;	/* MAX_PHYSMEM_BITS */
+	/* Swap types above MAX_SWAPFILES, derived from the debug info;
+	 * -1 where the kernel has no such type. */
+	bool swap_known;
+	bool swap_derived;	/* from the version and kallsyms (BTF mode), not swap_info[] */
+	char swap_why[160];	/* when !swap_known */
+	int max_swapfiles, t_hwpoison, t_mig_read, t_mig_rx, t_mig_write, t_dev_write,
+	    t_dev_read, t_devx_write, t_devx_read, t_marker, t_swapin_error;
+	bool mig_ad;		/* swap_migration_ad_supported */
+	bool devmap_bit;	/* bit 58 is devmap (before v6.17) */
+	bool saved_dirty_bit;	/* bit 57 is SavedDirty (shadow stacks, v6.6+) */
+	void (*decode)(const struct pts_arch *a, int level, uint64_t raw, struct pts_entry *e);
+};
+
+struct pts_error *pts_arch_get(struct pts_program *p, const struct pts_arch **ret);
+static inline void pts_entry_decode(const struct pts_arch *a, int level, uint64_t raw,
+				    struct pts_entry *e)
+{
+	a->decode(a, level, raw, e);
+}
+/* A PTE whose bits outside pfn_mask equal those of prev, a decoded
+ * present PTE whose PFN is stored plainly (not a PROT_NONE entry, whose
+ * PFN x86-64 inverts), decodes as prev with raw's PFN: the walk's fast path
+ * for the long runs of like entries that make up a big address space. */
+static inline bool pts_entry_redecode(const struct pts_arch *a, const struct pts_entry *prev,
+				      uint64_t raw, struct pts_entry *e)
+{
+	if (prev->level != PTS_PTE || prev->kind != PTS_EK_PRESENT ||
+	    (prev->flags & (1u << PTS_F_PROTNONE)) || ((prev->raw ^ raw) & ~a->pfn_mask))
+		return false;
+	*e = *prev;
+	e->raw = raw;
+	e->pfn = (raw & a->pfn_mask) >> 12;
+	return true;
+}
+const char *pts_eflag_name(unsigned flag);
+const char *pts_ekind_name(unsigned kind);
+const char *pts_level_name(unsigned level);
+/* The marker bits' names: "uffd_wp", "poisoned", "guard". */
+void pts_marker_text(uint64_t marker, char *buf, size_t n);
+/* The level below level; with 4 levels the P4D is folded into the PGD. */
+static inline int pts_arch_below(const struct pts_arch *a, int level)
+{
+	return level == PTS_PGD && a->levels == 4 ? PTS_PUD : level - 1;
+}
+/* The level above level (the inverse of pts_arch_below). */
+static inline int pts_arch_above(const struct pts_arch *a, int level)
+{
+	return level == PTS_PUD && a->levels == 4 ? PTS_PGD : level + 1;
+}
+/* Size mapped by one entry at level. */
+static inline uint64_t pts_level_size(const struct pts_arch *a, int level)
+{
+	return 1ULL << a->shift[level];
+}
+#endif

@@ -1,0 +1,204 @@
+#include "config.h"
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "readers/kanon.h"
+#include "base/util.h"
+
+#define MAX_CHAIN 65536		/* avcs on one VMA: one per generation of its family */
+#define MAX_DEPTH 128		/* an rbtree of n nodes is at most 2 log2(n + 1) deep */
+#define MAX_NODES (1u << 20)
+
+struct layout {
+	uint64_t av_root, av_parent, av_tree, av_children, av_active;
+	bool counts;
+	uint64_t vma_chain, vma_pgoff, vma_start, vma_end;
+	uint64_t avc_vma, avc_av, avc_same, avc_rb, avc_last;
+	uint64_t rb_left, rb_right;
+};
+
+static struct pts_error *layout_derive(struct pts_program *p, struct layout *l)
+{
+	struct pts_error *err;
+#define OFF(v, t, m) if ((err = pts_offsetof(p, t, m, &l->v))) return err
+	OFF(av_root, "struct anon_vma", "root");
+	OFF(av_parent, "struct anon_vma", "parent");
+	OFF(av_tree, "struct anon_vma", "rb_root.rb_root.rb_node");
+	OFF(vma_chain, "struct vm_area_struct", "anon_vma_chain");
+	OFF(vma_pgoff, "struct vm_area_struct", "vm_pgoff");
+	OFF(vma_start, "struct vm_area_struct", "vm_start");
+	OFF(vma_end, "struct vm_area_struct", "vm_end");
+	OFF(avc_vma, "struct anon_vma_chain", "vma");
+	OFF(avc_av, "struct anon_vma_chain", "anon_vma");
+	OFF(avc_same, "struct anon_vma_chain", "same_vma");
+	OFF(avc_rb, "struct anon_vma_chain", "rb");
+	OFF(avc_last, "struct anon_vma_chain", "rb_subtree_last");
+	OFF(rb_left, "struct rb_node", "rb_left");
+	OFF(rb_right, "struct rb_node", "rb_right");
+#undef OFF
+	/* before 2555283eb40d (v6.1, and the stable kernels it went to) one
+	 * ambiguous "degree" stood for both counts */
+	l->counts = pts_offsetof_opt(p, "struct anon_vma", "num_children", &l->av_children) &&
+		    pts_offsetof_opt(p, "struct anon_vma", "num_active_vmas", &l->av_active);
+	return NULL;
+}
+
+/* Derived once per program (its layout slot): D2 reads thousands of
+ * anon_vmas and chains. */
+static struct pts_error *layout_slot(struct pts_program *p, struct layout *l)
+{
+	if (!p->layout[PTS_LAYOUT_ANON]) {
+		struct layout *nl = xcalloc(1, sizeof(*nl));
+		struct pts_error *err = layout_derive(p, nl);
+		if (err) {
+			free(nl);
+			return err;
+		}
+		__atomic_store_n(&p->layout[PTS_LAYOUT_ANON], nl, __ATOMIC_RELEASE);
+		p->layout_free[PTS_LAYOUT_ANON] = free;
+	}
+	*l = *(const struct layout *)p->layout[PTS_LAYOUT_ANON];
+	return NULL;
+}
+
+/* The first use derives it under the program's lock (runner threads). */
+static struct pts_error *layout(struct pts_program *p, struct layout *l)
+{
+	if (pts_layout_ready(p, PTS_LAYOUT_ANON))
+		return layout_slot(p, l);
+	pts_layout_lock(p);
+	struct pts_error *r = layout_slot(p, l);
+	pts_layout_unlock(p);
+	return r;
+}
+
+struct pts_error *pts_anon_vma_read(struct pts_program *p, uint64_t addr, struct pts_anon_vma *ret)
+{
+	struct layout l;
+	struct pts_error *err = layout(p, &l);
+	if (err)
+		return err;
+	memset(ret, 0, sizeof(*ret));
+	ret->addr = addr;
+	if ((err = pts_read_u64(p, addr + l.av_root, &ret->root)) ||
+	    (err = pts_read_u64(p, addr + l.av_parent, &ret->parent)))
+		return pts_error_wrap(err, "anon_vma %#" PRIx64, addr);
+	if (l.counts) {
+		ret->has_counts = true;
+		if ((err = pts_read_u64(p, addr + l.av_children, &ret->num_children)) ||
+		    (err = pts_read_u64(p, addr + l.av_active, &ret->num_active_vmas)))
+			return pts_error_wrap(err, "anon_vma %#" PRIx64, addr);
+	}
+	return NULL;
+}
+
+struct chain_ctx {
+	const struct layout *l;
+	VEC(struct pts_avc) v;
+};
+
+static struct pts_error *on_avc(struct pts_program *p, uint64_t node, void *arg)
+{
+	struct chain_ctx *c = arg;
+	struct pts_avc a = { .addr = node - c->l->avc_same };
+	struct pts_error *err;
+	if ((err = pts_read_u64(p, a.addr + c->l->avc_vma, &a.vma)) ||
+	    (err = pts_read_u64(p, a.addr + c->l->avc_av, &a.anon_vma)))
+		return err;
+	VEC_PUSH(&c->v, a);
+	return NULL;
+}
+
+struct pts_error *pts_vma_avcs(struct pts_program *p, uint64_t vma, struct pts_avc **ret, size_t *n,
+			       struct pts_notes *notes)
+{
+	struct layout l;
+	struct pts_error *err = layout(p, &l);
+	if (err)
+		return err;
+	struct chain_ctx c = { .l = &l };
+	char what[64];
+	snprintf(what, sizeof(what), "anon_vma_chain of VMA %#" PRIx64, vma);
+	err = pts_list_walk(p, vma + l.vma_chain, what, MAX_CHAIN, on_avc, &c, notes);
+	if (err) {
+		free(c.v.v);
+		return err;
+	}
+	*ret = c.v.v;
+	*n = c.v.n;
+	return NULL;
+}
+
+struct tree_ctx {
+	struct pts_program *p;
+	const struct layout *l;
+	struct pts_anon_tree *out;
+	struct pts_notes *notes;
+	struct u64set seen;
+	size_t nodes;
+};
+
+/* In order; returns the subtree's largest last page offset (0 if empty
+ * or unreadable), for the augmented value each node keeps. */
+static uint64_t walk(struct tree_ctx *c, uint64_t rb, int depth)
+{
+	if (!rb || c->out->loop)
+		return 0;
+	if (depth > MAX_DEPTH || ++c->nodes > MAX_NODES || !u64set_add(&c->seen, rb)) {
+		c->out->loop = xasprintf("node %#" PRIx64 " %s", rb, depth > MAX_DEPTH ?
+					 "is deeper than any rbtree can be" : "is reached twice");
+		return 0;
+	}
+	const struct layout *l = c->l;
+	struct pts_program *p = c->p;
+	uint64_t left, right, avc = rb - l->avc_rb;
+	struct pts_anon_node n = { .avc = avc };
+	uint64_t start_va, end_va;
+	if (!pts_try_u64(p, rb + l->rb_left, &left) || !pts_try_u64(p, rb + l->rb_right, &right) ||
+	    !pts_try_u64(p, avc + l->avc_vma, &n.vma) || !pts_try_u64(p, avc + l->avc_av, &n.anon_vma) ||
+	    !pts_try_u64(p, avc + l->avc_last, &n.subtree_last) ||
+	    !pts_try_u64(p, n.vma + l->vma_pgoff, &n.start) ||
+	    !pts_try_u64(p, n.vma + l->vma_start, &start_va) ||
+	    !pts_try_u64(p, n.vma + l->vma_end, &end_va)) {
+		pts_notes_add(c->notes, "anon_vma interval tree node %#" PRIx64 ": not in the dump", avc);
+		c->out->partial = true;
+		return 0;
+	}
+	/* avc_last_pgoff(): vm_pgoff + vma_pages() - 1 */
+	n.last = n.start + ((end_va - start_va) >> 12) - 1;
+	uint64_t lmax = walk(c, left, depth + 1);
+	size_t at = c->out->nodes.n;
+	VEC_PUSH(&c->out->nodes, n);
+	uint64_t rmax = walk(c, right, depth + 1);
+	uint64_t m = n.last;
+	m = lmax > m ? lmax : m;
+	m = rmax > m ? rmax : m;
+	c->out->nodes.v[at].want_subtree_last = m;
+	/* the kernel's value, not ours, is what its parent was built on */
+	return n.subtree_last;
+}
+
+struct pts_error *pts_anon_tree_read(struct pts_program *p, uint64_t anon_vma, struct pts_anon_tree *ret,
+				     struct pts_notes *notes)
+{
+	struct layout l;
+	struct pts_error *err = layout(p, &l);
+	if (err)
+		return err;
+	memset(ret, 0, sizeof(*ret));
+	uint64_t top;
+	if ((err = pts_read_u64(p, anon_vma + l.av_tree, &top)))
+		return pts_error_wrap(err, "anon_vma %#" PRIx64, anon_vma);
+	struct tree_ctx c = { .p = p, .l = &l, .out = ret, .notes = notes };
+	walk(&c, top, 0);
+	u64set_free(&c.seen);
+	return NULL;
+}
+
+void pts_anon_tree_free(struct pts_anon_tree *t)
+{
+	free(t->nodes.v);
+	free(t->loop);
+	memset(t, 0, sizeof(*t));
+}

@@ -1,0 +1,286 @@
+#include "config.h"
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "readers/kpage.h"
+#include "base/util.h"
+
+struct page_layout {
+	uint64_t vmemmap, size, flags, refcount, page_type, lru, compound_head, mapcount;
+	int64_t pg_head;
+	/* How this kernel marks a hugetlb folio: see hugetlb_layout() */
+	enum { HT_UNKNOWN, HT_DTOR, HT_FLAG1, HT_TYPE_BIT, HT_PGTY } ht;
+	uint64_t ht_off;	/* HT_DTOR: byte from the head's struct page */
+	int64_t ht_val;
+	bool have_deposit;
+	uint64_t pmd_huge_pte;
+	bool new_types;		/* page_type >> 24 == PGTY_table */
+	uint32_t pg_table;
+	int64_t pgty_table;
+	bool split_deposit;
+};
+
+static bool enum_val(struct pts_program *p, const char *name, int64_t *v)
+{
+	struct pts_error *err = pts_dwarf_enum(p->dw, name, v);
+	pts_error_destroy(err);
+	return !err;
+}
+
+/* folio_test_hugetlb() by version (INVARIANTS B3, D3):
+ *  - up to v6.6: the compound destructor, HUGETLB_PAGE_DTOR, in page[1]
+ *    (struct page compound_dtor; struct folio _folio_dtor in v6.6);
+ *  - v6.7 9c5ccf2db04b "mm: remove HUGETLB_PAGE_DTOR": PG_hugetlb, a flag
+ *    of page[1] (enum pageflags);
+ *  - v6.10 d99e3140a4d3 "mm: turn folio_test_hugetlb into a PageType": a
+ *    cleared bit 0x800 under PAGE_TYPE_BASE in the head's page_type (a
+ *    macro: no kernel of the test matrix has it);
+ *  - v6.12 4ffca5a96678: the head's page_type top byte is PGTY_hugetlb. */
+static void hugetlb_layout(struct pts_program *p, struct page_layout *l)
+{
+	uint64_t off;
+	if (enum_val(p, "HUGETLB_PAGE_DTOR", &l->ht_val)) {
+		if (pts_offsetof_opt(p, "struct folio", "_folio_dtor", &off)) {
+			l->ht = HT_DTOR;
+			l->ht_off = off;
+		} else if (pts_offsetof_opt(p, "struct page", "compound_dtor", &off)) {
+			l->ht = HT_DTOR;
+			l->ht_off = l->size + off;
+		}
+	} else if (enum_val(p, "PGTY_hugetlb", &l->ht_val)) {
+		l->ht = HT_PGTY;
+	} else if (enum_val(p, "PG_hugetlb", &l->ht_val)) {
+		l->ht = HT_FLAG1;
+	} else if (pts_dwarf_has_member(p->dw, "struct page", "page_type")) {
+		l->ht = HT_TYPE_BIT;
+		l->ht_val = 0x800;
+	}
+}
+
+/* The open batch of this thread (pts_page_batch_begin). */
+static __thread struct {
+	struct pts_program *p;
+	unsigned depth;
+	bool valid;
+	uint64_t base;		/* the vmemmap page in buf */
+	uint8_t buf[4096];
+} tb;
+
+void pts_page_batch_begin(struct pts_program *p)
+{
+	if (pts_dump_info(p->dump)->live)
+		return;
+	if (tb.depth && tb.p != p)
+		return;		/* another program's batch is open: not this one */
+	if (!tb.depth++) {
+		tb.p = p;
+		tb.valid = false;
+	}
+}
+
+void pts_page_batch_end(struct pts_program *p)
+{
+	if (!tb.depth || tb.p != p)
+		return;
+	if (!--tb.depth) {
+		tb.p = NULL;
+		tb.valid = false;
+	}
+}
+
+struct pts_error *pts_page_bytes(struct pts_program *p, uint64_t addr, void *buf, size_t len)
+{
+	uint64_t pg = addr & ~4095ULL;
+	if (tb.depth && tb.p == p && len && len <= 4096 && ((addr + len - 1) & ~4095ULL) == pg) {
+		if (!tb.valid || tb.base != pg) {
+			struct pts_error *err = pts_read(p, pg, tb.buf, sizeof(tb.buf));
+			tb.valid = !err;
+			tb.base = pg;
+			if (err)
+				/* the page as a whole is not there: the caller's
+				 * own bytes say why, as without a batch */
+				pts_error_destroy(err);
+		}
+		if (tb.valid) {
+			memcpy(buf, tb.buf + (addr - pg), len);
+			return NULL;
+		}
+	}
+	return pts_read(p, addr, buf, len);
+}
+
+bool pts_page_u32(struct pts_program *p, uint64_t addr, uint32_t *v)
+{
+	struct pts_error *err = pts_page_bytes(p, addr, v, 4);
+	pts_error_destroy(err);
+	return !err;
+}
+
+bool pts_page_u64(struct pts_program *p, uint64_t addr, uint64_t *v)
+{
+	struct pts_error *err = pts_page_bytes(p, addr, v, 8);
+	pts_error_destroy(err);
+	return !err;
+}
+
+static int8_t is_hugetlb(struct pts_program *p, const struct page_layout *l,
+			 const struct pts_page *pg)
+{
+	uint64_t v;
+	uint8_t b;
+	switch (l->ht) {
+	case HT_PGTY:
+		return (pg->page_type >> 24) == (uint32_t)l->ht_val;
+	case HT_TYPE_BIT:
+		return (pg->page_type & (0xf0000000u | (uint32_t)l->ht_val)) == 0xf0000000u;
+	case HT_DTOR: {
+		struct pts_error *err = pts_page_bytes(p, pg->addr + l->ht_off, &b, 1);
+		if (!err)
+			return b == (uint8_t)l->ht_val;
+		pts_error_destroy(err);
+		break;
+	}
+	case HT_FLAG1:
+		if (pts_page_u64(p, pg->addr + l->size + l->flags, &v))
+			return (v >> l->ht_val) & 1;
+		break;
+	case HT_UNKNOWN:
+		break;
+	}
+	return -1;
+}
+
+static struct pts_error *layout_derive(struct pts_program *p, struct page_layout **ret)
+{
+	if (p->layout[PTS_LAYOUT_PAGE]) {
+		*ret = p->layout[PTS_LAYOUT_PAGE];
+		return NULL;
+	}
+	struct page_layout *l = xcalloc(1, sizeof(*l));
+	struct pts_error *err;
+	uint64_t sym;
+	/* vmemmap_base moves with KASLR; VMEMMAP_START defaults otherwise */
+	l->vmemmap = p->paging_levels == 5 ? 0xffd4000000000000ULL : 0xffffea0000000000ULL;
+	if (!(err = pts_symbol(p, "vmemmap_base", &sym)))
+		err = pts_read_u64(p, sym, &l->vmemmap);
+	pts_error_destroy(err);
+	if ((err = pts_dwarf_sizeof(p->dw, "struct page", &l->size)) ||
+	    (err = pts_offsetof(p, "struct page", "flags", &l->flags)) ||
+	    (err = pts_offsetof(p, "struct page", "_refcount", &l->refcount)) ||
+	    (err = pts_offsetof(p, "struct page", "page_type", &l->page_type)) ||
+	    (err = pts_offsetof(p, "struct page", "lru", &l->lru)) ||
+	    (!pts_offsetof_opt(p, "struct page", "compound_head", &l->compound_head) &&
+	     /* 7.x renamed it compound_info; bit 0 still marks a tail */
+	     (err = pts_offsetof(p, "struct page", "compound_info", &l->compound_head))) ||
+	    (err = pts_offsetof(p, "struct page", "_mapcount", &l->mapcount)) ||
+	    (err = pts_dwarf_enum(p->dw, "PG_head", &l->pg_head))) {
+		free(l);
+		return pts_error_wrap(err, "struct page layout");
+	}
+	/* v6.6 (ptdesc) moved pmd_huge_pte from struct page to struct ptdesc,
+	 * which overlays it. */
+	l->have_deposit = pts_offsetof_opt(p, "struct ptdesc", "pmd_huge_pte", &l->pmd_huge_pte) ||
+			  pts_offsetof_opt(p, "struct page", "pmd_huge_pte", &l->pmd_huge_pte);
+	/* v6.12 (4ffca5a96678 "mm: support only one page_type per page"):
+	 * the type is the top byte, enum pagetype; before, a cleared bit
+	 * under PAGE_TYPE_BASE 0xf0000000, PG_table 0x200. */
+	err = pts_dwarf_enum(p->dw, "PGTY_table", &l->pgty_table);
+	l->new_types = !err;
+	pts_error_destroy(err);
+	/* PG_table was 0x400 while PG_kmemcg held 0x200, until v5.11
+	 * (18b2db3b0385 "mm: Convert page kmemcg type to a page memcg flag"),
+	 * the same series that renamed page->mem_cgroup to memcg_data. */
+	l->pg_table = pts_dwarf_has_member(p->dw, "struct page", "mem_cgroup") ? 0x400 : 0x200;
+	hugetlb_layout(p, l);
+	/* USE_SPLIT_PMD_PTLOCKS off keeps one deposit list in the mm */
+	l->split_deposit = !pts_dwarf_has_member(p->dw, "struct mm_struct", "pmd_huge_pte");
+	__atomic_store_n(&p->layout[PTS_LAYOUT_PAGE], l, __ATOMIC_RELEASE);
+	p->layout_free[PTS_LAYOUT_PAGE] = free;
+	*ret = l;
+	return NULL;
+}
+
+/* The first use derives it under the program's lock (runner threads). */
+static struct pts_error *layout(struct pts_program *p, struct page_layout **ret)
+{
+	if (pts_layout_ready(p, PTS_LAYOUT_PAGE))
+		return layout_derive(p, ret);
+	pts_layout_lock(p);
+	struct pts_error *r = layout_derive(p, ret);
+	pts_layout_unlock(p);
+	return r;
+}
+
+struct pts_error *pts_page_addr(struct pts_program *p, uint64_t pfn, uint64_t *ret)
+{
+	struct page_layout *l;
+	struct pts_error *err = layout(p, &l);
+	if (err)
+		return err;
+	*ret = l->vmemmap + pfn * l->size;
+	return NULL;
+}
+
+struct pts_error *pts_page_pfn(struct pts_program *p, uint64_t page, uint64_t *ret)
+{
+	struct page_layout *l;
+	struct pts_error *err = layout(p, &l);
+	if (err)
+		return err;
+	if (page < l->vmemmap || (page - l->vmemmap) % l->size)
+		return pts_error(PTS_ERR_CORRUPT, "%#" PRIx64 " is not a struct page", page);
+	*ret = (page - l->vmemmap) / l->size;
+	return NULL;
+}
+
+struct pts_error *pts_page_lru_offset(struct pts_program *p, uint64_t *ret)
+{
+	struct page_layout *l;
+	struct pts_error *err = layout(p, &l);
+	if (!err)
+		*ret = l->lru;
+	return err;
+}
+
+bool pts_page_split_pmd_deposit(struct pts_program *p)
+{
+	struct page_layout *l;
+	struct pts_error *err = layout(p, &l);
+	pts_error_destroy(err);
+	return !err && l->split_deposit && l->have_deposit;
+}
+
+struct pts_error *pts_page_read(struct pts_program *p, uint64_t pfn, struct pts_page *ret)
+{
+	struct page_layout *l;
+	struct pts_error *err = layout(p, &l);
+	if (err)
+		return err;
+	uint8_t buf[256];
+	memset(ret, 0, sizeof(*ret));
+	ret->pfn = pfn;
+	ret->addr = l->vmemmap + pfn * l->size;
+	if (l->size > sizeof(buf))
+		return pts_error(PTS_ERR_FORMAT, "struct page of %" PRIu64 " bytes", l->size);
+	if ((err = pts_page_bytes(p, ret->addr, buf, l->size)))
+		return err;
+	memcpy(&ret->flags, buf + l->flags, 8);
+	memcpy(&ret->refcount, buf + l->refcount, 4);
+	memcpy(&ret->page_type, buf + l->page_type, 4);
+	memcpy(&ret->lru_next, buf + l->lru, 8);
+	uint64_t ch;
+	memcpy(&ch, buf + l->compound_head, 8);
+	ret->head = ret->flags & (1ULL << l->pg_head);
+	ret->compound_head = ch;
+	ret->compound = (ch & 1) || ret->head;
+	memcpy(&ret->mapcount, buf + l->mapcount, 4);
+	ret->mapcount++;
+	if (l->have_deposit)
+		memcpy(&ret->pmd_huge_pte, buf + l->pmd_huge_pte, 8);
+	if (l->new_types)
+		ret->is_table = (ret->page_type >> 24) == (uint32_t)l->pgty_table;
+	else
+		ret->is_table = (ret->page_type & (0xf0000000u | l->pg_table)) == 0xf0000000u;
+	ret->hugetlb = ret->head ? is_hugetlb(p, l, ret) : 0;
+	return NULL;
+}

@@ -1,0 +1,291 @@
+#include "config.h"
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "readers/walk.h"
+#include "base/util.h"
+
+struct wctx {
+	struct pts_program *p;
+	const struct pts_arch *a;
+	const struct pts_walk_ops *ops;
+	void *arg;
+	struct pts_walk_result *res;
+	struct u64set seen_pfn, seen_at;	/* pfn+1; pfn << 3 | level, +1 */
+	uint64_t max_pfn, start, end;
+	uint64_t buf[PTS_NLEVELS][512];
+	struct pts_entry last;	/* the last entry decoded in full */
+	bool live;		/* re-read parent entries (live_reread) */
+};
+
+static void anomaly(struct wctx *c, uint64_t va, int level, uint64_t table_pfn, unsigned index,
+		    uint64_t raw, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+static void anomaly(struct wctx *c, uint64_t va, int level, uint64_t table_pfn, unsigned index,
+		    uint64_t raw, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = xvasprintf(fmt, ap);
+	va_end(ap);
+	struct pts_walk_anomaly an = { va, level, table_pfn, index, raw, s };
+	VEC_PUSH(&c->res->anomalies, an);
+}
+
+/* Live: the parent entry that led to this table, re-read after the
+ * table, must still point at it; else the table may have been freed and
+ * reused while read.  Bounded: a few tries, then the walk goes on with
+ * the last read and says so.  Returns false when the subtree is gone. */
+#define LIVE_TRIES 3
+static bool live_reread(struct wctx *c, uint64_t *pfn, int level, uint64_t base, uint64_t parent_pfn,
+			unsigned pidx, uint64_t *praw, uint64_t *raw)
+{
+	const struct pts_arch *a = c->a;
+	for (int tries = 1;; tries++) {
+		uint64_t now;
+		struct pts_error *err = pts_dump_read(c->p->dump, PTS_PHYS, (parent_pfn << 12) + pidx * 8ull,
+						      &now, 8);
+		if (err) {
+			pts_error_destroy(err);
+			return true;
+		}
+		if (now == *praw)
+			return true;
+		struct pts_entry e;
+		pts_entry_decode(a, pts_arch_above(a, level), now, &e);
+		c->res->live_rereads++;
+		if (e.kind != PTS_EK_TABLE) {
+			pts_notes_add(&c->res->missing, "live: the entry for the %s table at %#" PRIx64
+				      " changed while read (%#" PRIx64 " then %#" PRIx64 "): that range "
+				      "is not walked", pts_level_name((unsigned)level), base, *praw, now);
+			return false;
+		}
+		*praw = now;
+		*pfn = e.pfn;
+		if ((err = pts_dump_read(c->p->dump, PTS_PHYS, *pfn << 12, raw, 4096))) {
+			pts_error_destroy(err);
+			return false;
+		}
+		if (tries == LIVE_TRIES) {
+			pts_notes_add(&c->res->missing, "live: the %s table at %#" PRIx64 " kept changing "
+				      "over %d reads: walked as last read", pts_level_name((unsigned)level),
+				      base, LIVE_TRIES);
+			return true;
+		}
+	}
+}
+
+static void walk_table(struct wctx *c, uint64_t pfn, int level, uint64_t base, uint64_t parent_pfn,
+		       unsigned pidx, uint64_t praw)
+{
+	const struct pts_arch *a = c->a;
+	uint64_t *raw = c->buf[level];
+	unsigned shift = a->shift[level];
+	uint64_t span = 1ULL << shift;
+	struct pts_table t = { .pfn = pfn, .level = level, .va = base, .parent_pfn = parent_pfn,
+			       .parent_index = pidx, .raw = raw };
+	if (!u64set_add(&c->seen_at, (pfn << 3 | (uint64_t)level) + 1))
+		t.revisit = true;
+	else if (!u64set_add(&c->seen_pfn, pfn + 1)) {
+		anomaly(c, base, level + 1, parent_pfn, pidx, 0,
+			"%s table pfn %#" PRIx64 " for %#" PRIx64 " is already in use as a table of "
+			"another level", pts_level_name((unsigned)level), pfn, base);
+		return;
+	}
+	if (level == PTS_PTE && c->ops->pte_tables_unread) {
+		t.raw = NULL;
+		if (!t.revisit)
+			c->res->tables[level]++;
+		if (c->ops->table)
+			c->ops->table(c->arg, &t);
+		if (c->ops->table_end)
+			c->ops->table_end(c->arg, &t);
+		return;
+	}
+	struct pts_error *err = pts_dump_read_flags(c->p->dump, PTS_PHYS, pfn << 12, raw, 4096,
+						    PTS_READ_ONCE);
+	if (err) {
+		err = pts_notes_nodata(&c->res->missing, err, "%s table pfn %#" PRIx64 " (%#" PRIx64
+				       "-%#" PRIx64 "): ", pts_level_name((unsigned)level), pfn, base,
+				       base + span * a->entries);
+		bool noted = !err;
+		if (err) {
+			anomaly(c, base, level, pfn, 0, 0, "%s table pfn %#" PRIx64 ": %s",
+				pts_level_name((unsigned)level), pfn, pts_error_text(err));
+			pts_error_destroy(err);
+		}
+		if (level == PTS_PTE && c->ops->table_unread) {
+			t.raw = NULL;
+			c->ops->table_unread(c->arg, &t, noted);
+		}
+		return;
+	}
+	if (c->live && level != PTS_PGD) {
+		uint64_t was = pfn;
+		if (!live_reread(c, &pfn, level, base, parent_pfn, pidx, &praw, raw))
+			return;
+		t.pfn = pfn;
+		if (pfn != was)
+			u64set_add(&c->seen_pfn, pfn + 1);
+	}
+	if (!t.revisit)
+		c->res->tables[level]++;
+	for (unsigned i = 0; i < a->entries; i++)
+		t.used += (raw[i] & ~0x60ULL) != 0;
+	if (c->ops->table)
+		c->ops->table(c->arg, &t);
+	unsigned lo = 0, hi = a->entries;
+	if (c->start > base)
+		lo = (unsigned)((c->start - base) >> shift);
+	if (c->end - 1 < base + span * a->entries - 1)
+		hi = (unsigned)(((c->end - 1 - base) >> shift) + 1);
+	for (unsigned i = lo; i < hi; i++) {
+		uint64_t r = raw[i];
+		if (!(r & ~0x60ULL))	/* pte_none(): A/D alone do not count */
+			continue;
+		uint64_t va = base + (uint64_t)i * span;
+		struct pts_entry e;
+		if (!pts_entry_redecode(a, &c->last, r, &e)) {
+			pts_entry_decode(a, level, r, &e);
+			c->last = e;
+		}
+		if (e.kind != PTS_EK_TABLE) {
+			c->res->entries++;
+			c->res->pages += span >> 12;
+		}
+		if (e.kind == PTS_EK_TABLE) {
+			if (c->ops->tables && c->ops->entry)
+				c->ops->entry(c->arg, va, &e, &t, i);
+			if (e.pfn >= c->max_pfn) {
+				anomaly(c, va, level, pfn, i, r, "%s entry %#" PRIx64 " at %#" PRIx64
+					" points to pfn %#" PRIx64 ", beyond the end of memory (%#"
+					PRIx64 ")", pts_level_name((unsigned)level), r, va, e.pfn,
+					c->max_pfn);
+				continue;
+			}
+			walk_table(c, e.pfn, pts_arch_below(a, level), va, pfn, i, r);
+			/* the child used this level's buffer only below it */
+			continue;
+		}
+		if (c->ops->run && level == PTS_PTE && e.kind == PTS_EK_PRESENT &&
+		    !(e.flags & (1u << PTS_F_PROTNONE))) {
+			unsigned j = i + 1;
+			while (j < hi && raw[j] - raw[j - 1] == 4096 && !((raw[j] ^ raw[j - 1]) & ~a->pfn_mask))
+				j++;
+			if (j - i >= 2) {
+				c->ops->run(c->arg, va, &e, &t, i, j - i);
+				c->res->entries += j - i - 1;
+				c->res->pages += (uint64_t)(j - i - 1) * (span >> 12);
+				i = j - 1;
+				continue;
+			}
+		}
+		if (e.kind == PTS_EK_BAD)
+			anomaly(c, va, level, pfn, i, r, "%s entry %#" PRIx64 " at %#" PRIx64
+				" is neither empty, a table nor a leaf this level can hold",
+				pts_level_name((unsigned)level), r, va);
+		if (c->ops->entry)
+			c->ops->entry(c->arg, va, &e, &t, i);
+	}
+	if (c->ops->table_end)
+		c->ops->table_end(c->arg, &t);
+}
+
+struct pts_error *pts_walk(struct pts_program *p, uint64_t pgd, uint64_t start, uint64_t end,
+			   const struct pts_walk_ops *ops, void *arg, struct pts_walk_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	const struct pts_arch *a;
+	struct pts_error *err = pts_arch_get(p, &a);
+	if (err)
+		return err;
+	if (end > a->user_end)
+		end = a->user_end;
+	if (start >= end)
+		return NULL;
+	if (pgd < a->page_offset || (pgd & 4095))
+		return pts_error(PTS_ERR_CORRUPT, "pgd %#" PRIx64 " is not a page of the direct map",
+				 pgd);
+	struct wctx *c = xcalloc(1, sizeof(*c));
+	c->p = p;
+	c->a = a;
+	c->ops = ops;
+	c->arg = arg;
+	c->res = res;
+	c->max_pfn = pts_dump_info(p->dump)->max_pfn;
+	c->start = start;
+	c->end = end;
+	c->live = pts_dump_info(p->dump)->live;
+	walk_table(c, (pgd - a->page_offset) >> 12, PTS_PGD, 0, 0, 0, 0);
+	u64set_free(&c->seen_pfn);
+	u64set_free(&c->seen_at);
+	free(c);
+	return NULL;
+}
+
+void pts_walk_result_free(struct pts_walk_result *r)
+{
+	pts_notes_free(&r->missing);
+	for (size_t i = 0; i < r->anomalies.n; i++)
+		free(r->anomalies.v[i].text);
+	free(r->anomalies.v);
+	memset(r, 0, sizeof(*r));
+}
+
+struct pts_error *pts_translate(struct pts_program *p, uint64_t pgd, uint64_t va,
+				struct pts_xlate *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	const struct pts_arch *a;
+	struct pts_error *err = pts_arch_get(p, &a);
+	if (err)
+		return err;
+	if (va >= a->user_end)
+		return pts_error(PTS_ERR_USAGE, "%#" PRIx64 " is not a user address", va);
+	uint64_t pfn = (pgd - a->page_offset) >> 12;
+	uint64_t max_pfn = pts_dump_info(p->dump)->max_pfn;
+	for (int level = PTS_PGD; level >= PTS_PTE; level = pts_arch_below(a, level)) {
+		struct pts_xlate_step *s = &ret->step[ret->nsteps++];
+		unsigned idx = (unsigned)((va >> a->shift[level]) & (a->entries - 1));
+		uint64_t raw;
+		s->level = level;
+		s->table_pfn = pfn;
+		s->index = idx;
+		s->entry_pa = (pfn << 12) + idx * 8;
+		if ((err = pts_dump_read(p->dump, PTS_PHYS, s->entry_pa, &raw, 8)))
+			return pts_error_wrap(err, "%s entry of %#" PRIx64 " at physical %#" PRIx64,
+					      pts_level_name((unsigned)level), va, s->entry_pa);
+		pts_entry_decode(a, level, raw, &s->e);
+		if (s->e.kind != PTS_EK_TABLE)
+			break;
+		if (s->e.pfn >= max_pfn)
+			return pts_error(PTS_ERR_CORRUPT, "%s entry %#" PRIx64 " of %#" PRIx64
+					 " points beyond the end of memory",
+					 pts_level_name((unsigned)level), raw, va);
+		pfn = s->e.pfn;
+		if (level == PTS_PTE)
+			break;
+	}
+	const struct pts_entry *e = &ret->step[ret->nsteps - 1].e;
+	if (e->kind == PTS_EK_PRESENT) {
+		ret->mapped = true;
+		ret->pa = (e->pfn << 12) + (va & (pts_level_size(a, e->level) - 1));
+	}
+	return NULL;
+}
+
+bool pts_entry_continues(const struct pts_entry *first, uint64_t va0, uint64_t count, uint64_t size,
+			 uint64_t va, const struct pts_entry *e)
+{
+	if (first->level != e->level || first->kind != e->kind || first->flags != e->flags ||
+	    va != va0 + count * size || first->swap_type != e->swap_type)
+		return false;
+	if (e->kind == PTS_EK_SWAP)
+		return e->swap_offset == first->swap_offset + count;
+	if (e->kind == PTS_EK_MARKER)
+		return e->swap_offset == first->swap_offset;
+	if (e->has_pfn)
+		return e->pfn == first->pfn + count * (size >> 12);
+	return e->raw == first->raw;
+}

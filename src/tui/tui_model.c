@@ -1,0 +1,1052 @@
+#include "config.h"
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <pthread.h>
+#include "analyses/hugetlb.h"
+#include "readers/kfolio.h"
+#include "readers/klock.h"
+#include "analyses/rmap.h"
+#include "analyses/sweep.h"
+#include "tui/tui_model.h"
+#include "readers/walk.h"
+
+static void row_add(tui_rows *out, enum tui_class cls, long ref, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void row_add(tui_rows *out, enum tui_class cls, long ref, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct tui_row r = { .text = xvasprintf(fmt, ap), .cls = cls, .ref = ref, .sub = -1 };
+	va_end(ap);
+	VEC_PUSH(out, r);
+}
+
+void tui_rows_free(tui_rows *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[i].text);
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
+struct pts_error *tui_model_open(struct pts_program *p, struct tui_model *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->p = p;
+	return pts_arch_get(p, &m->a);
+}
+
+static void mm_close(struct tui_mm *c)
+{
+	if (c->have)
+		pts_mm_free(&c->mm);
+	free(c->lines.v);
+	free(c->vma_marks.v);
+	free(c->error);
+	memset(c, 0, sizeof(*c));
+}
+
+static void bg_stop(struct tui_model *m);
+
+void tui_model_close(struct tui_model *m)
+{
+	bg_stop(m);
+	u64map_free(&m->by_pid);
+	mm_close(&m->cur);
+	free(m->tasks.v);
+	pts_findings_free(&m->findings);
+	if (m->locks_done)
+		pts_locks_free(&m->locks);
+	free(m->locks_error);
+	pts_notes_free(&m->notes);
+}
+
+size_t tui_task_index(struct tui_model *m, int32_t pid)
+{
+	size_t i;
+	return u64map_get(&m->by_pid, (uint64_t)(uint32_t)pid, &i) ? i : (size_t)-1;
+}
+
+/* ---- the background load ---------------------------------------------
+ * The task list is read at once (the first screen needs nothing more);
+ * every check, the checks across processes and the lock scan run on a
+ * thread of their own (the runner, sweep.c, with its workers), reading
+ * the dump through their own slots.  That thread never touches the
+ * model: it leaves what it found in bg (under bg->lock) and the view's
+ * thread takes it in with tui_poll.  Nothing here draws. */
+struct tui_bg {
+	pthread_t th;
+	pthread_mutex_t lock;
+	volatile bool cancel;
+	struct pts_program *p;
+	unsigned jobs;
+	struct pts_task *tasks;		/* its own copy of the task list */
+	size_t ntasks;
+	struct pts_notes task_notes;	/* and of its notes */
+	/* under lock: what the view takes next */
+	struct pts_findings found;	/* findings and "not checked" notes */
+	struct pts_notes notes;		/* for m->notes */
+	VEC(uint64_t) checked_mms;	/* address spaces whose checks are in */
+	size_t done, total;		/* address spaces checked, to check */
+	const char *stage;
+	bool checks_done;
+	bool locks_ready, locks_taken;
+	struct pts_locks locks;
+	char *locks_error;
+	bool finished;
+	bool nothread;		/* ran on the caller's thread */
+};
+
+static bool bg_done(void *arg, size_t i, struct pts_sweep_result *r)
+{
+	(void)i;
+	struct tui_bg *bg = arg;
+	pthread_mutex_lock(&bg->lock);
+	pts_findings_take(&bg->found, &r->f);
+	if (r->err)
+		pts_notes_add(&bg->notes, "pid %d: %s", r->t->pid, pts_error_text(r->err));
+	VEC_PUSH(&bg->checked_mms, r->t->mm);
+	bg->done++;
+	pthread_mutex_unlock(&bg->lock);
+	return !bg->cancel;
+}
+
+static void *bg_main(void *arg)
+{
+	struct tui_bg *bg = arg;
+	/* slot 1 for this thread, its workers after it: the view reads
+	 * through slot 0 meanwhile */
+	pts_dump_set_slot(1);
+	struct pts_task_list tl = { .v = bg->tasks, .n = bg->ntasks };
+	const struct pts_task **sel;
+	size_t n;
+	pts_sweep_select(&tl, -1, &sel, &n);
+	struct pts_locks L;
+	bool have_locks = false;
+	pthread_mutex_lock(&bg->lock);
+	bg->total = n;
+	bg->stage = "checking";
+	pthread_mutex_unlock(&bg->lock);
+	struct pts_sweep_opts so = { .jobs = bg->jobs, .first_slot = 2, .done = bg_done, .arg = bg,
+				     .cancel = &bg->cancel };
+	/* one pass: D4's reverse index from the checks' own walks */
+	struct pts_rmap_index ri;
+	struct pts_ptl_feeds fs;
+	pts_sweep_want_rmap(bg->p, &so, &ri, &bg->task_notes);
+	pts_sweep_want_ptl(bg->p, &so, &fs);
+	pts_sweep_checks(bg->p, sel, n, &so);
+	free(sel);
+	if (!bg->cancel) {
+		pthread_mutex_lock(&bg->lock);
+		bg->stage = "checking across processes";
+		pthread_mutex_unlock(&bg->lock);
+		/* the lock scan of the checks across processes is the locks
+		 * panel's too: scanned once */
+		struct pts_findings f = { .rmap = so.rmap, .ptl = so.ptl, .locks_out = &L };
+		struct pts_error *err = pts_check_dump(bg->p, -1, &f);
+		have_locks = f.locks_ready;
+		f.rmap = NULL;
+		f.ptl = NULL;
+		pthread_mutex_lock(&bg->lock);
+		pts_findings_take(&bg->found, &f);
+		if (err)
+			pts_notes_add(&bg->notes, "checks across processes: %s", pts_error_text(err));
+		bg->checks_done = true;
+		bg->stage = "scanning every lock of every process";
+		pthread_mutex_unlock(&bg->lock);
+		pts_error_destroy(err);
+		pts_findings_free(&f);
+	}
+	if (!bg->cancel) {
+		struct pts_error *err = have_locks ? NULL : pts_locks_scan(bg->p, &L);
+		pthread_mutex_lock(&bg->lock);
+		if (err)
+			bg->locks_error = xstrdup(pts_error_text(err));
+		else
+			bg->locks = L;
+		bg->locks_ready = true;
+		pthread_mutex_unlock(&bg->lock);
+		pts_error_destroy(err);
+	} else if (have_locks) {
+		pts_locks_free(&L);
+	}
+	pts_rmap_index_free(&ri);
+	pts_ptl_feeds_free(&fs);
+	pthread_mutex_lock(&bg->lock);
+	bg->finished = true;
+	bg->stage = NULL;
+	pthread_mutex_unlock(&bg->lock);
+	return NULL;
+}
+
+static void bg_stop(struct tui_model *m)
+{
+	struct tui_bg *bg = m->bg;
+	if (!bg)
+		return;
+	bg->cancel = true;
+	if (!bg->nothread)
+		pthread_join(bg->th, NULL);
+	pts_findings_free(&bg->found);
+	pts_notes_free(&bg->notes);
+	free(bg->checked_mms.v);
+	if (bg->locks_ready && !bg->locks_taken && !bg->locks_error)
+		pts_locks_free(&bg->locks);
+	free(bg->locks_error);
+	free(bg->tasks);
+	pts_notes_free(&bg->task_notes);
+	pthread_mutex_destroy(&bg->lock);
+	free(bg);
+	m->bg = NULL;
+}
+
+void tui_load(struct tui_model *m, unsigned jobs, tui_progress_fn fn, void *arg)
+{
+	struct pts_task_list tl = { 0 };
+	fn(arg, "reading the task list", 0, 0);
+	struct pts_error *err = pts_tasks(m->p, false, &tl);
+	if (err) {
+		pts_notes_add(&m->notes, "task list: %s", pts_error_text(err));
+		pts_error_destroy(err);
+	}
+	for (size_t i = 0; i < tl.n; i++) {
+		struct tui_task t = { .t = tl.v[i], .self = i };
+		/* an address space nobody checks is known at once */
+		t.checked = !t.t.mm;
+		VEC_PUSH(&m->tasks, t);
+		u64map_put(&m->by_pid, (uint64_t)(uint32_t)t.t.pid, i);
+	}
+	for (size_t i = 0; i < tl.notes.n; i++)
+		pts_notes_add(&m->notes, "%s", tl.notes.v[i]);
+	struct tui_bg *bg = xcalloc(1, sizeof(*bg));
+	bg->task_notes = tl.notes;
+	memset(&tl.notes, 0, sizeof(tl.notes));
+	pthread_mutex_init(&bg->lock, NULL);
+	bg->p = m->p;
+	bg->jobs = jobs;
+	bg->tasks = tl.v;	/* the thread's own copy */
+	bg->ntasks = tl.n;
+	tl.v = NULL;
+	pts_task_list_free(&tl);
+	m->bg = bg;
+	m->bg_stage = "checking";	/* until the first tui_poll says more */
+	if (pthread_create(&bg->th, NULL, bg_main, bg)) {
+		/* no thread: do it all here, then take it in */
+		bg->nothread = true;
+		bg_main(bg);
+		pts_dump_set_slot(0);
+		tui_poll(m);
+	}
+}
+
+bool tui_poll(struct tui_model *m)
+{
+	struct tui_bg *bg = m->bg;
+	if (!bg)
+		return false;
+	bool changed = false;
+	pthread_mutex_lock(&bg->lock);
+	size_t first = m->findings.v.n;
+	if (bg->found.v.n || bg->found.missing.n || bg->found.tasks_checked)
+		changed = true;
+	pts_findings_take(&m->findings, &bg->found);
+	for (size_t f = first; f < m->findings.v.n; f++) {
+		size_t i;
+		if (u64map_get(&m->by_pid, (uint64_t)(uint32_t)m->findings.v.v[f].pid, &i))
+			m->tasks.v[i].findings++;
+	}
+	for (size_t i = 0; i < bg->notes.n; i++)
+		VEC_PUSH(&m->notes, bg->notes.v[i]);
+	free(bg->notes.v);
+	memset(&bg->notes, 0, sizeof(bg->notes));
+	if (bg->checked_mms.n) {
+		struct u64set mms = { 0 };
+		for (size_t i = 0; i < bg->checked_mms.n; i++)
+			u64set_add(&mms, bg->checked_mms.v[i]);
+		for (size_t i = 0; i < m->tasks.n; i++)
+			if (!m->tasks.v[i].checked && u64set_has(&mms, m->tasks.v[i].t.mm))
+				m->tasks.v[i].checked = true;
+		u64set_free(&mms);
+		bg->checked_mms.n = 0;
+		changed = true;
+	}
+	m->bg_done = bg->done;
+	m->bg_total = bg->total;
+	m->bg_stage = bg->stage;
+	if (bg->checks_done && !m->findings_done) {
+		m->findings_done = true;
+		changed = true;
+	}
+	if (bg->locks_ready && !bg->locks_taken) {
+		bg->locks_taken = true;
+		if (bg->locks_error) {
+			m->locks_error = bg->locks_error;
+			bg->locks_error = NULL;
+		} else {
+			m->locks = bg->locks;
+			m->locks_done = true;
+		}
+		changed = true;
+	}
+	bool finished = bg->finished;
+	pthread_mutex_unlock(&bg->lock);
+	if (finished) {
+		bg_stop(m);	/* joins at once: it is over, and all it had is taken */
+		m->bg_stage = NULL;
+		changed = true;
+	}
+	return changed;
+}
+
+bool tui_cancel(struct tui_model *m, double seconds)
+{
+	struct tui_bg *bg = m->bg;
+	if (!bg)
+		return true;
+	bg->cancel = true;
+	for (double waited = 0; waited < seconds; waited += 0.01) {
+		pthread_mutex_lock(&bg->lock);
+		bool fin = bg->finished;
+		pthread_mutex_unlock(&bg->lock);
+		if (fin)
+			return true;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+void tui_load_wait(struct tui_model *m, tui_progress_fn fn, void *arg)
+{
+	while (m->bg) {
+		tui_poll(m);
+		if (m->bg_stage)
+			fn(arg, m->bg_stage, m->bg_done, m->bg_total);
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
+void tui_load_locks(struct tui_model *m, tui_progress_fn fn, void *arg)
+{
+	if (m->locks_done || m->locks_error || m->bg)
+		return;	/* done, or the background load brings it */
+	fn(arg, "scanning every lock of every process", 0, 0);
+	struct pts_error *err = pts_locks_scan(m->p, &m->locks);
+	if (err) {
+		m->locks_error = xstrdup(pts_error_text(err));
+		pts_error_destroy(err);
+		return;
+	}
+	m->locks_done = true;
+}
+
+const char *tui_sort_name(enum tui_sort s)
+{
+	static const char *const n[] = { "pid", "comm", "RSS", "findings" };
+	return s < TS_N ? n[s] : "?";
+}
+
+static enum tui_sort sort_key;
+static bool sort_rev;
+static int task_cmp(const void *a, const void *b)
+{
+	const struct tui_task *x = a, *y = b;
+	int r = 0;
+	switch (sort_key) {
+	case TS_COMM: r = strcmp(x->t.comm, y->t.comm); break;
+	case TS_RSS: r = (x->t.rss_pages > y->t.rss_pages) - (x->t.rss_pages < y->t.rss_pages); break;
+	case TS_FINDINGS: r = (x->findings > y->findings) - (x->findings < y->findings); break;
+	default: break;
+	}
+	if (!r)
+		r = (x->t.pid > y->t.pid) - (x->t.pid < y->t.pid);
+	return sort_rev ? -r : r;
+}
+
+const char *tui_task_header(void)
+{
+	return "    PID   PPID COMM             S        RSS  FINDINGS";
+}
+
+void tui_task_rows(struct tui_model *m, const char *filter, enum tui_sort sort, bool reverse,
+		   tui_rows *out)
+{
+	/* Sort a copy of the indexes' tasks; ref is the model index. */
+	struct tui_task *v = xmalloc((m->tasks.n + 1) * sizeof(*v));
+	size_t n = 0;
+	for (size_t i = 0; i < m->tasks.n; i++) {
+		char pid[16];
+		snprintf(pid, sizeof(pid), "%d", m->tasks.v[i].t.pid);
+		if (filter && *filter && !strstr(pid, filter) && !strstr(m->tasks.v[i].t.comm, filter))
+			continue;
+		v[n++] = m->tasks.v[i];
+	}
+	sort_key = sort;
+	sort_rev = reverse;
+	qsort(v, n, sizeof(*v), task_cmp);
+	for (size_t i = 0; i < n; i++) {
+		const struct pts_task *t = &v[i].t;
+		char rss[24] = "-";
+		if (t->mm && t->rss_known)
+			snprintf(rss, sizeof(rss), "%" PRIu64 "K", t->rss_pages * 4);
+		/* not checked yet: say so rather than a count that may grow */
+		char nf[16] = "...";
+		if (v[i].checked || m->findings_done)
+			snprintf(nf, sizeof(nf), "%zu", v[i].findings);
+		row_add(out, v[i].findings ? TC_FINDING : t->kthread ? TC_DIM : TC_PLAIN,
+			(long)v[i].self, "%7d %6d %-16s %c %10s  %8s", t->pid, t->ppid,
+			t->comm, t->state, rss, nf);
+	}
+	free(v);
+}
+
+/* ---- a task's address space ---- */
+
+struct build {
+	struct tui_model *m;
+	int depth[PTS_NLEVELS];
+	bool have_run;
+};
+
+static bool extends(const struct tui_tline *r, uint64_t va, const struct pts_entry *e)
+{
+	return !r->table && pts_entry_continues(&r->e, r->va, r->count, r->size, va, e);
+}
+
+static void b_table(void *arg, const struct pts_table *t)
+{
+	struct build *b = arg;
+	struct tui_mm *c = &b->m->cur;
+	const struct pts_arch *a = b->m->a;
+	struct tui_tline l = { .depth = b->depth[t->level], .table = true, .level = t->level,
+			       .va = t->va, .pfn = t->pfn, .used = t->used };
+	l.end = t->va + pts_level_size(a, t->level) * a->entries;
+	if (t->level == PTS_PTE || t->level == PTS_PMD) {
+		const struct pts_vma *v = pts_mm_find_vma(&c->mm, t->va);
+		int64_t n;
+		if (t->level == PTS_PMD && v && (v->flags & PTS_VM_HUGETLB) &&
+		    pts_hugetlb_table_sharers(b->m->p, t->pfn, &n) && n > 1)
+			l.sharers = n;
+	}
+	VEC_PUSH(&c->lines, l);
+}
+
+static void b_entry(void *arg, uint64_t va, const struct pts_entry *e, const struct pts_table *t,
+		    unsigned index)
+{
+	struct build *b = arg;
+	struct tui_mm *c = &b->m->cur;
+	c->entries++;
+	if (c->lines.n && extends(&c->lines.v[c->lines.n - 1], va, e)) {
+		struct tui_tline *r = &c->lines.v[c->lines.n - 1];
+		r->count++;
+		r->end += r->size;
+		return;
+	}
+	uint64_t size = pts_level_size(b->m->a, e->level);
+	struct tui_tline l = { .depth = b->depth[t->level] + 1, .level = e->level, .va = va,
+			       .end = va + size, .pfn = e->pfn, .table_pfn = t->pfn, .index = index,
+			       .e = *e, .count = 1, .size = size };
+	VEC_PUSH(&c->lines, l);
+}
+
+static void b_run(void *arg, uint64_t va, const struct pts_entry *e, const struct pts_table *t,
+		  unsigned index, unsigned count)
+{
+	struct build *b = arg;
+	b_entry(arg, va, e, t, index);
+	struct tui_tline *r = &b->m->cur.lines.v[b->m->cur.lines.n - 1];
+	b->m->cur.entries += count - 1;
+	r->count += count - 1;
+	r->end += (count - 1) * r->size;
+}
+
+static size_t vma_index(const struct pts_mm *mm, uint64_t va)
+{
+	const struct pts_vma *v = pts_mm_find_vma(mm, va);
+	return v ? (size_t)(v - mm->vmas) : (size_t)-1;
+}
+
+void tui_open_task(struct tui_model *m, size_t i)
+{
+	struct tui_mm *c = &m->cur;
+	if (c->task == i && (c->have || c->error) && c->pid == m->tasks.v[i].t.pid)
+		return;
+	mm_close(c);
+	c->task = i;
+	c->pid = m->tasks.v[i].t.pid;
+	const struct pts_task *t = &m->tasks.v[i].t;
+	if (!t->mm) {
+		c->error = xstrdup("a kernel thread: no address space");
+		return;
+	}
+	struct pts_error *err = pts_mm_read(m->p, t, &c->mm);
+	if (err) {
+		c->error = xstrdup(pts_error_text(err));
+		pts_error_destroy(err);
+		return;
+	}
+	c->have = true;
+	struct build b = { .m = m };
+	for (int l = PTS_PGD, d = 0; l >= PTS_PTE; l = pts_arch_below(m->a, l))
+		b.depth[l] = d++;
+	struct pts_walk_ops ops = { .table = b_table, .entry = b_entry, .run = b_run };
+	struct pts_walk_result res;
+	err = pts_walk(m->p, c->mm.pgd, 0, m->a->user_end, &ops, &b, &res);
+	if (err) {
+		c->error = xstrdup(pts_error_text(err));
+		pts_error_destroy(err);
+	}
+	pts_walk_result_free(&res);
+	if (c->lines.n)
+		c->lines.v[0].open = true;	/* the root table */
+	/* VMA markers */
+	for (size_t v = 0; v < c->mm.nvmas; v++) {
+		uint32_t mk = (c->mm.vmas[v].flags & PTS_VM_UFFD_WP) ? TUI_MARK_UFFD_WP : 0;
+		VEC_PUSH(&c->vma_marks, mk);
+	}
+	for (size_t k = 0; k < c->lines.n; k++) {
+		const struct tui_tline *l = &c->lines.v[k];
+		size_t v = vma_index(&c->mm, l->va);
+		if (v == (size_t)-1)
+			continue;
+		uint32_t *mk = &c->vma_marks.v[v];
+		if (l->table) {
+			if (l->sharers > 1)
+				*mk |= TUI_MARK_SHARED_PMD;
+			continue;
+		}
+		if (l->e.kind == PTS_EK_PRESENT && l->level > PTS_PTE &&
+		    !(c->mm.vmas[v].flags & PTS_VM_HUGETLB))
+			*mk |= TUI_MARK_THP;
+		if (l->e.kind == PTS_EK_SWAP)
+			*mk |= TUI_MARK_SWAP;
+		if (l->e.kind == PTS_EK_MIGRATION)
+			*mk |= TUI_MARK_MIGRATION;
+		if (l->e.flags & (1u << PTS_F_UFFD_WP))
+			*mk |= TUI_MARK_UFFD_WP;
+	}
+	for (size_t f = 0; f < m->findings.v.n; f++) {
+		const struct pts_finding *fi = &m->findings.v.v[f];
+		if (fi->pid != c->pid || !fi->has_va)
+			continue;
+		size_t v = vma_index(&c->mm, fi->va);
+		if (v != (size_t)-1)
+			c->vma_marks.v[v] |= TUI_MARK_FINDING;
+	}
+}
+
+const char *tui_vma_header(void)
+{
+	return "START            END              PERM  MARKS   FLAGS / NAME";
+}
+
+void tui_vma_rows(struct tui_model *m, tui_rows *out)
+{
+	struct tui_mm *c = &m->cur;
+	if (!c->have) {
+		row_add(out, TC_BAD, -1, "%s", c->error ? c->error : "no address space");
+		return;
+	}
+	for (size_t v = 0; v < c->mm.nvmas; v++) {
+		const struct pts_vma *vm = &c->mm.vmas[v];
+		char perms[5], fl[512], marks[8];
+		pts_vma_perms(vm, perms);
+		pts_vm_flags_text(m->p, vm->flags, fl, sizeof(fl));
+		uint32_t mk = c->vma_marks.v[v];
+		/* H hugetlb, S shared PMD, T THP, W swap, M migration, U uffd-wp, ! finding */
+		snprintf(marks, sizeof(marks), "%c%c%c%c%c%c%c", (vm->flags & PTS_VM_HUGETLB) ? 'H' : '.',
+			 mk & TUI_MARK_SHARED_PMD ? 'S' : '.', mk & TUI_MARK_THP ? 'T' : '.',
+			 mk & TUI_MARK_SWAP ? 'W' : '.', mk & TUI_MARK_MIGRATION ? 'M' : '.',
+			 mk & TUI_MARK_UFFD_WP ? 'U' : '.', mk & TUI_MARK_FINDING ? '!' : '.');
+		enum tui_class cls = mk & TUI_MARK_FINDING ? TC_FINDING
+				   : (vm->flags & PTS_VM_HUGETLB) || (mk & TUI_MARK_THP) ? TC_HUGE
+				   : TC_PLAIN;
+		row_add(out, cls, (long)v, "%016" PRIx64 " %016" PRIx64 " %s  %s %s  %s", vm->start,
+			vm->end, perms, marks, vm->name ? vm->name : "", fl);
+	}
+}
+
+static enum tui_class entry_class(const struct pts_entry *e)
+{
+	switch (e->kind) {
+	case PTS_EK_TABLE: return TC_TABLE;
+	case PTS_EK_PRESENT: return e->level > PTS_PTE ? TC_HUGE : TC_PRESENT;
+	case PTS_EK_SWAP: return TC_SWAP;
+	case PTS_EK_UNKNOWN: case PTS_EK_BAD: return TC_BAD;
+	case PTS_EK_NONE: return TC_DIM;
+	default: return TC_SPECIAL;
+	}
+}
+
+void tui_as_map(struct tui_model *m, uint64_t lo, uint64_t hi, int width, enum tui_class *cells)
+{
+	struct tui_mm *c = &m->cur;
+	for (int i = 0; i < width; i++)
+		cells[i] = TC_PLAIN;
+	if (!c->have || hi <= lo || width <= 0)
+		return;
+	/* Each cell shows the class of the largest leaf run it meets, VMAs
+	 * without entries as dim. */
+	double per = (double)(hi - lo) / width;
+	for (size_t v = 0; v < c->mm.nvmas; v++) {
+		const struct pts_vma *vm = &c->mm.vmas[v];
+		if (vm->end <= lo || vm->start >= hi)
+			continue;
+		int a = (int)((double)((vm->start > lo ? vm->start : lo) - lo) / per);
+		int b = (int)((double)((vm->end < hi ? vm->end : hi) - 1 - lo) / per);
+		for (int i = a; i <= b && i < width; i++)
+			if (cells[i] == TC_PLAIN)
+				cells[i] = TC_DIM;
+	}
+	static const int rank[TC_N] = { [TC_DIM] = 1, [TC_PRESENT] = 2, [TC_SWAP] = 3, [TC_SPECIAL] = 4,
+					[TC_HUGE] = 5, [TC_BAD] = 6 };
+	for (size_t k = 0; k < c->lines.n; k++) {
+		const struct tui_tline *l = &c->lines.v[k];
+		if (l->table || l->end <= lo || l->va >= hi)
+			continue;
+		enum tui_class cl = entry_class(&l->e);
+		int a = (int)((double)((l->va > lo ? l->va : lo) - lo) / per);
+		int b = (int)((double)((l->end < hi ? l->end : hi) - 1 - lo) / per);
+		for (int i = a; i <= b && i < width; i++)
+			if (rank[cl] > rank[cells[i]])
+				cells[i] = cl;
+	}
+}
+
+static void flags_words(const struct pts_entry *e, char *buf, size_t n)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	uint32_t flags = e->kind == PTS_EK_PRESENT ? e->flags & ~(1u << PTS_F_PRESENT) : e->flags;
+	for (unsigned f = 0; f < PTS_F_N && len + 1 < n; f++)
+		if (flags & (1u << f)) {
+			int r = snprintf(buf + len, n - len, "%s%s", len ? " " : "", pts_eflag_name(f));
+			if (r < 0)
+				break;
+			len += (size_t)r;
+		}
+}
+
+/* The i-th entry of a run: its address, PFN or swap offset and raw value. */
+static void run_entry(const struct tui_tline *l, long i, uint64_t *va, struct pts_entry *e)
+{
+	*e = l->e;
+	*va = l->va + (uint64_t)i * l->size;
+	if (l->e.kind == PTS_EK_SWAP)
+		e->swap_offset += (uint64_t)i;
+	else if (l->e.has_pfn && l->e.kind == PTS_EK_PRESENT) {
+		e->pfn += (uint64_t)i * (l->size >> 12);
+		e->raw += (uint64_t)i * l->size;	/* the PFN field, in place */
+	}
+}
+
+static char *tline_text(const struct tui_model *m, const struct tui_tline *l, long sub, bool ascii)
+{
+	(void)m;
+	const char *tri = l->table ? (l->open ? (ascii ? "- " : "\u25be ") : (ascii ? "+ " : "\u25b8 "))
+		     : l->count > 1 && sub < 0 ? (l->open ? (ascii ? "- " : "\u25be ") : (ascii ? "+ " : "\u25b8 "))
+		     : "  ";
+	if (l->table) {
+		char sh[64] = "";
+		if (l->sharers > 1)
+			snprintf(sh, sizeof(sh), "  shared by %" PRId64, l->sharers);
+		return xasprintf("%s%s table pfn %#" PRIx64 "  %#" PRIx64 "-%#" PRIx64 "  %u used%s", tri,
+				 pts_level_name((unsigned)l->level), l->pfn, l->va, l->end, l->used, sh);
+	}
+	char fl[256], tail[96] = "";
+	uint64_t va;
+	struct pts_entry e;
+	run_entry(l, sub < 0 ? 0 : sub, &va, &e);
+	flags_words(&e, fl, sizeof(fl));
+	bool whole = sub < 0;
+	if (e.kind == PTS_EK_SWAP)
+		snprintf(tail, sizeof(tail), "  type %u offset %#" PRIx64 "%s", e.swap_type, e.swap_offset,
+			 whole && l->count > 1 ? "+" : "");
+	else if (e.kind == PTS_EK_MARKER) {
+		char mk[64];
+		pts_marker_text(e.swap_offset, mk, sizeof(mk));
+		snprintf(tail, sizeof(tail), "  %s", mk);
+	} else if (e.has_pfn && whole && l->count > 1)
+		snprintf(tail, sizeof(tail), "  pfn %#" PRIx64 "-%#" PRIx64, e.pfn,
+			 e.pfn + (l->count - 1) * (l->size >> 12));
+	else if (e.has_pfn)
+		snprintf(tail, sizeof(tail), "  pfn %#" PRIx64, e.pfn);
+	if (whole)
+		return xasprintf("%s%#" PRIx64 "-%#" PRIx64 " %5" PRIu64 " %s %s%s%s%s", tri, l->va, l->end,
+				 l->count, pts_level_name((unsigned)l->level), pts_ekind_name(e.kind),
+				 *fl ? " " : "", fl, tail);
+	return xasprintf("%s%#" PRIx64 "  [%u] %s %s%s%s%s", tri, va, l->index + (unsigned)sub,
+			 pts_level_name((unsigned)l->level), pts_ekind_name(e.kind), *fl ? " " : "", fl, tail);
+}
+
+void tui_tree_rows(struct tui_model *m, bool ascii, tui_rows *out)
+{
+	struct tui_mm *c = &m->cur;
+	if (!c->have) {
+		row_add(out, TC_BAD, -1, "%s", c->error ? c->error : "no address space");
+		return;
+	}
+	int hide_below = -1;	/* depth of a closed table whose lines are hidden */
+	for (size_t k = 0; k < c->lines.n; k++) {
+		struct tui_tline *l = &c->lines.v[k];
+		if (hide_below >= 0 && l->depth > hide_below)
+			continue;
+		hide_below = -1;
+		struct tui_row r = { .text = tline_text(m, l, -1, ascii), .depth = l->depth,
+				     .cls = l->table ? TC_TABLE : entry_class(&l->e), .ref = (long)k,
+				     .sub = -1, .openable = l->table || l->count > 1, .open = l->open };
+		if (l->sharers > 1)
+			r.cls = TC_HEAD;
+		VEC_PUSH(out, r);
+		if (l->table && !l->open)
+			hide_below = l->depth;
+		if (!l->table && l->count > 1 && l->open)
+			for (long i = 0; i < (long)l->count; i++) {
+				struct tui_row s = { .text = tline_text(m, l, i, ascii), .depth = l->depth + 1,
+						     .cls = entry_class(&l->e), .ref = (long)k, .sub = i };
+				VEC_PUSH(out, s);
+			}
+	}
+	if (c->error)
+		row_add(out, TC_BAD, -1, "%s", c->error);
+}
+
+long tui_tree_reveal(struct tui_model *m, uint64_t va, bool ascii)
+{
+	struct tui_mm *c = &m->cur;
+	long want = -1, sub = -1;
+	for (size_t k = 0; k < c->lines.n; k++) {
+		struct tui_tline *l = &c->lines.v[k];
+		if (va < l->va || va >= l->end)
+			continue;
+		if (l->table)
+			l->open = true;
+		else {
+			want = (long)k;
+			if (l->count > 1) {
+				l->open = true;
+				sub = (long)((va - l->va) / l->size);
+			}
+		}
+	}
+	if (want < 0)
+		return -1;
+	tui_rows rows = { 0 };
+	tui_tree_rows(m, ascii, &rows);
+	long at = -1;
+	for (size_t i = 0; i < rows.n; i++)
+		if (rows.v[i].ref == want && rows.v[i].sub == sub) {
+			at = (long)i;
+			break;
+		}
+	tui_rows_free(&rows);
+	return at;
+}
+
+void tui_tree_open_vma(struct tui_model *m, size_t v)
+{
+	struct tui_mm *c = &m->cur;
+	if (!c->have || v >= c->mm.nvmas)
+		return;
+	uint64_t s = c->mm.vmas[v].start, e = c->mm.vmas[v].end;
+	for (size_t k = 0; k < c->lines.n; k++) {
+		struct tui_tline *l = &c->lines.v[k];
+		if (l->table && l->va < e && l->end > s)
+			l->open = true;
+	}
+}
+
+/* ---- detail ---- */
+
+static void lock_rows(struct tui_model *m, tui_rows *out, enum pts_lock_class cls, uint64_t obj,
+		      const char *label)
+{
+	if (!m->locks_done)
+		return;
+	for (size_t i = 0; i < m->locks.locks.n; i++) {
+		const struct pts_lock *l = &m->locks.locks.v[i];
+		if (l->cls != cls || l->obj != obj)
+			continue;
+		char sum[128];
+		pts_lock_summary(&l->st, sum, sizeof(sum));
+		row_add(out, l->st.held ? TC_HELD : TC_PLAIN, -1, "  %s: %s at %#" PRIx64 ": %s", label,
+			pts_lock_class_name(l->cls), l->st.addr, sum);
+		for (size_t h = 0; h < l->holders.n; h++)
+			row_add(out, TC_HELD, -1, "    held by pid %d (%s), %s", l->holders.v[h].pid,
+				l->holders.v[h].comm, pts_holder_how_name(l->holders.v[h].how));
+		for (size_t b = 0; b < m->locks.blocked.n; b++)
+			if (m->locks.blocked.v[b].lock == i)
+				row_add(out, TC_HELD, -1, "    waited for by pid %d (%s) for %s, found by %s",
+					m->locks.blocked.v[b].pid, m->locks.blocked.v[b].comm,
+					m->locks.blocked.v[b].write ? "write" : "read",
+					m->locks.blocked.v[b].found_by);
+	}
+}
+
+static void page_rows(struct tui_model *m, uint64_t pfn, tui_rows *out)
+{
+	struct pts_folio f;
+	struct pts_error *err = pts_folio_read(m->p, pfn, &f);
+	if (err) {
+		row_add(out, TC_BAD, -1, "  page %#" PRIx64 ": %s", pfn, pts_error_text(err));
+		pts_error_destroy(err);
+		return;
+	}
+	char fl[512];
+	pts_page_flag_names(m->p, f.head.flags, fl, sizeof(fl));
+	row_add(out, TC_PLAIN, -1, "  struct page %#" PRIx64 "  refcount %d  mapcount %d  precise %d",
+		f.page.addr, f.head.refcount, f.page_mapcount, f.precise_mapcount);
+	if (f.order)
+		row_add(out, TC_PLAIN, -1, "  folio: head pfn %#" PRIx64 ", order %u%s%s", f.head_pfn, f.order,
+			f.tail ? ", this page is a tail" : "", f.hugetlb ? ", hugetlb" : "");
+	row_add(out, TC_PLAIN, -1, "  flags: %s", *fl ? fl : "(none)");
+	row_add(out, TC_PLAIN, -1, "  mapping %#" PRIx64 " (%s)  index %#" PRIx64, f.mapping,
+		f.ksm ? "KSM" : f.anon ? "anon" : f.movable ? "movable" : f.mapping ? "file" : "none", f.index);
+	if (f.has_entire || f.has_large || f.has_nr_mapped || f.has_pincount)
+		row_add(out, TC_PLAIN, -1, "  entire %d  large %d  nr_mapped %d  pincount %d%s",
+			f.has_entire ? f.entire_mapcount : 0, f.has_large ? f.large_mapcount : 0,
+			f.has_nr_mapped ? f.nr_pages_mapped : 0, f.has_pincount ? f.pincount : 0,
+			f.anon_exclusive ? "  anon-exclusive" : "");
+}
+
+static void rmap_rows(struct tui_model *m, uint64_t pfn, tui_rows *out)
+{
+	struct pts_rmap_chain ch;
+	struct pts_error *err = pts_rmap_chain(m->p, pfn, &ch);
+	if (err) {
+		row_add(out, TC_BAD, -1, "  %s", pts_error_text(err));
+		pts_error_destroy(err);
+		return;
+	}
+	static const char *const kinds[] = { "none", "anon", "file", "KSM", "movable" };
+	row_add(out, TC_PLAIN, -1, "  %s, %zu mappings followed, %u map this page%s%s", kinds[ch.kind],
+		ch.maps.n, ch.found, ch.why ? ": " : "", ch.why ? ch.why : "");
+	if (ch.kind == PTS_RMAP_KSM)
+		row_add(out, TC_PLAIN, -1, "  stable node %#" PRIx64 ", %u rmap_items", ch.stable_node,
+			ch.rmap_items);
+	for (size_t i = 0; i < ch.maps.n; i++) {
+		const struct pts_rmap_mapping *x = &ch.maps.v[i];
+		row_add(out, x->maps ? TC_PRESENT : TC_BAD, -1,
+			"  pid %d (%s)  vma %#" PRIx64 "-%#" PRIx64 "  va %#" PRIx64 "  %s%s", x->pid, x->comm,
+			x->vm_start, x->vm_end, x->va, x->maps ? "maps it" : "does not map it",
+			x->counted_before ? " (shared table, counted once)" : "");
+	}
+	for (size_t i = 0; i < ch.missing.n; i++)
+		row_add(out, TC_DIM, -1, "  not in the dump: %s", ch.missing.v[i]);
+	pts_rmap_chain_free(&ch);
+}
+
+static void finding_rows_for(struct tui_model *m, int32_t pid, uint64_t lo, uint64_t hi,
+			     uint64_t table_pfn, tui_rows *out)
+{
+	size_t n = 0;
+	for (size_t f = 0; f < m->findings.v.n; f++) {
+		const struct pts_finding *fi = &m->findings.v.v[f];
+		bool at = fi->pid == pid && ((fi->has_va && fi->va >= lo && fi->va < hi) ||
+					     (!strcmp(fi->object, "table") && fi->addr == table_pfn));
+		if (!at)
+			continue;
+		row_add(out, TC_FINDING, -1, "  %s %s: %s", fi->check->id, pts_severity_name(fi->check->severity),
+			fi->check->title);
+		const char *lv = pts_finding_live_text(fi);
+		row_add(out, TC_FINDING, -1, "    %s%s%s%s", fi->evidence ? fi->evidence : "",
+			lv ? " [" : "", lv ? lv : "", lv ? "]" : "");
+		n++;
+	}
+	if (!n)
+		row_add(out, TC_DIM, -1, "  none");
+}
+
+void tui_detail_rows(struct tui_model *m, const struct tui_row *row, tui_rows *out,
+		     tui_progress_fn fn, void *arg)
+{
+	struct tui_mm *c = &m->cur;
+	if (!c->have || row->ref < 0 || (size_t)row->ref >= c->lines.n)
+		return;
+	tui_load_locks(m, fn, arg);
+	const struct tui_tline *l = &c->lines.v[row->ref];
+	const struct pts_task *t = &m->tasks.v[c->task].t;
+	if (l->table) {
+		row_add(out, TC_HEAD, -1, "%s table, pfn %#" PRIx64, pts_level_name((unsigned)l->level), l->pfn);
+		row_add(out, TC_PLAIN, -1, "  covers %#" PRIx64 "-%#" PRIx64 ", %u entries used", l->va, l->end,
+			l->used);
+		if (l->sharers > 1)
+			row_add(out, TC_HEAD, -1, "  a shared hugetlb PMD table: %" PRId64
+				" PUD entries use it (the kernel's count)", l->sharers);
+		row_add(out, TC_HEAD, -1, "Locks");
+		if (!m->locks_done && m->bg)
+			row_add(out, TC_DIM, -1, "  not known yet: the lock scan runs in the background");
+		uint64_t ptl;
+		bool split = false;
+		struct pts_error *err = pts_ptl_addr(m->p, c->mm.addr, l->level, l->pfn, &ptl, &split);
+		pts_error_destroy(err);
+		if (split)
+			lock_rows(m, out, PTS_LC_PTL, l->pfn, "its entries");
+		else
+			lock_rows(m, out, PTS_LC_PAGE_TABLE_LOCK, c->mm.addr, "its entries");
+		lock_rows(m, out, PTS_LC_MMAP_LOCK, c->mm.addr, "the address space");
+		row_add(out, TC_HEAD, -1, "Findings");
+		if (!m->findings_done && m->bg)
+			row_add(out, TC_DIM, -1, "  not known yet: the checks run in the background");
+		finding_rows_for(m, t->pid, 0, 0, l->pfn, out);
+		return;
+	}
+	uint64_t va;
+	struct pts_entry e;
+	run_entry(l, row->sub < 0 ? 0 : row->sub, &va, &e);
+	char fl[256];
+	flags_words(&e, fl, sizeof(fl));
+	if (row->sub < 0 && l->count > 1)
+		row_add(out, TC_HEAD, -1, "A run of %" PRIu64 " %s entries; its first:", l->count,
+			pts_level_name((unsigned)l->level));
+	row_add(out, TC_HEAD, -1, "%s entry at %#" PRIx64 " (maps %#" PRIx64 "-%#" PRIx64 ")",
+		pts_level_name((unsigned)l->level), va, va, va + l->size);
+	row_add(out, TC_PLAIN, -1, "  table pfn %#" PRIx64 " index %u, entry at physical %#" PRIx64,
+		l->table_pfn, l->index + (unsigned)(row->sub < 0 ? 0 : row->sub),
+		(l->table_pfn << 12) + 8 * (l->index + (unsigned)(row->sub < 0 ? 0 : row->sub)));
+	row_add(out, entry_class(&e), -1, "  raw %#018" PRIx64 "  %s%s%s", e.raw, pts_ekind_name(e.kind),
+		*fl ? ": " : "", fl);
+	if (e.kind == PTS_EK_SWAP)
+		row_add(out, TC_SWAP, -1, "  swap type %u offset %#" PRIx64, e.swap_type, e.swap_offset);
+	else if (e.has_pfn)
+		row_add(out, TC_PLAIN, -1, "  pfn %#" PRIx64 " (physical %#" PRIx64 ")%s", e.pfn, e.pfn << 12,
+			e.pkey ? "" : "");
+	const struct pts_vma *v = pts_mm_find_vma(&c->mm, va);
+	if (v) {
+		char perms[5];
+		pts_vma_perms(v, perms);
+		row_add(out, TC_PLAIN, -1, "  vma %#" PRIx64 "-%#" PRIx64 " %s %s", v->start, v->end, perms,
+			v->name ? v->name : "");
+	} else
+		row_add(out, TC_BAD, -1, "  no VMA covers it");
+	/* what was found here first: a jump from the findings panel lands
+	 * on it, before a reverse map that may run for pages */
+	row_add(out, TC_HEAD, -1, "Findings");
+	if (!m->findings_done && m->bg)
+		row_add(out, TC_DIM, -1, "  not known yet: the checks run in the background");
+	finding_rows_for(m, t->pid, va, va + l->size * (row->sub < 0 ? l->count : 1), l->table_pfn, out);
+	bool page = e.has_pfn && e.kind != PTS_EK_TABLE && !(e.flags & (1u << PTS_F_SPECIAL));
+	if (page) {
+		row_add(out, TC_HEAD, -1, "Page");
+		page_rows(m, e.pfn, out);
+		row_add(out, TC_HEAD, -1, "Reverse map");
+		rmap_rows(m, e.pfn, out);
+	}
+	row_add(out, TC_HEAD, -1, "Locks");
+	if (!m->locks_done && m->bg)
+		row_add(out, TC_DIM, -1, "  not known yet: the lock scan runs in the background");
+	if (m->locks_error)
+		row_add(out, TC_BAD, -1, "  %s", m->locks_error);
+	uint64_t ptl;
+	bool split = false;
+	struct pts_error *err = pts_ptl_addr(m->p, c->mm.addr, l->level, l->table_pfn, &ptl, &split);
+	pts_error_destroy(err);
+	if (split)
+		lock_rows(m, out, PTS_LC_PTL, l->table_pfn, "this entry");
+	else
+		lock_rows(m, out, PTS_LC_PAGE_TABLE_LOCK, c->mm.addr, "this entry");
+	lock_rows(m, out, PTS_LC_MMAP_LOCK, c->mm.addr, "the address space");
+	if (v) {
+		lock_rows(m, out, PTS_LC_VMA, v->addr, "the VMA");
+		lock_rows(m, out, PTS_LC_I_MMAP, v->mapping, "the file's mappings");
+		lock_rows(m, out, PTS_LC_ANON_VMA, v->anon_vma, "the anon_vma");
+		lock_rows(m, out, PTS_LC_HUGETLB_VMA, v->addr, "the hugetlb VMA");
+	}
+}
+
+/* ---- findings and locks ---- */
+
+void tui_finding_rows(struct tui_model *m, tui_rows *out)
+{
+	if (!m->findings_done)
+		row_add(out, TC_DIM, -1, "not known yet: the checks run in the background (%zu of %zu "
+			"address spaces checked); findings so far:", m->bg_done, m->bg_total);
+	if (!m->findings.v.n && m->findings_done)
+		row_add(out, TC_DIM, -1, "no findings (%zu processes checked)", m->findings.tasks_checked);
+	for (size_t f = 0; f < m->findings.v.n; f++) {
+		const struct pts_finding *fi = &m->findings.v.v[f];
+		char where[64] = "";
+		if (fi->has_va)
+			snprintf(where, sizeof(where), " va %#" PRIx64, fi->va);
+		/* live: a finding a second read did not see again is dimmed */
+		const char *lv = pts_finding_live_text(fi);
+		row_add(out, fi->live_passes && fi->live_seen < 2 ? TC_DIM :
+			fi->check->severity == PTS_SEV_ERROR ? TC_BAD : TC_FINDING, (long)f,
+			"%-7s %-4s %7d %-15s %s %#" PRIx64 "%s: %s%s%s%s", pts_severity_name(fi->check->severity),
+			fi->check->id, fi->pid, fi->comm, fi->object, fi->addr, where, fi->check->title,
+			lv ? " [" : "", lv ? lv : "", lv ? "]" : "");
+	}
+	for (size_t i = 0; i < m->findings.missing.n; i++)
+		row_add(out, TC_DIM, -1, "not checked: %s", m->findings.missing.v[i]);
+}
+
+bool tui_finding_target(struct tui_model *m, size_t f, size_t *task, bool *has_va, uint64_t *va)
+{
+	if (f >= m->findings.v.n)
+		return false;
+	const struct pts_finding *fi = &m->findings.v.v[f];
+	*task = tui_task_index(m, fi->pid);
+	*has_va = fi->has_va;
+	*va = fi->va;
+	return *task != (size_t)-1;
+}
+
+void tui_lock_rows(struct tui_model *m, tui_rows *out)
+{
+	if (m->locks_error) {
+		row_add(out, TC_BAD, -1, "%s", m->locks_error);
+		return;
+	}
+	if (!m->locks_done) {
+		if (m->bg)
+			row_add(out, TC_DIM, -1, "not known yet: the lock scan runs in the background");
+		return;
+	}
+	const struct pts_locks *L = &m->locks;
+	for (int k = 0; k < 3; k++)
+		if (L->undecodable[k])
+			row_add(out, TC_BAD, -1, "%" PRIu64 " %s locks NOT DECODED (holders and waiters "
+				"unknown): %s", L->undecodable[k], pts_lock_kind_name(k), L->undecodable_why[k]);
+	row_add(out, TC_HEAD, -1, "Deadlocks (cycles in the wait-for graph): %zu", L->cycles.n);
+	for (size_t c = 0; c < L->cycles.n; c++) {
+		const struct pts_lock_cycle *cy = &L->cycles.v[c];
+		for (size_t i = 0; i < cy->blocked.n; i++) {
+			const struct pts_blocked *b = &L->blocked.v[cy->blocked.v[i]];
+			row_add(out, TC_BAD, -1, "  %s pid %d (%s) waits for %s", i ? "  then" : "cycle", b->pid,
+				b->comm, L->locks.v[b->lock].what);
+		}
+	}
+	row_add(out, TC_HEAD, -1, "Blocked tasks: %zu", L->blocked.n);
+	for (size_t b = 0; b < L->blocked.n; b++) {
+		const struct pts_blocked *x = &L->blocked.v[b];
+		row_add(out, TC_HELD, (long)x->lock, "  pid %d (%s) %c waits to %s %s", x->pid, x->comm,
+			x->state, x->write ? "write" : "read", L->locks.v[x->lock].what);
+	}
+	size_t held = 0;
+	for (size_t i = 0; i < L->locks.n; i++)
+		held += L->locks.v[i].interesting;
+	row_add(out, TC_HEAD, -1, "Held or waited for: %zu of %zu locks", held, L->locks.n);
+	for (size_t i = 0; i < L->locks.n; i++) {
+		const struct pts_lock *l = &L->locks.v[i];
+		if (!l->interesting)
+			continue;
+		char sum[128];
+		pts_lock_summary(&l->st, sum, sizeof(sum));
+		row_add(out, l->st.held ? TC_HELD : TC_PLAIN, (long)i, "  %-16s %#" PRIx64 "  %s: %s",
+			pts_lock_class_name(l->cls), l->st.addr, l->what, sum);
+		for (size_t h = 0; h < l->holders.n; h++)
+			row_add(out, TC_HELD, (long)i, "      held by pid %d (%s), %s", l->holders.v[h].pid,
+				l->holders.v[h].comm, pts_holder_how_name(l->holders.v[h].how));
+	}
+	for (size_t i = 0; i < L->order.n; i++) {
+		const struct pts_blocked *b = &L->blocked.v[L->order.v[i].blocked];
+		row_add(out, TC_BAD, -1, "lock order broken: pid %d (%s): %s", b->pid, b->comm,
+			L->order.v[i].rule);
+	}
+}

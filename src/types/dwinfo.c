@@ -1,0 +1,1175 @@
+#include "config.h"
+#include <pthread.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "types/btfinfo.h"
+#include "types/dwinfo.h"
+#include "base/cachedir.h"
+#include "base/util.h"
+
+enum { K_STRUCT = 1, K_UNION, K_ENUM, K_TYPEDEF, K_VAR, K_ENUMERATOR, K_SYM, K_FUNC, K_VARDIE };
+
+struct entry {
+	const char *name;	/* borrowed from libdw/libelf string tables */
+	uint64_t val;		/* DIE offset, address, or enumerator value */
+	uint32_t hash;
+	uint8_t kind;
+};
+
+struct table {
+	struct entry *e;
+	size_t n, mask;
+};
+
+struct rec;
+static void rec_free(struct rec *r);
+
+struct pts_dwarf {
+	/* BTF mode: every question goes to btfinfo.c instead */
+	struct pts_btf *btf;
+	char *path;
+	int fd;
+	Elf *elf;
+	Dwarf *dw;
+	char build_id[2 * 64 + 1];
+	bool indexed, sym_indexed;
+	struct table t;
+	char *idx_names;	/* names of an index read from the cache (idx_load) */
+	struct rec *rec;	/* recording or replaying the answers (snapshot.h) */
+};
+
+static uint32_t hash(const char *s, int kind)
+{
+	uint32_t h = 2166136261u ^ (uint32_t)kind;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h ? h : 1;
+}
+
+static void table_grow(struct table *t);
+
+/* First definition wins: later CUs repeat the same types. */
+static void table_add(struct table *t, const char *name, int kind, uint64_t val)
+{
+	if (2 * (t->n + 1) > t->mask + 1)
+		table_grow(t);
+	uint32_t h = hash(name, kind);
+	for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
+		struct entry *e = &t->e[i];
+		if (!e->hash) {
+			*e = (struct entry){ name, val, h, (uint8_t)kind };
+			t->n++;
+			return;
+		}
+		if (e->hash == h && e->kind == kind && !strcmp(e->name, name))
+			return;
+	}
+}
+
+static void table_grow(struct table *t)
+{
+	struct table nt = { .mask = t->mask ? 2 * t->mask + 1 : 65535 };
+	nt.e = xcalloc(nt.mask + 1, sizeof(*nt.e));
+	for (size_t i = 0; t->e && i <= t->mask; i++)
+		if (t->e[i].hash)
+			table_add(&nt, t->e[i].name, t->e[i].kind, t->e[i].val);
+	free(t->e);
+	*t = nt;
+}
+
+static const struct entry *table_find(const struct table *t, const char *name, int kind)
+{
+	if (!t->e)
+		return NULL;
+	uint32_t h = hash(name, kind);
+	for (size_t i = h & t->mask;; i = (i + 1) & t->mask) {
+		const struct entry *e = &t->e[i];
+		if (!e->hash)
+			return NULL;
+		if (e->hash == h && e->kind == kind && !strcmp(e->name, name))
+			return e;
+	}
+}
+
+struct pts_error *pts_dwarf_open(const char *path, struct pts_dwarf **ret)
+{
+	struct pts_dwarf *dw = xcalloc(1, sizeof(*dw));
+	dw->path = xstrdup(path);
+	struct pts_error *err = NULL;
+	elf_version(EV_CURRENT);
+	dw->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (dw->fd < 0) {
+		err = pts_error_os("%s", path);
+		goto fail;
+	}
+	dw->elf = elf_begin(dw->fd, ELF_C_READ_MMAP, NULL);
+	GElf_Ehdr eh;
+	if (!dw->elf || elf_kind(dw->elf) != ELF_K_ELF || !gelf_getehdr(dw->elf, &eh)) {
+		err = pts_error(PTS_ERR_FORMAT, "%s: not an ELF file", path);
+		goto fail;
+	}
+	if (eh.e_machine != EM_X86_64 || eh.e_type != ET_EXEC) {
+		err = pts_error(PTS_ERR_FORMAT, "%s: not an x86-64 vmlinux", path);
+		goto fail;
+	}
+	const void *id;
+	ssize_t n = dwelf_elf_gnu_build_id(dw->elf, &id);
+	for (ssize_t i = 0; i < n && i < 64; i++)
+		sprintf(dw->build_id + 2 * i, "%02x", ((const unsigned char *)id)[i]);
+	dw->dw = dwarf_begin_elf(dw->elf, DWARF_C_READ, NULL);
+	if (!dw->dw) {
+		err = pts_error(PTS_ERR_FORMAT, "%s: no DWARF debug info (%s)", path, dwarf_errmsg(-1));
+		goto fail;
+	}
+	*ret = dw;
+	return NULL;
+fail:
+	pts_dwarf_close(dw);
+	return err;
+}
+
+void pts_dwarf_close(struct pts_dwarf *dw)
+{
+	if (!dw)
+		return;
+	if (dw->dw)
+		dwarf_end(dw->dw);
+	if (dw->elf)
+		elf_end(dw->elf);
+	if (dw->fd >= 0)
+		close(dw->fd);
+	free(dw->t.e);
+	free(dw->idx_names);
+	free(dw->path);
+	rec_free(dw->rec);
+	pts_btf_free(dw->btf);
+	free(dw);
+}
+
+struct pts_dwarf *pts_dwarf_from_btf(struct pts_btf *b)
+{
+	struct pts_dwarf *dw = xcalloc(1, sizeof(*dw));
+	dw->fd = -1;
+	dw->btf = b;
+	dw->path = xstrdup(pts_btf_source(b));
+	return dw;
+}
+
+struct pts_btf *pts_dwarf_btf(const struct pts_dwarf *dw) { return dw->btf; }
+
+const char *pts_dwarf_path(const struct pts_dwarf *dw) { return dw->path; }
+const char *pts_dwarf_build_id(const struct pts_dwarf *dw) { return dw->build_id; }
+
+static void index_die(struct pts_dwarf *dw, Dwarf_Die *die)
+{
+	int tag = dwarf_tag(die);
+	int kind;
+	switch (tag) {
+	case DW_TAG_structure_type: kind = K_STRUCT; break;
+	case DW_TAG_union_type: kind = K_UNION; break;
+	case DW_TAG_enumeration_type: kind = K_ENUM; break;
+	case DW_TAG_typedef: kind = K_TYPEDEF; break;
+	case DW_TAG_variable: kind = K_VAR; break;
+	case DW_TAG_subprogram: kind = K_FUNC; break;
+	default: return;
+	}
+	if (kind == K_ENUM) {
+		/* Enumerators are indexed even for anonymous enums. */
+		Dwarf_Die c;
+		if (dwarf_child(die, &c) == 0) {
+			do {
+				Dwarf_Attribute a;
+				Dwarf_Sword v;
+				const char *en = dwarf_diename(&c);
+				Dwarf_Word u;
+				/* Unsigned enums (enum pagetype's 0xf2) come as
+				 * data1 that formsdata sign-extends or refuses. */
+				if (!en || dwarf_tag(&c) != DW_TAG_enumerator ||
+				    !dwarf_attr(&c, DW_AT_const_value, &a))
+					continue;
+				if (dwarf_formudata(&a, &u) == 0 && a.form != DW_FORM_sdata)
+					table_add(&dw->t, en, K_ENUMERATOR, (uint64_t)u);
+				else if (dwarf_formsdata(&a, &v) == 0)
+					table_add(&dw->t, en, K_ENUMERATOR, (uint64_t)v);
+			} while (dwarf_siblingof(&c, &c) == 0);
+		}
+	}
+	const char *name = dwarf_diename(die);
+	if (!name || dwarf_hasattr(die, DW_AT_declaration))
+		return;
+	if (kind == K_VAR) {
+		Dwarf_Attribute a;
+		Dwarf_Op *ops;
+		size_t nops;
+		if (!dwarf_attr(die, DW_AT_location, &a) ||
+		    dwarf_getlocation(&a, &ops, &nops) != 0 || nops != 1 || ops[0].atom != DW_OP_addr)
+			return;
+		table_add(&dw->t, name, K_VAR, ops[0].number);
+		table_add(&dw->t, name, K_VARDIE, dwarf_dieoffset(die));
+		return;
+	}
+	table_add(&dw->t, name, kind, dwarf_dieoffset(die));
+}
+
+static bool unlocked_has_function(struct pts_dwarf *dw, const char *name)
+{
+	if (dw->btf)
+		return pts_btf_has_function(dw->btf, name);
+	struct pts_error *err = pts_dwarf_index(dw);
+	if (err) {
+		pts_error_destroy(err);
+		return false;
+	}
+	return table_find(&dw->t, name, K_FUNC) != NULL;
+}
+
+/* The index of a vmlinux's DWARF (about 165,000 names from some 2,800
+ * CUs on Debian's 6.1) costs 0.8 s to build and is the same every time:
+ * it is kept in the cache directory, keyed by the build ID and the file's
+ * size, so a command starts in a tenth of that.  The file: a header,
+ * records (value, name offset, kind), then the names.  Anything that does
+ * not fit (another version, a short or corrupt file) is a miss, and the
+ * index is built again; a cache that cannot be written costs nothing. */
+#define IDX_MAGIC "PTSIDX01"
+struct idx_hdr {
+	char magic[8];
+	char build_id[2 * 64 + 1];
+	uint64_t vmlinux_size, n, names;
+	uint64_t sum;		/* FNV-1a of the records and the names */
+};
+struct idx_rec {
+	uint64_t val;
+	uint32_t name;
+	uint32_t kind;
+};
+
+static uint64_t idx_sum(const void *a, size_t na, const void *b, size_t nb)
+{
+	uint64_t h = 14695981039346656037ull;
+	for (size_t i = 0; i < na; i++)
+		h = (h ^ ((const unsigned char *)a)[i]) * 1099511628211ull;
+	for (size_t i = 0; i < nb; i++)
+		h = (h ^ ((const unsigned char *)b)[i]) * 1099511628211ull;
+	return h;
+}
+
+static char *idx_path(const struct pts_dwarf *dw, bool mkdir)
+{
+	struct stat st;
+	if (!dw->build_id[0] || fstat(dw->fd, &st) < 0)
+		return NULL;
+	char *dir = pts_cache_dir();
+	char *sub = xasprintf("%s/dwarf-index", dir);
+	free(dir);
+	struct pts_error *err = mkdir ? pts_mkdir_p(sub) : NULL;
+	char *path = err ? NULL : xasprintf("%s/%s-%llx.idx", sub, dw->build_id,
+					   (unsigned long long)st.st_size);
+	pts_error_destroy(err);
+	free(sub);
+	return path;
+}
+
+/* The index in buf (a whole file), for vmlinux_size bytes of vmlinux
+ * with dw's build ID; false (and nothing added) unless every part fits.
+ * check_sum false: for the fuzz target only, which cannot forge it. */
+static bool idx_parse(struct pts_dwarf *dw, const uint8_t *buf, size_t len, uint64_t vmlinux_size,
+		      bool check_sum)
+{
+	struct idx_hdr h;
+	if (len < sizeof(h))
+		return false;
+	memcpy(&h, buf, sizeof(h));
+	/* sizes first, each bounded, before any arithmetic on them */
+	if (memcmp(h.magic, IDX_MAGIC, 8) || memcmp(h.build_id, dw->build_id, sizeof(h.build_id)) ||
+	    h.vmlinux_size != vmlinux_size || !h.n || h.n >= (1u << 26) || !h.names ||
+	    h.names >= (1u << 30) || len - sizeof(h) != h.n * sizeof(struct idx_rec) + h.names)
+		return false;
+	const uint8_t *rp = buf + sizeof(h);
+	const char *names = (const char *)rp + h.n * sizeof(struct idx_rec);
+	if (names[h.names - 1] != '\0' ||
+	    (check_sum && idx_sum(rp, h.n * sizeof(struct idx_rec), names, h.names) != h.sum))
+		return false;
+	struct idx_rec *r = xmalloc(h.n * sizeof(*r));
+	memcpy(r, rp, h.n * sizeof(*r));
+	bool good = true;
+	for (uint64_t i = 0; good && i < h.n; i++)
+		good = r[i].name < h.names && r[i].kind >= K_STRUCT && r[i].kind <= K_VARDIE &&
+		       r[i].kind != K_SYM;
+	if (good) {
+		char *own = xmalloc(h.names);
+		memcpy(own, names, h.names);
+		for (uint64_t i = 0; i < h.n; i++)
+			table_add(&dw->t, own + r[i].name, (int)r[i].kind, r[i].val);
+		free(dw->idx_names);
+		dw->idx_names = own;
+	}
+	free(r);
+	return good;
+}
+
+static bool read_full(int fd, uint8_t *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = read(fd, buf, len);
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+static bool idx_load(struct pts_dwarf *dw)
+{
+	if (getenv("PTSCOPE_NO_INDEX_CACHE"))
+		return false;
+	char *path = idx_path(dw, false);
+	int fd = path ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	free(path);
+	if (fd < 0)
+		return false;
+	struct stat st, vst;
+	bool good = false;
+	/* bounded by idx_parse's limits: a larger file is not an index */
+	if (fstat(fd, &st) == 0 && fstat(dw->fd, &vst) == 0 && st.st_size > 0 &&
+	    (uint64_t)st.st_size < ((uint64_t)1 << 31) + ((uint64_t)16 << 26)) {
+		uint8_t *buf = xmalloc((size_t)st.st_size);
+		good = read_full(fd, buf, (size_t)st.st_size) &&
+		       idx_parse(dw, buf, (size_t)st.st_size, (uint64_t)vst.st_size, true);
+		free(buf);
+	}
+	close(fd);
+	return good;
+}
+
+struct pts_dwarf *pts_dwarf_from_index(const void *buf, size_t len, bool check_sum)
+{
+	struct pts_dwarf *dw = xcalloc(1, sizeof(*dw));
+	dw->fd = -1;
+	dw->path = xstrdup("(index)");
+	struct idx_hdr h;
+	if (len >= sizeof(h)) {
+		memcpy(&h, buf, sizeof(h));
+		memcpy(dw->build_id, h.build_id, sizeof(dw->build_id) - 1);
+		if (idx_parse(dw, buf, len, h.vmlinux_size, check_sum)) {
+			dw->indexed = dw->sym_indexed = true;
+			return dw;
+		}
+	}
+	pts_dwarf_close(dw);
+	return NULL;
+}
+
+static void idx_save(struct pts_dwarf *dw)
+{
+	struct stat st;
+	char *path = idx_path(dw, true);
+	if (!path || fstat(dw->fd, &st) < 0) {
+		free(path);
+		return;
+	}
+	struct idx_hdr h;
+	memset(&h, 0, sizeof(h));	/* no stray padding bytes in the file */
+	h.vmlinux_size = (uint64_t)st.st_size;
+	memcpy(h.magic, IDX_MAGIC, 8);
+	memcpy(h.build_id, dw->build_id, sizeof(h.build_id));
+	struct idx_rec *r = xmalloc((dw->t.n ? dw->t.n : 1) * sizeof(*r));
+	size_t cap = 1 << 20;
+	char *names = xmalloc(cap);
+	for (size_t i = 0; dw->t.e && i <= dw->t.mask; i++) {
+		const struct entry *e = &dw->t.e[i];
+		if (!e->hash || e->kind == K_SYM)	/* symbols: from the symtab, cheap */
+			continue;
+		size_t len = strlen(e->name) + 1;
+		while (h.names + len > cap)
+			names = xrealloc(names, cap *= 2);
+		memcpy(names + h.names, e->name, len);
+		r[h.n++] = (struct idx_rec){ e->val, (uint32_t)h.names, e->kind };
+		h.names += len;
+	}
+	h.sum = idx_sum(r, h.n * sizeof(*r), names, h.names);
+	/* written whole under another name, then renamed: a reader never
+	 * sees half a file, and two writers leave one good copy */
+	char *tmp = xasprintf("%s.%d.tmp", path, (int)getpid());
+	FILE *f = fopen(tmp, "wb");
+	bool good = f && fwrite(&h, sizeof(h), 1, f) == 1 && fwrite(r, sizeof(*r), h.n, f) == h.n &&
+		    fwrite(names, 1, h.names, f) == h.names;
+	if (f && fclose(f) != 0)
+		good = false;
+	if (!good || rename(tmp, path) < 0)
+		unlink(tmp);
+	free(tmp);
+	free(path);
+	free(r);
+	free(names);
+}
+
+static struct pts_error *unlocked_index(struct pts_dwarf *dw)
+{
+	if (dw->btf)
+		return NULL;
+	if (dw->indexed)
+		return NULL;
+	if (idx_load(dw)) {
+		dw->indexed = true;
+		return NULL;
+	}
+	Dwarf_Off off = 0, next;
+	size_t hsize;
+	while (dwarf_nextcu(dw->dw, off, &next, &hsize, NULL, NULL, NULL) == 0) {
+		Dwarf_Die cu, die;
+		if (dwarf_offdie(dw->dw, off + hsize, &cu) && dwarf_child(&cu, &die) == 0) {
+			do
+				index_die(dw, &die);
+			while (dwarf_siblingof(&die, &die) == 0);
+		}
+		off = next;
+	}
+	dw->indexed = true;
+	if (dw->t.n == 0)
+		return pts_error(PTS_ERR_FORMAT, "%s: the DWARF info holds no types", dw->path);
+	if (!getenv("PTSCOPE_NO_INDEX_CACHE"))
+		idx_save(dw);
+	return NULL;
+}
+
+static void index_symtab(struct pts_dwarf *dw)
+{
+	dw->sym_indexed = true;
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(dw->elf, scn))) {
+		GElf_Shdr sh;
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB)
+			continue;
+		Elf_Data *data = elf_getdata(scn, NULL);
+		size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+		/* Global symbols first: a name shared by file-local statics
+		 * must resolve to the global one. */
+		for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; data && i < n; i++) {
+			GElf_Sym s;
+			if (!gelf_getsym(data, (int)i, &s) || s.st_shndx == SHN_UNDEF ||
+			    (GELF_ST_BIND(s.st_info) == STB_LOCAL) != (pass == 1))
+				continue;
+			const char *name = elf_strptr(dw->elf, sh.sh_link, s.st_name);
+			if (name && *name)
+				table_add(&dw->t, name, K_SYM, s.st_value);
+		}
+	}
+}
+
+static struct pts_error *find_type(struct pts_dwarf *dw, const char *type, Dwarf_Die *ret)
+{
+	struct pts_error *err = pts_dwarf_index(dw);
+	if (err)
+		return err;
+	int kind = K_TYPEDEF;
+	const char *name = type;
+	if (!strncmp(type, "struct ", 7)) {
+		kind = K_STRUCT;
+		name = type + 7;
+	} else if (!strncmp(type, "union ", 6)) {
+		kind = K_UNION;
+		name = type + 6;
+	} else if (!strncmp(type, "enum ", 5)) {
+		kind = K_ENUM;
+		name = type + 5;
+	}
+	const struct entry *e = table_find(&dw->t, name, kind);
+	if (!e || !dwarf_offdie(dw->dw, e->val, ret))
+		return pts_error(PTS_ERR_LOOKUP, "type '%s' not in %s", type, dw->path);
+	return NULL;
+}
+
+static bool peel(Dwarf_Die *die)
+{
+	Dwarf_Attribute a;
+	Dwarf_Die t;
+	if (!dwarf_formref_die(dwarf_attr_integrate(die, DW_AT_type, &a), &t))
+		return false;
+	*die = t;
+	return dwarf_peel_type(die, die) == 0;
+}
+
+static bool member_location(Dwarf_Die *m, uint64_t *bytes)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word w;
+	if (!dwarf_attr(m, DW_AT_data_member_location, &a)) {
+		*bytes = 0;	/* union members */
+		return true;
+	}
+	if (dwarf_formudata(&a, &w) == 0) {
+		*bytes = w;
+		return true;
+	}
+	Dwarf_Op *ops;
+	size_t n;
+	if (dwarf_getlocation(&a, &ops, &n) == 0 && n == 1 && ops[0].atom == DW_OP_plus_uconst) {
+		*bytes = ops[0].number;
+		return true;
+	}
+	return false;
+}
+
+/* Find name among the members of die (a struct or union), descending into
+ * anonymous members.  On success *die is the member and *off its offset. */
+static bool find_member(Dwarf_Die *die, const char *name, size_t len, uint64_t *off, Dwarf_Die *ret)
+{
+	Dwarf_Die c;
+	if (dwarf_child(die, &c) != 0)
+		return false;
+	do {
+		if (dwarf_tag(&c) != DW_TAG_member)
+			continue;
+		uint64_t loc;
+		if (!member_location(&c, &loc))
+			continue;
+		const char *n = dwarf_diename(&c);
+		if (n) {
+			if (strlen(n) == len && !memcmp(n, name, len)) {
+				*off += loc;
+				*ret = c;
+				return true;
+			}
+			continue;
+		}
+		Dwarf_Die t = c;
+		if (!peel(&t))
+			continue;
+		uint64_t sub = *off + loc;
+		if (find_member(&t, name, len, &sub, ret)) {
+			*off = sub;
+			return true;
+		}
+	} while (dwarf_siblingof(&c, &c) == 0);
+	return false;
+}
+
+static struct pts_error *resolve(struct pts_dwarf *dw, const char *type, const char *path,
+				 struct pts_member *ret, Dwarf_Die *mret)
+{
+	Dwarf_Die die;
+	struct pts_error *err = find_type(dw, type, &die);
+	if (err)
+		return err;
+	if (dwarf_peel_type(&die, &die) != 0)
+		return pts_error(PTS_ERR_LOOKUP, "type '%s' cannot be resolved", type);
+	uint64_t off = 0;
+	Dwarf_Die m;
+	for (const char *p = path;;) {
+		size_t len = strcspn(p, ".");
+		if (!find_member(&die, p, len, &off, &m))
+			return pts_error(PTS_ERR_LOOKUP, "%s has no member '%s'", type, path);
+		if (!p[len])
+			break;
+		die = m;
+		if (!peel(&die))
+			return pts_error(PTS_ERR_LOOKUP, "%s.%s: member type unknown", type, path);
+		p += len + 1;
+	}
+	Dwarf_Die t = m;
+	Dwarf_Word sz = 0;
+	if (peel(&t)) {
+		Dwarf_Word s;
+		if (dwarf_aggregate_size(&t, &s) == 0)
+			sz = s;
+	}
+	ret->offset = off;
+	ret->size = sz;
+	ret->bit_offset = 0;
+	ret->bit_size = 0;
+	Dwarf_Attribute a;
+	Dwarf_Word w;
+	if (dwarf_formudata(dwarf_attr(&m, DW_AT_bit_size, &a), &w) == 0) {
+		ret->bit_size = (unsigned)w;
+		if (dwarf_formudata(dwarf_attr(&m, DW_AT_data_bit_offset, &a), &w) == 0) {
+			ret->offset = off - 0 + w / 8;	/* data_bit_offset counts from the struct */
+			ret->bit_offset = (unsigned)(w % 8);
+		} else if (dwarf_formudata(dwarf_attr(&m, DW_AT_bit_offset, &a), &w) == 0) {
+			/* DWARF 2-4, little-endian: counted from the storage unit's top. */
+			uint64_t bit = sz * 8 - w - ret->bit_size;
+			ret->offset = off + bit / 8;
+			ret->bit_offset = (unsigned)(bit % 8);
+		}
+	}
+	if (mret)
+		*mret = m;
+	return NULL;
+}
+
+static struct pts_error *unlocked_member(struct pts_dwarf *dw, const char *type, const char *path,
+				   struct pts_member *ret)
+{
+	if (dw->btf)
+		return pts_btf_member(dw->btf, type, path, ret);
+	return resolve(dw, type, path, ret, NULL);
+}
+
+static bool unlocked_has_member(struct pts_dwarf *dw, const char *type, const char *path)
+{
+	if (dw->btf) {
+		struct pts_member m;
+		struct pts_error *e = pts_btf_member(dw->btf, type, path, &m);
+		pts_error_destroy(e);
+		return !e;
+	}
+	struct pts_member m;
+	struct pts_error *err = resolve(dw, type, path, &m, NULL);
+	pts_error_destroy(err);
+	return !err;
+}
+
+static struct pts_error *unlocked_member_array_len(struct pts_dwarf *dw, const char *type,
+					     const char *path, uint64_t *ret)
+{
+	if (dw->btf)
+		return pts_btf_member_array_len(dw->btf, type, path, ret);
+	struct pts_member m;
+	Dwarf_Die die;
+	struct pts_error *err = resolve(dw, type, path, &m, &die);
+	if (err)
+		return err;
+	if (!peel(&die) || dwarf_tag(&die) != DW_TAG_array_type)
+		return pts_error(PTS_ERR_LOOKUP, "%s.%s is not an array", type, path);
+	Dwarf_Die sub;
+	Dwarf_Attribute a;
+	Dwarf_Word w;
+	if (dwarf_child(&die, &sub) != 0)
+		return pts_error(PTS_ERR_LOOKUP, "%s.%s: no bounds", type, path);
+	if (dwarf_formudata(dwarf_attr(&sub, DW_AT_count, &a), &w) == 0)
+		*ret = w;
+	else if (dwarf_formudata(dwarf_attr(&sub, DW_AT_upper_bound, &a), &w) == 0)
+		*ret = w + 1;
+	else
+		return pts_error(PTS_ERR_LOOKUP, "%s.%s: no bounds", type, path);
+	return NULL;
+}
+
+static struct pts_error *array_len(Dwarf_Die *die, const char *what, uint64_t *ret)
+{
+	Dwarf_Die sub;
+	Dwarf_Attribute a;
+	Dwarf_Word w;
+	if (!peel(die) || dwarf_tag(die) != DW_TAG_array_type)
+		return pts_error(PTS_ERR_LOOKUP, "%s is not an array", what);
+	if (dwarf_child(die, &sub) != 0)
+		return pts_error(PTS_ERR_LOOKUP, "%s: no bounds", what);
+	if (dwarf_formudata(dwarf_attr(&sub, DW_AT_count, &a), &w) == 0)
+		*ret = w;
+	else if (dwarf_formudata(dwarf_attr(&sub, DW_AT_upper_bound, &a), &w) == 0)
+		*ret = w + 1;
+	else
+		return pts_error(PTS_ERR_LOOKUP, "%s: no bounds", what);
+	return NULL;
+}
+
+static struct pts_error *unlocked_var_array_len(struct pts_dwarf *dw, const char *name, uint64_t *ret)
+{
+	if (dw->btf)
+		return pts_error(PTS_ERR_LOOKUP, "the length of '%s': BTF keeps no global "
+				 "variables' types", name);
+	struct pts_error *err = pts_dwarf_index(dw);
+	if (err)
+		return err;
+	const struct entry *e = table_find(&dw->t, name, K_VARDIE);
+	Dwarf_Die die;
+	if (!e)
+		return pts_error(PTS_ERR_LOOKUP, "no variable '%s' in the debug info", name);
+	if (!dwarf_offdie(dw->dw, e->val, &die))
+		return pts_error(PTS_ERR_LOOKUP, "variable '%s': bad DIE", name);
+	return array_len(&die, name, ret);
+}
+
+static struct pts_error *unlocked_sizeof(struct pts_dwarf *dw, const char *type, uint64_t *ret)
+{
+	if (dw->btf)
+		return pts_btf_sizeof(dw->btf, type, ret);
+	Dwarf_Die die;
+	struct pts_error *err = find_type(dw, type, &die);
+	if (err)
+		return err;
+	Dwarf_Word s;
+	if (dwarf_aggregate_size(&die, &s) != 0)
+		return pts_error(PTS_ERR_LOOKUP, "size of '%s' unknown", type);
+	*ret = s;
+	return NULL;
+}
+
+static struct pts_error *unlocked_symbol(struct pts_dwarf *dw, const char *name, uint64_t *ret)
+{
+	if (dw->btf)
+		return pts_btf_symbol(dw->btf, name, ret);
+	/* .symtab first: reading it costs milliseconds, while the DWARF
+	 * index costs half a second, so commands that need only symbols
+	 * (info) never build it. */
+	if (!dw->sym_indexed)
+		index_symtab(dw);
+	const struct entry *e = table_find(&dw->t, name, K_SYM);
+	if (!e) {
+		struct pts_error *err = pts_dwarf_index(dw);
+		if (err)
+			return err;
+		e = table_find(&dw->t, name, K_VAR);
+	}
+	if (!e)
+		return pts_error(PTS_ERR_LOOKUP, "symbol '%s' not in %s", name, dw->path);
+	*ret = e->val;
+	return NULL;
+}
+
+static struct pts_error *unlocked_enum(struct pts_dwarf *dw, const char *name, int64_t *ret)
+{
+	if (dw->btf)
+		return pts_btf_enum(dw->btf, name, ret);
+	struct pts_error *err = pts_dwarf_index(dw);
+	if (err)
+		return err;
+	const struct entry *e = table_find(&dw->t, name, K_ENUMERATOR);
+	if (!e)
+		return pts_error(PTS_ERR_LOOKUP, "enumerator '%s' not in %s", name, dw->path);
+	*ret = (int64_t)e->val;
+	return NULL;
+}
+
+static struct pts_error *unlocked_enumerators(struct pts_dwarf *dw, const char *type,
+					pts_enumerator_fn *fn, void *arg)
+{
+	if (dw->btf)
+		return pts_btf_enumerators(dw->btf, type, fn, arg);
+	Dwarf_Die die, child;
+	struct pts_error *err = find_type(dw, type, &die);
+	if (err)
+		return err;
+	if (dwarf_child(&die, &child) != 0)
+		return NULL;
+	do {
+		if (dwarf_tag(&child) != DW_TAG_enumerator)
+			continue;
+		Dwarf_Attribute a;
+		Dwarf_Sword v;
+		Dwarf_Word u;
+		const char *name = dwarf_diename(&child);
+		if (!name || !dwarf_attr(&child, DW_AT_const_value, &a))
+			continue;
+		/* as in the index: unsigned data forms are unsigned */
+		if (dwarf_formudata(&a, &u) == 0)
+			fn(arg, name, (int64_t)u);
+		else if (dwarf_formsdata(&a, &v) == 0)
+			fn(arg, name, (int64_t)v);
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return NULL;
+}
+
+/* ---- thread safety ---------------------------------------------------
+ * libdw (and the lazily built index) is not safe to use from two threads
+ * at once: every question takes one lock.  Questions are rare next to
+ * memory reads (readers keep the offsets they learn), so a runner's
+ * threads seldom wait here.  Recursive: a question may ask another. */
+static pthread_mutex_t types_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+
+/* ---- record and replay (snapshot.h) --------------------------------- */
+
+/* Recording: each distinct question and its answer, one line each:
+ * "FN\tARG1\tARG2\t" then "!CODE\tTEXT" for an error or "=VALUE". */
+struct rec {
+	bool on;
+	struct u64set seen;	/* FNV-1a of the question */
+	char *buf;
+	size_t len, cap;
+	/* replay: the lines, sorted by question */
+	struct qa { char *q, *a; } *v;
+	size_t n;
+};
+
+static uint64_t fnv(const char *s)
+{
+	uint64_t h = 14695981039346656037ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static void key(char *k, size_t n, const char *fn, const char *a1, const char *a2)
+{
+	snprintf(k, n, "%s\t%s\t%s", fn, a1 ? a1 : "", a2 ? a2 : "");
+	for (char *c = k; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
+}
+
+static void rec_put(struct pts_dwarf *dw, const char *k, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void rec_put(struct pts_dwarf *dw, const char *k, const char *fmt, ...)
+{
+	struct rec *r = dw->rec;
+	if (!r || !r->on || !u64set_add(&r->seen, fnv(k) | 1))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *a = xvasprintf(fmt, ap);
+	va_end(ap);
+	for (char *c = a; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
+	size_t need = strlen(k) + strlen(a) + 3;
+	while (r->len + need > r->cap)
+		r->buf = xrealloc(r->buf, r->cap = r->cap ? 2 * r->cap : 65536);
+	r->len += (size_t)sprintf(r->buf + r->len, "%s\t%s\n", k, a);
+	free(a);
+}
+
+static void rec_err(struct pts_dwarf *dw, const char *k, const struct pts_error *e)
+{
+	if (e)
+		rec_put(dw, k, "!%d\t%s", (int)e->code, pts_error_text(e));
+}
+
+static int by_q(const void *x, const void *y)
+{
+	return strcmp(((const struct qa *)x)->q, ((const struct qa *)y)->q);
+}
+
+/* The recorded answer to k: NULL if none; err set for an error answer. */
+static const char *replay(struct pts_dwarf *dw, const char *k, struct pts_error **err)
+{
+	*err = NULL;
+	struct qa x = { (char *)k, NULL };
+	const struct qa *q = dw->rec->n ? bsearch(&x, dw->rec->v, dw->rec->n, sizeof(x), by_q) : NULL;
+	if (!q) {
+		*err = pts_error(PTS_ERR_LOOKUP, "%s: not in the snapshot's types", k);
+		return NULL;
+	}
+	if (q->a[0] == '!') {
+		char *end;
+		long code = strtol(q->a + 1, &end, 10);
+		*err = pts_error(code > 0 && code < 100 ? (enum pts_error_code)code : PTS_ERR_LOOKUP, "%s",
+				 *end == '\t' ? end + 1 : q->a);
+		return NULL;
+	}
+	return q->a[0] == '=' ? q->a + 1 : q->a;
+}
+
+static bool replaying(const struct pts_dwarf *dw)
+{
+	return dw->rec && dw->rec->v;
+}
+
+void pts_dwarf_record(struct pts_dwarf *dw)
+{
+	if (!dw->rec)
+		dw->rec = xcalloc(1, sizeof(*dw->rec));
+	dw->rec->on = true;
+}
+
+char *pts_dwarf_record_text(struct pts_dwarf *dw)
+{
+	pthread_mutex_lock(&types_lock);
+	char *t = xstrdup(dw->rec && dw->rec->buf ? dw->rec->buf : "");
+	pthread_mutex_unlock(&types_lock);
+	return t;
+}
+
+struct pts_dwarf *pts_dwarf_from_record(const char *text, const char *source)
+{
+	struct pts_dwarf *dw = xcalloc(1, sizeof(*dw));
+	dw->fd = -1;
+	dw->path = xstrdup(source);
+	dw->indexed = dw->sym_indexed = true;
+	struct rec *r = dw->rec = xcalloc(1, sizeof(*r));
+	size_t cap = 0;
+	char *all = xstrdup(text), *save = NULL;
+	for (char *line = strtok_r(all, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		/* the answer starts after the third tab */
+		char *t = line;
+		for (int i = 0; i < 3 && t; i++)
+			t = strchr(t + (i ? 1 : 0), '\t');
+		if (!t)
+			continue;
+		*t = '\0';
+		if (r->n == cap)
+			r->v = xrealloc(r->v, (cap = cap ? 2 * cap : 256) * sizeof(*r->v));
+		r->v[r->n++] = (struct qa){ xstrdup(line), xstrdup(t + 1) };
+	}
+	free(all);
+	if (!r->v)
+		r->v = xcalloc(1, sizeof(*r->v));	/* replaying, with no answers */
+	else
+		qsort(r->v, r->n, sizeof(*r->v), by_q);
+	return dw;
+}
+
+static void rec_free(struct rec *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->v[i].q);
+		free(r->v[i].a);
+	}
+	free(r->v);
+	free(r->buf);
+	u64set_free(&r->seen);
+	free(r);
+}
+
+/* ---- the interface: one question at a time (types_lock), recorded or
+ * replayed when asked ------------------------------------------------ */
+
+struct pts_error *pts_dwarf_index(struct pts_dwarf *dw)
+{
+	if (dw->rec && dw->rec->v)
+		return NULL;
+	pthread_mutex_lock(&types_lock);
+	struct pts_error *r = unlocked_index(dw);
+	pthread_mutex_unlock(&types_lock);
+	return r;
+}
+
+/* The yes-or-no answers: one shape for both questions. */
+static bool bool_answer(struct pts_dwarf *dw, const char *fn,
+			bool (*ask)(struct pts_dwarf *, const char *, const char *), const char *a1,
+			const char *a2)
+{
+	pthread_mutex_lock(&types_lock);
+	bool r;
+	if (!dw->rec) {
+		r = ask(dw, a1, a2);
+	} else {
+		char k[512];
+		key(k, sizeof(k), fn, a1, a2);
+		if (replaying(dw)) {
+			struct pts_error *e;
+			const char *a = replay(dw, k, &e);
+			pts_error_destroy(e);
+			r = a && a[0] == '1';
+		} else {
+			r = ask(dw, a1, a2);
+			rec_put(dw, k, "=%d", r);
+		}
+	}
+	pthread_mutex_unlock(&types_lock);
+	return r;
+}
+
+static bool ask_has_function(struct pts_dwarf *dw, const char *a1, const char *a2)
+{
+	(void)a2;
+	return unlocked_has_function(dw, a1);
+}
+
+static bool ask_has_member(struct pts_dwarf *dw, const char *a1, const char *a2)
+{
+	return unlocked_has_member(dw, a1, a2);
+}
+
+bool pts_dwarf_has_function(struct pts_dwarf *dw, const char *name)
+{
+	return bool_answer(dw, "has_function", ask_has_function, name, NULL);
+}
+
+struct pts_error *pts_dwarf_member(struct pts_dwarf *dw, const char *type, const char *path,
+				   struct pts_member *ret)
+{
+	if (!dw->rec) {
+		pthread_mutex_lock(&types_lock);
+		struct pts_error *r = unlocked_member(dw, type, path, ret);
+		pthread_mutex_unlock(&types_lock);
+		return r;
+	}
+	char k[512];
+	key(k, sizeof(k), "member", type, path);
+	pthread_mutex_lock(&types_lock);
+	struct pts_error *r;
+	if (replaying(dw)) {
+		const char *a = replay(dw, k, &r);
+		unsigned long long off, size;
+		unsigned bo, bs;
+		if (a && sscanf(a, "%llu,%llu,%u,%u", &off, &size, &bo, &bs) == 4)
+			*ret = (struct pts_member){ off, size, bo, bs };
+		else if (a)
+			r = pts_error(PTS_ERR_FORMAT, "%s: a damaged answer in the snapshot", k);
+	} else {
+		r = unlocked_member(dw, type, path, ret);
+		if (r)
+			rec_err(dw, k, r);
+		else
+			rec_put(dw, k, "=%llu,%llu,%u,%u", (unsigned long long)ret->offset,
+				(unsigned long long)ret->size, ret->bit_offset, ret->bit_size);
+	}
+	pthread_mutex_unlock(&types_lock);
+	return r;
+}
+
+bool pts_dwarf_has_member(struct pts_dwarf *dw, const char *type, const char *path)
+{
+	return bool_answer(dw, "has_member", ask_has_member, type, path);
+}
+
+/* The u64 answers: one shape for four questions. */
+static struct pts_error *u64_answer(struct pts_dwarf *dw, const char *fn, uint64_t *ret,
+				    struct pts_error *(*ask)(struct pts_dwarf *, const char *,
+							     const char *, uint64_t *),
+				    const char *a1, const char *a2)
+{
+	struct pts_error *r;
+	pthread_mutex_lock(&types_lock);
+	if (!dw->rec) {
+		r = ask(dw, a1, a2, ret);
+		pthread_mutex_unlock(&types_lock);
+		return r;
+	}
+	char k[512];
+	key(k, sizeof(k), fn, a1, a2);
+	if (replaying(dw)) {
+		const char *a = replay(dw, k, &r);
+		unsigned long long v;
+		if (a && sscanf(a, "%llu", &v) == 1)
+			*ret = v;
+		else if (a)
+			r = pts_error(PTS_ERR_FORMAT, "%s: a damaged answer in the snapshot", k);
+	} else {
+		r = ask(dw, a1, a2, ret);
+		if (r)
+			rec_err(dw, k, r);
+		else
+			rec_put(dw, k, "=%llu", (unsigned long long)*ret);
+	}
+	pthread_mutex_unlock(&types_lock);
+	return r;
+}
+
+static struct pts_error *ask_array_len(struct pts_dwarf *dw, const char *a1, const char *a2,
+				       uint64_t *ret)
+{
+	return unlocked_member_array_len(dw, a1, a2, ret);
+}
+
+static struct pts_error *ask_var_array_len(struct pts_dwarf *dw, const char *a1, const char *a2,
+					   uint64_t *ret)
+{
+	(void)a2;
+	return unlocked_var_array_len(dw, a1, ret);
+}
+
+static struct pts_error *ask_sizeof(struct pts_dwarf *dw, const char *a1, const char *a2, uint64_t *ret)
+{
+	(void)a2;
+	return unlocked_sizeof(dw, a1, ret);
+}
+
+static struct pts_error *ask_symbol(struct pts_dwarf *dw, const char *a1, const char *a2, uint64_t *ret)
+{
+	(void)a2;
+	return unlocked_symbol(dw, a1, ret);
+}
+
+static struct pts_error *ask_enum(struct pts_dwarf *dw, const char *a1, const char *a2, uint64_t *ret)
+{
+	(void)a2;
+	int64_t v = 0;
+	struct pts_error *e = unlocked_enum(dw, a1, &v);
+	*ret = (uint64_t)v;
+	return e;
+}
+
+struct pts_error *pts_dwarf_member_array_len(struct pts_dwarf *dw, const char *type,
+					     const char *path, uint64_t *ret)
+{
+	return u64_answer(dw, "member_array_len", ret, ask_array_len, type, path);
+}
+
+struct pts_error *pts_dwarf_var_array_len(struct pts_dwarf *dw, const char *name, uint64_t *ret)
+{
+	return u64_answer(dw, "var_array_len", ret, ask_var_array_len, name, NULL);
+}
+
+struct pts_error *pts_dwarf_sizeof(struct pts_dwarf *dw, const char *type, uint64_t *ret)
+{
+	return u64_answer(dw, "sizeof", ret, ask_sizeof, type, NULL);
+}
+
+struct pts_error *pts_dwarf_symbol(struct pts_dwarf *dw, const char *name, uint64_t *ret)
+{
+	return u64_answer(dw, "symbol", ret, ask_symbol, name, NULL);
+}
+
+struct pts_error *pts_dwarf_enum(struct pts_dwarf *dw, const char *name, int64_t *ret)
+{
+	uint64_t v = 0;
+	struct pts_error *e = u64_answer(dw, "enum", &v, ask_enum, name, NULL);
+	if (!e)
+		*ret = (int64_t)v;
+	return e;
+}
+
+struct enum_rec {
+	char *s;
+	size_t len, cap;
+	pts_enumerator_fn *fn;
+	void *arg;
+};
+
+static void enum_rec_one(void *arg, const char *name, int64_t value)
+{
+	struct enum_rec *er = arg;
+	char item[256];
+	int n = snprintf(item, sizeof(item), "%s%s:%lld", er->len ? "," : "", name, (long long)value);
+	if (n > 0 && (size_t)n < sizeof(item) && !strpbrk(name, ",:\t\n")) {
+		while (er->len + (size_t)n + 1 > er->cap)
+			er->s = xrealloc(er->s, er->cap = er->cap ? 2 * er->cap : 1024);
+		memcpy(er->s + er->len, item, (size_t)n + 1);
+		er->len += (size_t)n;
+	}
+	er->fn(er->arg, name, value);
+}
+
+struct pts_error *pts_dwarf_enumerators(struct pts_dwarf *dw, const char *type,
+					pts_enumerator_fn *fn, void *arg)
+{
+	if (!dw->rec) {
+		pthread_mutex_lock(&types_lock);
+		struct pts_error *r = unlocked_enumerators(dw, type, fn, arg);
+		pthread_mutex_unlock(&types_lock);
+		return r;
+	}
+	char k[512];
+	key(k, sizeof(k), "enumerators", type, NULL);
+	pthread_mutex_lock(&types_lock);
+	struct pts_error *r;
+	if (replaying(dw)) {
+		const char *a = replay(dw, k, &r);
+		char *all = a ? xstrdup(a) : NULL, *save = NULL;
+		for (char *it = all ? strtok_r(all, ",", &save) : NULL; it; it = strtok_r(NULL, ",", &save)) {
+			char *colon = strrchr(it, ':');
+			if (!colon)
+				continue;
+			*colon = '\0';
+			fn(arg, it, strtoll(colon + 1, NULL, 10));
+		}
+		free(all);
+	} else if (dw->rec && dw->rec->on) {
+		struct enum_rec er = { NULL, 0, 0, fn, arg };
+		r = unlocked_enumerators(dw, type, enum_rec_one, &er);
+		if (r)
+			rec_err(dw, k, r);
+		else
+			rec_put(dw, k, "=%s", er.s ? er.s : "");
+		free(er.s);
+	} else {
+		r = unlocked_enumerators(dw, type, fn, arg);
+	}
+	pthread_mutex_unlock(&types_lock);
+	return r;
+}
