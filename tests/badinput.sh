@@ -56,6 +56,12 @@ if [ -n "$k2" ]; then
 else
 	ok 1 "a second kernel in tests/kernels for the wrong-vmlinux test"
 fi
+# An option a command does not take is refused, not ignored (cmd_entry.options).
+expect_err "ps --range refused" "--range" "is not an option of ps" ps --range 1000-2000 "$D/kdump-lzo"
+expect_err "info -p refused" "--pid" "is not an option of info" info -p 1 "$D/kdump-lzo"
+expect_err "walk --all refused" "--all" "is not an option of walk" walk --all -p 1 "$D/kdump-lzo"
+expect_err "report --json refused" "--json" "is not an option of report" report --json "$D/kdump-lzo"
+expect_err "plugins --pfn refused" "--pfn" "is not an option of plugins" plugins --pfn 1
 expect_err "not a vmlinux" /bin/sh "not an x86-64 vmlinux|not an ELF" ps -k /bin/sh "$D/kdump-lzo"
 # --types=dwarf: under the default (auto) a kernel with BTF is read from it
 # instead (tests/btf.sh); a kernel without BTF gives the same error.

@@ -75,6 +75,44 @@ sys.exit(0 if got == want and got else 1)
 PY
 ok $? "$k1: EX1 fires on the processes the guest's smaps names: $(cat "$t/ex1.log")" "$t/err"
 
+# The plugin ABI finds a thread's pid as ptscope vmas -p does (one
+# library call, pts_task_find): ptscope_vmas of a thread lists its
+# process's VMAs.  It searched thread-group leaders only before.
+cat > "$t/tid.c" <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+#include <ptscope/plugin.h>
+const unsigned ptscope_plugin_abi = PTSCOPE_PLUGIN_ABI;
+static int count(const struct ptscope_vma_info *v, void *arg) { (void)v; ++*(int *)arg; return 0; }
+static int write_tid(struct ptscope_dump *d, FILE *out, void *arg)
+{
+	(void)arg;
+	int n = 0;
+	if (ptscope_vmas(d, atoi(getenv("TID")), count, &n) < 0) {
+		fprintf(out, "error %s\n", ptscope_error(d));
+		return 0;
+	}
+	fprintf(out, "vmas %d\n", n);
+	return 0;
+}
+static const struct ptscope_report tid = { .name = "tidvmas", .description = "test", .extension = "txt",
+					   .write = write_tid };
+int ptscope_plugin_init(struct ptscope_host *h)
+{
+	ptscope_plugin_describe(h, "tid", "a thread's VMAs through the ABI");
+	return ptscope_register_report(h, &tid);
+}
+EOF
+cc -shared -fPIC -Wall -Werror $cflags -o "$t/tid.so" "$t/tid.c" > "$t/cc.log" 2>&1
+ok $? "a test plugin calling ptscope_vmas builds" "$t/cc.log"
+tid=$("$P" ps -T --json -k "$V" "$D/kdump-lzo" 2>/dev/null | python3 -c '
+import json, sys
+print(next(t["pid"] for t in json.load(sys.stdin)["tasks"] if t["pid"] != t["tgid"] and t["mm"]))')
+want=$("$P" vmas --json -p "$tid" -k "$V" "$D/kdump-lzo" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["vmas"]))')
+got=$(TID=$tid "$P" --plugin "$t/tid.so" report --format tidvmas -k "$V" "$D/kdump-lzo" 2>&1 | grep -v '^ptscope: report')
+[ -n "$tid" ] && [ "$got" = "vmas $want" ]
+ok $? "$k1: ptscope_vmas(d, thread $tid) lists its process's $want VMAs, as vmas -p $tid does: $got"
+
 # 2. Refusals, each one line naming the file.
 cat > "$t/abi99.c" <<'EOF'
 const unsigned ptscope_plugin_abi = 99;

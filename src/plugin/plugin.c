@@ -312,6 +312,7 @@ struct ptscope_dump {
 	bool panic_read;
 	struct pts_task_list tasks;
 	bool tasks_read;
+	struct pts_task thread;	/* the last pid found that is not a leader */
 	struct pts_findings findings;
 	bool findings_read;
 	struct pts_locks locks;	/* the findings' lock scan, kept for ptscope_locks */
@@ -399,21 +400,30 @@ int ptscope_tasks(struct ptscope_dump *d, int (*fn)(const struct ptscope_task_in
 	return 0;
 }
 
+/* pid's task: a leader from the list already read, else any thread
+ * through pts_task_find, as ptscope vmas -p finds it. */
 static int find(struct ptscope_dump *d, int32_t pid, const struct pts_task **ret)
 {
 	if (need_tasks(d))
 		return -1;
-	for (size_t i = 0; i < d->tasks.n; i++)
-		if (d->tasks.v[i].pid == pid) {
+	*ret = NULL;
+	for (size_t i = 0; i < d->tasks.n && !*ret; i++)
+		if (d->tasks.v[i].pid == pid)
 			*ret = &d->tasks.v[i];
-			if (!d->tasks.v[i].mm) {
-				snprintf(d->err, sizeof(d->err), "pid %d is a kernel thread: no mm", pid);
-				return -1;
-			}
-			return 0;
+	if (!*ret) {
+		struct pts_error *err = pts_task_find(d->p, pid, &d->thread);
+		if (err) {
+			snprintf(d->err, sizeof(d->err), "%s", pts_error_text(err));
+			pts_error_destroy(err);
+			return -1;
 		}
-	snprintf(d->err, sizeof(d->err), "no pid %d in the dump", pid);
-	return -1;
+		*ret = &d->thread;
+	}
+	if (!(*ret)->mm) {
+		snprintf(d->err, sizeof(d->err), "pid %d is a kernel thread: no mm", pid);
+		return -1;
+	}
+	return 0;
 }
 
 /* pid's mm and VMAs */

@@ -378,3 +378,22 @@ void pts_task_list_free(struct pts_task_list *l)
 	l->v = NULL;
 	l->n = l->cap = 0;
 }
+
+struct pts_error *pts_task_find(struct pts_program *p, int32_t pid, struct pts_task *ret)
+{
+	struct pts_task_list l;
+	struct pts_error *err = pts_tasks(p, true, &l);
+	if (err)
+		return err;
+	bool found = false;
+	for (size_t i = 0; i < l.n && !found; i++)
+		if (l.v[i].pid == pid) {
+			*ret = l.v[i];
+			found = true;
+		}
+	if (!found)
+		err = pts_error(PTS_ERR_USAGE, "no pid %d in the dump%s", pid,
+				l.notes.n ? " (some tasks are not in it: see ptscope ps)" : "");
+	pts_task_list_free(&l);
+	return err;
+}

@@ -30,6 +30,10 @@ struct pts_task_list {
  * are left out and named in ret->notes. */
 struct pts_error *pts_tasks(struct pts_program *p, bool threads, struct pts_task_list *ret);
 void pts_task_list_free(struct pts_task_list *l);
+/* The task of pid, threads included (a thread's pid names the thread,
+ * whose mm is its process's): the one way every face finds -p PID.
+ * PTS_ERR_USAGE "no pid N in the dump" when it is not listed. */
+struct pts_error *pts_task_find(struct pts_program *p, int32_t pid, struct pts_task *ret);
 /* One task_struct by address (a lock's owner, a waiter). */
 struct pts_error *pts_task_read(struct pts_program *p, uint64_t addr, struct pts_task *ret);
 #endif

@@ -12,6 +12,7 @@
 #include "analyses/rmap.h"
 #include "analyses/sweep.h"
 #include "tui/tui_model.h"
+#include "out/emit.h"
 #include "readers/walk.h"
 
 static void row_add(tui_rows *out, enum tui_class cls, long ref, const char *fmt, ...)
@@ -619,20 +620,6 @@ void tui_as_map(struct tui_model *m, uint64_t lo, uint64_t hi, int width, enum t
 	}
 }
 
-static void flags_words(const struct pts_entry *e, char *buf, size_t n)
-{
-	size_t len = 0;
-	buf[0] = '\0';
-	uint32_t flags = e->kind == PTS_EK_PRESENT ? e->flags & ~(1u << PTS_F_PRESENT) : e->flags;
-	for (unsigned f = 0; f < PTS_F_N && len + 1 < n; f++)
-		if (flags & (1u << f)) {
-			int r = snprintf(buf + len, n - len, "%s%s", len ? " " : "", pts_eflag_name(f));
-			if (r < 0)
-				break;
-			len += (size_t)r;
-		}
-}
-
 /* The i-th entry of a run: its address, PFN or swap offset and raw value. */
 static void run_entry(const struct tui_tline *l, long i, uint64_t *va, struct pts_entry *e)
 {
@@ -659,24 +646,14 @@ static char *tline_text(const struct tui_model *m, const struct tui_tline *l, lo
 		return xasprintf("%s%s table pfn %#" PRIx64 "  %#" PRIx64 "-%#" PRIx64 "  %u used%s", tri,
 				 pts_level_name((unsigned)l->level), l->pfn, l->va, l->end, l->used, sh);
 	}
-	char fl[256], tail[96] = "";
+	char fl[256], tail[96];
 	uint64_t va;
 	struct pts_entry e;
 	run_entry(l, sub < 0 ? 0 : sub, &va, &e);
-	flags_words(&e, fl, sizeof(fl));
+	pts_out_entry_flags(&e, fl, sizeof(fl));
 	bool whole = sub < 0;
-	if (e.kind == PTS_EK_SWAP)
-		snprintf(tail, sizeof(tail), "  type %u offset %#" PRIx64 "%s", e.swap_type, e.swap_offset,
-			 whole && l->count > 1 ? "+" : "");
-	else if (e.kind == PTS_EK_MARKER) {
-		char mk[64];
-		pts_marker_text(e.swap_offset, mk, sizeof(mk));
-		snprintf(tail, sizeof(tail), "  %s", mk);
-	} else if (e.has_pfn && whole && l->count > 1)
-		snprintf(tail, sizeof(tail), "  pfn %#" PRIx64 "-%#" PRIx64, e.pfn,
-			 e.pfn + (l->count - 1) * (l->size >> 12));
-	else if (e.has_pfn)
-		snprintf(tail, sizeof(tail), "  pfn %#" PRIx64, e.pfn);
+	/* the walk's words: one emitter for both faces */
+	pts_out_entry_tail(&e, whole ? l->count : 1, l->size >> 12, tail, sizeof(tail));
 	if (whole)
 		return xasprintf("%s%#" PRIx64 "-%#" PRIx64 " %5" PRIu64 " %s %s%s%s%s", tri, l->va, l->end,
 				 l->count, pts_level_name((unsigned)l->level), pts_ekind_name(e.kind),
@@ -901,7 +878,7 @@ void tui_detail_rows(struct tui_model *m, const struct tui_row *row, tui_rows *o
 	struct pts_entry e;
 	run_entry(l, row->sub < 0 ? 0 : row->sub, &va, &e);
 	char fl[256];
-	flags_words(&e, fl, sizeof(fl));
+	pts_out_entry_flags(&e, fl, sizeof(fl));
 	if (row->sub < 0 && l->count > 1)
 		row_add(out, TC_HEAD, -1, "A run of %" PRIu64 " %s entries; its first:", l->count,
 			pts_level_name((unsigned)l->level));

@@ -1,0 +1,240 @@
+#include "config.h"
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cmd/cmd.h"
+#include "base/util.h"
+#include "out/emit.h"
+#include "out/json.h"
+#include <time.h>
+#include "analyses/locks.h"
+
+/* Whether the lock or blocked task concerns the chosen process. */
+static bool lock_shown(const struct opts *o, const struct pts_lock *k)
+{
+	if (o->have_pid && !pts_lock_of_pid(k, o->pid)) {
+		for (size_t i = 0; i < k->holders.n; i++)
+			if (k->holders.v[i].tgid == o->pid)
+				return k->interesting || o->free_locks;
+		return false;
+	}
+	return k->interesting || o->free_locks;
+}
+
+static int cmd_locks(struct pts_program *p, const struct opts *o)
+{
+	struct pts_locks L;
+	struct timespec t0, t1;
+	struct pts_error *ie = pts_dwarf_index(p->dw);
+	pts_error_destroy(ie);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct pts_error *err = pts_locks_scan(p, &L);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (err)
+		return cmd_fail(pts_error_wrap(err, "%s", pts_dump_path(p->dump)));
+	if (getenv("PTSCOPE_TIMING"))
+		fprintf(stderr, "ptscope: timing: locks %.6f s, %zu locks kept, %" PRIu64
+			" stacks scanned\n", (double)(t1.tv_sec - t0.tv_sec) +
+			(double)(t1.tv_nsec - t0.tv_nsec) / 1e9, L.locks.n, L.stacks_scanned);
+	if (o->have_pid) {
+		bool found = false;
+		for (size_t i = 0; i < L.locks.n && !found; i++)
+			found = pts_lock_of_pid(&L.locks.v[i], o->pid);
+		if (!found) {
+			pts_locks_free(&L);
+			return cmd_fail(pts_error(PTS_ERR_LOOKUP, "%s: no process with pid %d and an mm",
+					      pts_dump_path(p->dump), o->pid));
+		}
+	}
+	/* the tasks the locks shown name, read before anything is written */
+	struct pts_out_names names = { 0 };
+	for (size_t i = 0; i < L.locks.n; i++)
+		if (lock_shown(o, &L.locks.v[i]))
+			cmd_name_lock_tasks(p, &names, &L.locks.v[i].st);
+	if (o->json) {
+		struct json j;
+		json_init(&j, stdout);
+		json_begin_object(&j);
+		json_key(&j, "dump"); json_string(&j, pts_dump_path(p->dump));
+		json_key(&j, "examined"); json_begin_object(&j);
+		for (int c = 0; c < PTS_LC_N; c++) {
+			json_key(&j, pts_lock_class_name(c));
+			json_uint(&j, L.examined[c]);
+		}
+		json_end_object(&j);
+		json_key(&j, "task_blocker"); json_bool(&j, L.have_blocker);
+		json_key(&j, "not_decodable"); json_begin_array(&j);
+		for (int kd = 0; kd < 3; kd++) {
+			if (!L.undecodable[kd])
+				continue;
+			json_begin_object(&j);
+			json_key(&j, "kind"); json_string(&j, pts_lock_kind_name(kd));
+			json_key(&j, "locks"); json_uint(&j, L.undecodable[kd]);
+			json_key(&j, "why"); json_string(&j, L.undecodable_why[kd]);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_key(&j, "locks"); json_begin_array(&j);
+		for (size_t i = 0; i < L.locks.n; i++) {
+			const struct pts_lock *k = &L.locks.v[i];
+			if (!lock_shown(o, k))
+				continue;
+			json_begin_object(&j);
+			json_key(&j, "class"); json_string(&j, pts_lock_class_name(k->cls));
+			json_key(&j, "guards"); json_string(&j, k->what);
+			json_key(&j, "object"); json_hex(&j, k->obj);
+			json_key(&j, "pids"); json_begin_array(&j);
+			for (size_t x = 0; x < k->pids.n; x++)
+				if (k->pids.v[x]) json_int(&j, k->pids.v[x]);
+			json_end_array(&j);
+			if (k->cls == PTS_LC_VMA) {
+				json_key(&j, "vma_write_locked"); json_bool(&j, k->vma_write_locked);
+				json_key(&j, "vm_refcnt"); json_bool(&j, k->vma_refcnt);
+			}
+			json_key(&j, "lock"); pts_out_lock_json(&j, &names, &k->st);
+			json_key(&j, "holders"); json_begin_array(&j);
+			for (size_t h = 0; h < k->holders.n; h++)
+				pts_out_holder_json(&j, &k->holders.v[h]);
+			json_end_array(&j);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_key(&j, "blocked"); json_begin_array(&j);
+		for (size_t i = 0; i < L.blocked.n; i++) {
+			const struct pts_blocked *b = &L.blocked.v[i];
+			const struct pts_lock *k = &L.locks.v[b->lock];
+			json_begin_object(&j);
+			json_key(&j, "task"); json_hex(&j, b->task);
+			json_key(&j, "pid"); json_int(&j, b->pid);
+			json_key(&j, "tgid"); json_int(&j, b->tgid);
+			json_key(&j, "comm"); json_string(&j, b->comm);
+			json_key(&j, "state"); json_string(&j, (char[]){ b->state ? b->state : '?', 0 });
+			json_key(&j, "waits_for"); json_hex(&j, k->st.addr);
+			json_key(&j, "class"); json_string(&j, pts_lock_class_name(k->cls));
+			json_key(&j, "guards"); json_string(&j, k->what);
+			json_key(&j, "mode"); json_string(&j, b->write ? "write" : "read");
+			json_key(&j, "found_by"); json_string(&j, b->found_by);
+			json_key(&j, "holders"); json_begin_array(&j);
+			for (size_t h = 0; h < k->holders.n; h++)
+				pts_out_holder_json(&j, &k->holders.v[h]);
+			json_end_array(&j);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_key(&j, "deadlocks"); json_begin_array(&j);
+		for (size_t i = 0; i < L.cycles.n; i++) {
+			const struct pts_lock_cycle *c = &L.cycles.v[i];
+			json_begin_object(&j);
+			json_key(&j, "exact"); json_bool(&j, c->exact);
+			json_key(&j, "cycle"); json_begin_array(&j);
+			for (size_t x = 0; x < c->blocked.n; x++) {
+				const struct pts_blocked *b = &L.blocked.v[c->blocked.v[x]];
+				json_begin_object(&j);
+				json_key(&j, "pid"); json_int(&j, b->pid);
+				json_key(&j, "comm"); json_string(&j, b->comm);
+				json_key(&j, "waits_for"); json_hex(&j, L.locks.v[b->lock].st.addr);
+				json_key(&j, "class"); json_string(&j, pts_lock_class_name(L.locks.v[b->lock].cls));
+				json_end_object(&j);
+			}
+			json_end_array(&j);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_key(&j, "lock_order"); json_begin_array(&j);
+		for (size_t i = 0; i < L.order.n; i++) {
+			const struct pts_lock_order *x = &L.order.v[i];
+			const struct pts_blocked *b = &L.blocked.v[x->blocked];
+			json_begin_object(&j);
+			json_key(&j, "pid"); json_int(&j, b->pid);
+			json_key(&j, "comm"); json_string(&j, b->comm);
+			json_key(&j, "waits_for"); json_hex(&j, L.locks.v[b->lock].st.addr);
+			json_key(&j, "waits_for_class"); json_string(&j, pts_lock_class_name(L.locks.v[b->lock].cls));
+			json_key(&j, "holds"); json_hex(&j, L.locks.v[x->held].st.addr);
+			json_key(&j, "holds_class"); json_string(&j, pts_lock_class_name(L.locks.v[x->held].cls));
+			json_key(&j, "rule"); json_string(&j, x->rule);
+			json_end_object(&j);
+		}
+		json_end_array(&j);
+		json_key(&j, "incomplete"); json_begin_array(&j);
+		for (size_t i = 0; i < L.missing.n; i++)
+			json_string(&j, L.missing.v[i]);
+		json_end_array(&j);
+		json_end_object(&j);
+		json_finish(&j);
+	} else {
+		size_t shown = 0, total = 0;
+		for (int c = 0; c < PTS_LC_N; c++)
+			total += L.examined[c];
+		for (size_t i = 0; i < L.locks.n; i++) {
+			const struct pts_lock *k = &L.locks.v[i];
+			if (!lock_shown(o, k))
+				continue;
+			shown++;
+			printf("%-19s %#" PRIx64 "  %s\n    ", pts_lock_class_name(k->cls), k->st.addr, k->what);
+			if (k->cls == PTS_LC_VMA && k->vma_write_locked)
+				printf("write-locked (vm_lock_seq == mm_lock_seq)");
+			else if (k->cls == PTS_LC_VMA && k->vma_refcnt)
+				printf("%u reader%s%s", k->vma_readers, k->vma_readers == 1 ? "" : "s",
+				       k->vma_writer_waiting ? ", a writer waits" : "");
+			else
+				pts_out_lock_text(&names, &k->st);
+			pts_out_holders_text(k, k->cls == PTS_LC_VMA && (k->vma_write_locked || k->vma_refcnt));
+			printf("\n");
+		}
+		printf("%zu of %zu locks shown (%s)\n", shown, total, o->free_locks ? "all" :
+		       "held, waited for, or not decoded; --free for the rest");
+		for (int kd = 0; kd < 3; kd++)
+			if (L.undecodable[kd])
+				printf("%" PRIu64 " %s locks NOT DECODED, their holders and waiters unknown: "
+				       "%s\n", L.undecodable[kd], pts_lock_kind_name(kd), L.undecodable_why[kd]);
+		if (L.blocked.n)
+			printf("blocked tasks:\n");
+		for (size_t i = 0; i < L.blocked.n; i++) {
+			const struct pts_blocked *b = &L.blocked.v[i];
+			const struct pts_lock *k = &L.locks.v[b->lock];
+			printf("  pid %d (%s) [%c] waits to %s %s %#" PRIx64 " (%s, from its %s)", b->pid,
+			       b->comm, b->state ? b->state : '?', b->write ? "write" : "read",
+			       pts_lock_class_name(k->cls), k->st.addr, k->what, b->found_by);
+			pts_out_holders_text(k, true);
+			printf("\n");
+		}
+		for (size_t i = 0; i < L.cycles.n; i++) {
+			const struct pts_lock_cycle *c = &L.cycles.v[i];
+			printf("DEADLOCK%s:", c->exact ? "" : " (through a hint or guessed holder)");
+			for (size_t x = 0; x < c->blocked.n; x++) {
+				const struct pts_blocked *b = &L.blocked.v[c->blocked.v[x]];
+				printf(" pid %d (%s) waits for %s %#" PRIx64 " ->", b->pid, b->comm,
+				       pts_lock_class_name(L.locks.v[b->lock].cls), L.locks.v[b->lock].st.addr);
+			}
+			printf(" back to pid %d\n", L.blocked.v[c->blocked.v[0]].pid);
+		}
+		for (size_t i = 0; i < L.order.n; i++) {
+			const struct pts_lock_order *x = &L.order.v[i];
+			const struct pts_blocked *b = &L.blocked.v[x->blocked];
+			printf("LOCK ORDER: pid %d (%s) waits for %s %#" PRIx64 " while holding %s %#" PRIx64
+			       ": %s\n", b->pid, b->comm, pts_lock_class_name(L.locks.v[b->lock].cls),
+			       L.locks.v[b->lock].st.addr, pts_lock_class_name(L.locks.v[x->held].cls),
+			       L.locks.v[x->held].st.addr, x->rule);
+		}
+	}
+	cmd_print_notes(p, &L.missing);
+	int rc = L.missing.n ? 1 : 0;
+	pts_locks_free(&L);
+	pts_out_names_free(&names);
+	return rc;
+}
+
+const struct cmd_entry cmd_locks_entry = {
+	.name = "locks",
+	.usage = "locks [--json] [-p PID] [--free] DUMP",
+	.help = "locks guarding memory: holders, waiters, deadlocks, lock order",
+	.args_min = 0,
+	.args_max = 0,
+	.expect = "COMMAND DUMP",
+	.options = CMD_O_JSON | CMD_O_PID | CMD_O_FREE,
+	.target = CMD_T_DUMP,
+	.need_types = true,
+	.live_default = true,
+	.run = cmd_locks,
+};

@@ -1,0 +1,460 @@
+#include "config.h"
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "out/emit.h"
+#include "base/util.h"
+
+char *pts_put_hex(char *o, uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[16];
+	int n = 0;
+	do
+		tmp[n++] = hex[v & 15];
+	while ((v >>= 4));
+	*o++ = '"', *o++ = '0', *o++ = 'x';
+	while (n)
+		*o++ = tmp[--n];
+	*o++ = '"';
+	return o;
+}
+
+char *pts_put_dec(char *o, uint64_t v)
+{
+	char tmp[24];
+	int n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		*o++ = tmp[--n];
+	return o;
+}
+
+char *pts_put_str(char *o, const char *s)
+{
+	size_t n = strlen(s);
+	memcpy(o, s, n);
+	return o + n;
+}
+
+char *pts_put_xval(char *o, uint64_t v)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[16];
+	int n = 0;
+	if (!v) {
+		*o++ = '0';
+		return o;
+	}
+	while (v) {
+		tmp[n++] = hex[v & 15];
+		v >>= 4;
+	}
+	*o++ = '0', *o++ = 'x';
+	while (n)
+		*o++ = tmp[--n];
+	return o;
+}
+
+int pts_out_entry_flags(const struct pts_entry *e, char *buf, size_t n)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	uint32_t flags = e->kind == PTS_EK_PRESENT ? e->flags & ~(1u << PTS_F_PRESENT) : e->flags;
+	for (unsigned f = 0; f < PTS_F_N; f++)
+		if (flags & (1u << f)) {
+			const char *name = pts_eflag_name(f);
+			size_t l = strlen(name);
+			if (len + l + 2 > n)
+				break;
+			if (len)
+				buf[len++] = ' ';
+			memcpy(buf + len, name, l + 1);
+			len += l;
+		}
+	return (int)len;
+}
+
+void pts_out_entry_tail(const struct pts_entry *e, uint64_t count, uint64_t step, char *buf,
+			size_t n)
+{
+	buf[0] = '\0';
+	if (e->kind == PTS_EK_SWAP) {
+		snprintf(buf, n, "  type %u offset %#" PRIx64 "%s", e->swap_type, e->swap_offset,
+			 count > 1 ? "+" : "");
+	} else if (e->kind == PTS_EK_MARKER) {
+		char m[64];
+		pts_marker_text(e->swap_offset, m, sizeof(m));
+		snprintf(buf, n, "  %s", m);
+	} else if (e->has_pfn && n >= 48) {
+		char *t = pts_put_xval(pts_put_str(buf, "  pfn "), e->pfn);
+		if (count > 1)
+			t = pts_put_xval(pts_put_str(t, "-"), e->pfn + (count - 1) * step);
+		*t = '\0';
+	}
+}
+
+void pts_out_entry_line(FILE *f, const struct pts_entry *e)
+{
+	char fl[256];
+	pts_out_entry_flags(e, fl, sizeof(fl));
+	fprintf(f, "%-16s raw %#018" PRIx64 "  %s", pts_ekind_name(e->kind), e->raw, fl);
+	if (e->has_pfn)
+		fprintf(f, "  pfn %#" PRIx64, e->pfn);
+	if (e->kind == PTS_EK_SWAP)
+		fprintf(f, "  swap type %u offset %#" PRIx64, e->swap_type, e->swap_offset);
+	if (e->kind == PTS_EK_MARKER) {
+		char m[64];
+		pts_marker_text(e->swap_offset, m, sizeof(m));
+		fprintf(f, "  marker %s", m);
+	}
+	fprintf(f, "\n");
+}
+
+char *pts_out_entry_json(char *o, uint64_t va, uint64_t size, const struct pts_entry *e,
+			 const struct pts_page *pg, uint64_t table_pfn, uint64_t hstate)
+{
+	o = pts_put_str(o, "{\"va\":");
+	o = pts_put_hex(o, va);
+	o = pts_put_str(o, ",\"size\":");
+	o = pts_put_dec(o, size);
+	o = pts_put_str(o, ",\"level\":\"");
+	o = pts_put_str(o, pts_level_name(e->level));
+	o = pts_put_str(o, "\",\"kind\":\"");
+	o = pts_put_str(o, pts_ekind_name(e->kind));
+	o = pts_put_str(o, "\"");
+	if (e->has_pfn) {
+		o = pts_put_str(o, ",\"pfn\":");
+		o = pts_put_hex(o, e->pfn);
+	}
+	o = pts_put_str(o, ",\"flags\":[");
+	bool first = true;
+	for (unsigned f = 0; f < PTS_F_N; f++)
+		if (e->flags & (1u << f)) {
+			o = pts_put_str(o, first ? "\"" : ",\"");
+			o = pts_put_str(o, pts_eflag_name(f));
+			*o++ = '"';
+			first = false;
+		}
+	*o++ = ']';
+	if (e->kind == PTS_EK_SWAP) {
+		o = pts_put_str(o, ",\"swap\":{\"type\":");
+		o = pts_put_dec(o, e->swap_type);
+		o = pts_put_str(o, ",\"offset\":");
+		o = pts_put_dec(o, e->swap_offset);
+		*o++ = '}';
+	} else if (e->kind == PTS_EK_MARKER) {
+		char m[64];
+		pts_marker_text(e->swap_offset, m, sizeof(m));
+		o = pts_put_str(o, ",\"marker\":\"");
+		o = pts_put_str(o, m);
+		*o++ = '"';
+	}
+	if (e->kind != PTS_EK_PRESENT && e->kind != PTS_EK_TABLE) {
+		o = pts_put_str(o, ",\"swap_type\":");
+		o = pts_put_dec(o, e->swap_type);
+		o = pts_put_str(o, ",\"swap_offset\":");
+		o = pts_put_dec(o, e->swap_offset);
+	}
+	if (pg) {
+		o = pts_put_str(o, ",\"page\":{\"refcount\":");
+		o = pts_put_dec(o, (uint64_t)(int64_t)pg->refcount);
+		o = pts_put_str(o, ",\"mapcount\":");
+		if (pg->mapcount < 0) {
+			*o++ = '-';
+			o = pts_put_dec(o, (uint64_t)-(int64_t)pg->mapcount);
+		} else {
+			o = pts_put_dec(o, (uint64_t)pg->mapcount);
+		}
+		o = pts_put_str(o, pg->compound ? ",\"compound\":true" : ",\"compound\":false");
+		o = pts_put_str(o, pg->head ? ",\"head\":true" : ",\"head\":false");
+		/* a hugetlb folio's head, as this kernel marks it */
+		o = pts_put_str(o, pg->hugetlb > 0 ? ",\"hugetlb\":true}" : pg->hugetlb == 0 ?
+				",\"hugetlb\":false}" : ",\"hugetlb\":null}");
+	}
+	o = pts_put_str(o, ",\"raw\":");
+	o = pts_put_hex(o, e->raw);
+	o = pts_put_str(o, ",\"table_pfn\":");
+	o = pts_put_hex(o, table_pfn);
+	if (hstate) {
+		o = pts_put_str(o, ",\"hstate\":");
+		o = pts_put_dec(o, hstate);
+	}
+	*o++ = '}';
+	return o;
+}
+
+void pts_out_walk_meta(struct json *j, const char *dump, const struct pts_task *t,
+		       const struct pts_mm *mm, const struct pts_arch *a)
+{
+	json_key(j, "dump"); json_string(j, dump);
+	json_key(j, "pid"); json_int(j, t->pid);
+	json_key(j, "comm"); json_string(j, t->comm);
+	json_key(j, "mm"); json_hex(j, mm->addr);
+	json_key(j, "pgd"); json_hex(j, mm->pgd);
+	json_key(j, "paging_levels"); json_int(j, a->levels);
+	json_key(j, "swap_types");
+	json_begin_object(j);
+	json_key(j, "known"); json_bool(j, a->swap_known);
+	json_key(j, "derived"); json_bool(j, a->swap_derived);
+	json_key(j, "max_swapfiles"); json_int(j, a->max_swapfiles);
+	if (!a->swap_known) {
+		json_key(j, "why"); json_string(j, a->swap_why);
+	} else {
+		static const char *const names[] = { "hwpoison", "migration_read",
+			"migration_read_exclusive", "migration_write", "device_private_write",
+			"device_private_read", "device_exclusive_write", "device_exclusive_read",
+			"pte_marker", "swapin_error" };
+		const int v[] = { a->t_hwpoison, a->t_mig_read, a->t_mig_rx, a->t_mig_write,
+				  a->t_dev_write, a->t_dev_read, a->t_devx_write, a->t_devx_read,
+				  a->t_marker, a->t_swapin_error };
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+			json_key(j, names[i]);
+			if (v[i] >= 0) json_int(j, v[i]); else json_null(j);
+		}
+	}
+	json_end_object(j);
+}
+
+const struct pts_out_task *pts_out_name(const struct pts_out_names *n, uint64_t task)
+{
+	for (size_t i = 0; i < n->v.n; i++)
+		if (n->v.v[i].addr == task)
+			return &n->v.v[i];
+	return NULL;
+}
+
+void pts_out_names_free(struct pts_out_names *n)
+{
+	free(n->v.v);
+	n->v.v = NULL;
+	n->v.n = n->v.cap = 0;
+}
+
+static void task_json(struct json *j, const struct pts_out_names *n, uint64_t task)
+{
+	const struct pts_out_task *t = pts_out_name(n, task);
+	bool ok = t && t->ok;
+	json_key(j, "task"); json_hex(j, task);
+	json_key(j, "pid");
+	if (!ok) json_null(j); else json_int(j, t->pid);
+	json_key(j, "tgid");
+	if (!ok) json_null(j); else json_int(j, t->tgid);
+	json_key(j, "comm"); json_string(j, ok ? t->comm : NULL);
+}
+
+static void task_label(const struct pts_out_names *n, uint64_t task, char *buf, size_t len)
+{
+	const struct pts_out_task *t = pts_out_name(n, task);
+	if (!t || !t->ok)
+		snprintf(buf, len, "task %#" PRIx64 " (not readable)", task);
+	else
+		snprintf(buf, len, "pid %d (%s)", t->pid, t->comm);
+}
+
+void pts_out_lock_json(struct json *j, const struct pts_out_names *n, const struct pts_lock_state *s)
+{
+	char buf[64];
+	json_begin_object(j);
+	json_key(j, "kind"); json_string(j, pts_lock_kind_name(s->kind));
+	json_key(j, "addr"); json_hex(j, s->addr);
+	json_key(j, "state"); json_string(j, pts_lock_summary(s, buf, sizeof(buf)));
+	json_key(j, "decoded"); json_bool(j, s->decoded);
+	if (!s->decoded) {
+		json_key(j, "why"); json_string(j, s->why);
+		json_end_object(j);
+		return;
+	}
+	json_key(j, "held"); json_bool(j, s->held);
+	json_key(j, "mode");
+	json_string(j, !s->held ? NULL : s->write ? "write" : "read");
+	json_key(j, "raw"); json_hex(j, s->raw);
+	if (s->kind == PTS_LOCK_RWSEM) {
+		json_key(j, "readers"); json_uint(j, s->readers);
+		json_key(j, "owner_raw"); json_hex(j, s->owner_raw);
+	}
+	json_key(j, "owner");
+	if (s->owner) {
+		json_begin_object(j);
+		task_json(j, n, s->owner);
+		/* exact: the kernel records this task as the holder; else the
+		 * last reader the rwsem saw, which may have released it */
+		json_key(j, "exact"); json_bool(j, s->owner_exact);
+		json_end_object(j);
+	} else {
+		json_null(j);
+	}
+	json_key(j, "flags"); json_begin_array(j);
+	if (s->flag_waiters) json_string(j, "waiters");
+	if (s->flag_handoff) json_string(j, "handoff");
+	if (s->flag_readfail) json_string(j, "readfail");
+	if (s->flag_pickup) json_string(j, "pickup");
+	if (s->reader_owned) json_string(j, "reader_owned");
+	if (s->nonspinnable) json_string(j, "nonspinnable");
+	if (s->pending) json_string(j, "pending");
+	json_end_array(j);
+	if (s->kind == PTS_LOCK_SPIN) {
+		json_key(j, "queue_tail_cpu");
+		if (s->tail_cpu >= 0) json_int(j, s->tail_cpu); else json_null(j);
+	}
+	json_key(j, "waiters"); json_begin_array(j);
+	for (size_t i = 0; i < s->waiters.n; i++) {
+		json_begin_object(j);
+		task_json(j, n, s->waiters.v[i].task);
+		json_key(j, "mode"); json_string(j, s->waiters.v[i].write ? "write" : "read");
+		json_end_object(j);
+	}
+	json_end_array(j);
+	json_key(j, "waiters_complete"); json_bool(j, !s->waiters_partial);
+	json_end_object(j);
+}
+
+void pts_out_lock_text(const struct pts_out_names *n, const struct pts_lock_state *s)
+{
+	char buf[96];
+	printf("%s", pts_lock_summary(s, buf, sizeof(buf)));
+	if (!s->decoded) {
+		if (s->why && s->readable)
+			printf(": %s", s->why);
+		return;
+	}
+	if (s->owner) {
+		task_label(n, s->owner, buf, sizeof(buf));
+		printf(s->owner_exact ? " by %s" : ", last reader %s (a hint: it may have released it)",
+		       buf);
+	} else if (s->held && s->kind == PTS_LOCK_SPIN) {
+		printf(" (a spinlock records no owner)");
+	}
+	if (s->waiters.n) {
+		printf("; waiters:");
+		for (size_t i = 0; i < s->waiters.n; i++) {
+			task_label(n, s->waiters.v[i].task, buf, sizeof(buf));
+			printf(" %s %s%s", buf, s->waiters.v[i].write ? "write" : "read",
+			       i + 1 < s->waiters.n ? "," : "");
+		}
+	}
+	if (s->waiters_partial)
+		printf(" (wait list not all readable)");
+}
+
+void pts_out_holder_json(struct json *j, const struct pts_holder *h)
+{
+	json_begin_object(j);
+	json_key(j, "task"); json_hex(j, h->task);
+	json_key(j, "pid"); if (h->pid) json_int(j, h->pid); else json_null(j);
+	json_key(j, "tgid"); if (h->tgid) json_int(j, h->tgid); else json_null(j);
+	json_key(j, "comm"); json_string(j, h->pid ? h->comm : NULL);
+	json_key(j, "how"); json_string(j, pts_holder_how_name(h->how));
+	json_key(j, "exact"); json_bool(j, h->how == PTS_HOLD_EXACT);
+	json_end_object(j);
+}
+
+void pts_out_holders_text(const struct pts_lock *k, bool all)
+{
+	bool first = true;
+	for (size_t i = 0; i < k->holders.n; i++) {
+		const struct pts_holder *h = &k->holders.v[i];
+		if (!all && h->how != PTS_HOLD_STACK)
+			continue;
+		printf("%s pid %d (%s)%s", first ? (all ? " held by" : "; maybe held by") : ",",
+		       h->pid, h->comm, h->how == PTS_HOLD_EXACT ? "" : h->how == PTS_HOLD_HINT ?
+		       " [last reader: a hint]" : " [lock address on its stack: a guess]");
+		first = false;
+	}
+}
+
+void pts_out_finding_text(FILE *f, const struct pts_out_finding *x)
+{
+	const char *lv = x->live ? pts_finding_live_text(x->live) : NULL;
+	fprintf(f, "%-7s %-9s pid %d (%s) %s %#" PRIx64 ": %s%s%s%s\n", x->severity, x->id, x->pid,
+		x->comm, x->object, x->addr, x->evidence, lv ? " [" : "", lv ? lv : "", lv ? "]" : "");
+}
+
+void pts_out_finding_json(struct json *j, const struct pts_out_finding *x)
+{
+	json_begin_object(j);
+	json_key(j, "check"); json_string(j, x->id);
+	if (x->title) {
+		json_key(j, "title"); json_string(j, x->title);
+	}
+	json_key(j, "severity"); json_string(j, x->severity);
+	json_key(j, "pid"); json_int(j, x->pid);
+	json_key(j, "comm"); json_string(j, x->comm);
+	json_key(j, "object"); json_string(j, x->object);
+	json_key(j, "address"); json_hex(j, x->addr);
+	json_key(j, "va"); if (x->has_va) json_hex(j, x->va); else json_null(j);
+	json_key(j, "evidence"); json_string(j, x->evidence);
+	if (x->with_live) {
+		const struct pts_finding *l = x->live;
+		json_key(j, "live");
+		if (l && l->live_passes) {
+			json_begin_object(j);
+			json_key(j, "seen"); json_uint(j, l->live_seen);
+			json_key(j, "reads"); json_uint(j, l->live_passes);
+			json_key(j, "mmap_lock_write_held"); json_bool(j, l->live_busy);
+			json_key(j, "text"); json_string(j, pts_finding_live_text(l));
+			json_end_object(j);
+		} else {
+			json_null(j);
+		}
+	}
+	json_end_object(j);
+}
+
+void pts_out_folio_json(struct json *j, const struct pts_folio *f, const char *names)
+{
+	json_begin_object(j);
+	json_key(j, "pfn"); json_hex(j, f->page.pfn);
+	json_key(j, "struct_page"); json_hex(j, f->page.addr);
+	json_key(j, "flags"); json_hex(j, f->page.flags);
+	json_key(j, "flag_names"); json_string(j, names);
+	json_key(j, "head"); json_bool(j, f->page.head);
+	json_key(j, "tail"); json_bool(j, f->tail);
+	json_key(j, "folio_pfn"); json_hex(j, f->head_pfn);
+	json_key(j, "order"); json_uint(j, f->order);
+	json_key(j, "refcount"); json_int(j, f->head.refcount);
+	json_key(j, "page_mapcount"); json_int(j, f->page_mapcount);
+	json_key(j, "entire_mapcount");
+	if (f->has_entire && f->page.compound) json_int(j, f->entire_mapcount); else json_null(j);
+	json_key(j, "large_mapcount");
+	if (f->has_large && f->page.compound) json_int(j, f->large_mapcount); else json_null(j);
+	json_key(j, "nr_pages_mapped");
+	if (f->has_nr_mapped && f->page.compound) json_int(j, f->nr_pages_mapped); else json_null(j);
+	json_key(j, "pincount");
+	if (f->has_pincount && f->page.compound) json_int(j, f->pincount); else json_null(j);
+	json_key(j, "mapcount"); json_int(j, f->precise_mapcount);
+	json_key(j, "mapping"); json_hex(j, f->mapping);
+	json_key(j, "mapping_kind");
+	json_string(j, !f->mapping ? NULL : f->ksm ? "ksm" : f->anon ? "anon" : f->movable ?
+		    "movable" : "file");
+	json_key(j, "index"); json_hex(j, f->index);
+	json_key(j, "anon_exclusive"); json_bool(j, f->anon_exclusive);
+	json_key(j, "hugetlb"); json_bool(j, f->hugetlb);
+	json_key(j, "swapcache"); json_bool(j, f->swapcache);
+	json_key(j, "lru"); json_bool(j, f->lru);
+	json_key(j, "locked"); json_bool(j, f->locked);
+	json_end_object(j);
+}
+
+void pts_out_hgm_json(struct json *j, const struct pts_hgm *g)
+{
+	json_begin_object(j);
+	json_key(j, "va"); json_hex(j, g->va);
+	json_key(j, "level"); json_string(j, pts_level_name((unsigned)g->level));
+	json_key(j, "table_pfn"); json_hex(j, g->table_pfn);
+	json_key(j, "pieces"); json_uint(j, g->pieces);
+	json_key(j, "present"); json_uint(j, g->present);
+	json_key(j, "pages"); json_uint(j, g->pages);
+	json_key(j, "first_pfn");
+	if (g->present) json_hex(j, g->first_pfn); else json_null(j);
+	json_key(j, "last_pfn");
+	if (g->present) json_hex(j, g->last_pfn); else json_null(j);
+	json_key(j, "folio_pfn");
+	if (g->head_pfn) json_hex(j, g->head_pfn); else json_null(j);
+	json_key(j, "one_folio"); json_bool(j, g->present && g->one_folio);
+	json_key(j, "contiguous"); json_bool(j, g->present && g->contiguous);
+	json_end_object(j);
+}
