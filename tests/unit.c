@@ -17,6 +17,7 @@
 #include "tap.h"
 #include "base/util.h"
 #include "mem/vmcoreinfo.h"
+#include "analyses/check.h"
 
 static void test_vmcoreinfo(void)
 {
@@ -310,8 +311,51 @@ static void test_pcache(void)
 	   "pcache: --cache-size values");
 }
 
+/* docs/INVARIANTS.md, the catalogue the checks cite, says each check's
+ * registry entry word for word. */
+static void test_invariants_doc(void)
+{
+	const char *top = getenv("top_srcdir");
+	char *path = xasprintf("%s/docs/INVARIANTS.md", top ? top : ".");
+	FILE *f = fopen(path, "r");
+	ok(f != NULL, "%s opens", path);
+	char *doc = NULL;
+	size_t cap = 0;
+	if (f) {
+		ssize_t n = getdelim(&doc, &cap, '\0', f);
+		fclose(f);
+		if (n < 0) {
+			free(doc);
+			doc = NULL;
+		}
+	}
+	size_t nchecks;
+	const struct pts_check_info *ci = pts_check_list(&nchecks);
+	ok(nchecks >= 26, "%zu checks in the registry", nchecks);
+	for (size_t i = 0; i < nchecks; i++) {
+		char *head = xasprintf("## %s: %s\n", ci[i].id, ci[i].title);
+		char *rule = xasprintf("- **Rule:** %s\n", ci[i].rule);
+		char *src = xasprintf("- **Kernel source:** %s\n", ci[i].source);
+		char *kern = xasprintf("- **Kernels:** %s\n", ci[i].kernels);
+		const char *at = doc ? strstr(doc, head) : NULL;
+		const char *end = at ? strstr(at + 1, "\n## ") : NULL;
+		bool in = at && strstr(at, rule) && strstr(at, src) && strstr(at, kern);
+		if (in && end)
+			in = strstr(at, rule) < end && strstr(at, src) < end && strstr(at, kern) < end;
+		ok(in, "docs/INVARIANTS.md: %s's section says its rule, source and kernels as the registry does",
+		   ci[i].id);
+		free(head);
+		free(rule);
+		free(src);
+		free(kern);
+	}
+	free(doc);
+	free(path);
+}
+
 int main(void)
 {
+	test_invariants_doc();
 	test_pcache();
 	test_vmcoreinfo();
 	test_error();
