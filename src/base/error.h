@@ -16,6 +16,7 @@ enum pts_error_code {
 	PTS_ERR_CORRUPT,	/* a kernel structure is inconsistent */
 	PTS_ERR_MISMATCH,	/* vmlinux and dump do not belong together */
 	PTS_ERR_USAGE,		/* bad command line */
+	PTS_ERR_N		/* bound of the codes (a snapshot's records) */
 };
 
 struct pts_error {

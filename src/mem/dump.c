@@ -492,12 +492,17 @@ void pts_dump_record_write(struct pts_dump *d, FILE *f, const char *types)
 	}
 	pthread_mutex_unlock(&d->rec_lock);
 	uint8_t *data = xmalloc(n ? n * 4096 : 1);
-	size_t good = 0;
+	size_t good = 0, nbad = 0;
+	/* the pages the dump lacks, with what reading them said, after the good ones */
+	struct pts_error **bad = xcalloc(n ? n : 1, sizeof(*bad));
+	struct { bool phys; uint64_t addr; } *badp = xcalloc(n ? n : 1, sizeof(*badp));
 	for (size_t i = 0; i < n; i++) {
 		struct pts_error *err = pts_dump_read(d, pages[i].phys ? PTS_PHYS : PTS_KVADDR, pages[i].addr,
 						      data + good * 4096, 4096);
 		if (err) {
-			pts_error_destroy(err);
+			bad[nbad] = err;
+			badp[nbad].phys = pages[i].phys;
+			badp[nbad++].addr = pages[i].addr;
 			continue;
 		}
 		pages[good++] = pages[i];
@@ -505,6 +510,13 @@ void pts_dump_record_write(struct pts_dump *d, FILE *f, const char *types)
 	pts_snapshot_write_header(f, vmcoreinfo_raw(d->vmci), d->info.max_pfn, types, good);
 	for (size_t i = 0; i < good; i++)
 		pts_snapshot_write_page(f, pages[i].phys, pages[i].addr, data + i * 4096);
+	pts_snapshot_write_errors(f, nbad);
+	for (size_t i = 0; i < nbad; i++) {
+		pts_snapshot_write_error(f, badp[i].phys, badp[i].addr, bad[i]->code, pts_error_text(bad[i]));
+		pts_error_destroy(bad[i]);
+	}
+	free(bad);
+	free(badp);
 	free(data);
 	free(pages);
 }

@@ -36,4 +36,9 @@ struct pts_error *pts_snapshot_read(const struct pts_snapshot *s, bool phys, uin
 void pts_snapshot_write_header(FILE *f, const char *vmcoreinfo, uint64_t max_pfn, const char *types,
 			       size_t npages);
 void pts_snapshot_write_page(FILE *f, bool phys, uint64_t addr, const void *page);
+/* Then the pages the dump could not give, each with its error as reading
+ * the page's start said it (code and text): a replay says the same, for
+ * the address it reads. */
+void pts_snapshot_write_errors(FILE *f, size_t nerrors);
+void pts_snapshot_write_error(FILE *f, bool phys, uint64_t addr, int code, const char *text);
 #endif

@@ -7,18 +7,11 @@ below), installed once into the test bed's cache.  Its exit status is 0
 even when it finds errors: its -o log is read instead."""
 import json, os, shutil, subprocess, sys, tempfile
 
-top = os.environ.get("top_srcdir", os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import tap
+from tap import ok
+
+top = os.environ.get("top_srcdir", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 ptscope = os.environ.get("PTSCOPE", os.path.join(top, "src", "ptscope"))
-n = failed = 0
-
-
-def ok(cond, what, detail=""):
-    global n, failed
-    n += 1
-    failed += not cond
-    print(f"{'ok' if cond else 'not ok'} {n} - {what}")
-    if not cond and detail:
-        print("\n".join("# " + l for l in str(detail).splitlines()[:40]))
 
 
 def kernels():
@@ -63,8 +56,7 @@ def main():
     exe = multitool()
     ok(exe is not None and os.access(exe, os.X_OK), f"the SARIF Multitool {VERSION} is there: {exe}")
     if not exe:
-        print(f"1..{n}")
-        return 1
+        return tap.plan()
     t = tempfile.mkdtemp(prefix="ptscope-sarif-")
     total = 0
     for name in kernels():
@@ -97,8 +89,7 @@ def main():
            json.dumps(errors[:5]) + v.stdout[-1500:])
     ok(total > 0, f"the logs hold findings to validate ({total} results over every kernel)")
     shutil.rmtree(t, ignore_errors=True)
-    print(f"1..{n}")
-    return 1 if failed else 0
+    return tap.plan()
 
 
 if __name__ == "__main__":

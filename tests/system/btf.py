@@ -10,7 +10,8 @@ realkernel.py."""
 import json, os, subprocess, sys, tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import realkernel as rk
-from realkernel import ok, out
+import tap
+from tap import ok, out
 
 # Keys that say where an answer came from, not what it is.
 SOURCE_KEYS = {"derived", "vmlinux", "types", "vmlinux_note"}
@@ -100,8 +101,7 @@ def main():
     rk.run_jobs(all_kernels(), lambda k: [x for x in (("qemu.elf", "kdump-lzo.flat") if k == first
                                                        else ("qemu.elf",))
                                           if x in rk.kernel_kinds(k)], job)
-    print(f"1..{rk.n}")
-    sys.exit(1 if rk.failed else 0)
+    sys.exit(tap.plan())
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-/* wl_lock: processes whose locks tests/kmod/ptscope_inject takes on the
+/* wl_lock: processes whose locks tests/guest/kmod/ptscope_inject takes on the
  * guest that loads it (on the others they only sleep, and are checked
  * like any workload).  A thread of wl-lock and of wl-imap waits for
  * /run/go-lock, which inject.sh creates once the module's kthreads hold

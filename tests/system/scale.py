@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The scale guest (TAP): a tests/kernels line with scale=N, a 3 GiB guest
 where N processes map one 64 MiB segment whole and a hundred share a
-hugetlb PMD table (tests/workloads/wl_scale.c).  Checks results, not
+hugetlb PMD table (tests/guest/workloads/wl_scale.c).  Checks results, not
 times (scripts/bench has the times):
   - ps is the guest's task list; the three sample processes' VMAs and
     page tables equal their maps and pagemap (realkernel.check_mm);
@@ -16,7 +16,8 @@ Fails, never skips, without a scale kernel or its dumps."""
 import json, os, re, subprocess, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import realkernel as rk
-from realkernel import ok, out
+import tap
+from tap import flush, ok, out
 
 # the dump kinds (among those realkernel knows: PTSCOPE_TEST_KINDS narrows them)
 KINDS = [k for k in os.environ.get("PTSCOPE_SCALE_KINDS", "kdump-lzo,qemu.elf").split(",")
@@ -151,7 +152,7 @@ def main():
     out.buf = []
     ok(ks, "tests/kernels has a scale=N kernel", "")
     ok(KINDS, f"dump kinds to test the scale guest on ({KINDS})", "")
-    rk.flush(out.buf)
+    flush(out.buf)
     byname = dict(ks)
     rk.run_jobs([k for k, _ in ks], lambda k: KINDS, lambda k, d, kind: job(k, d, kind, byname[k]))
     for k, _ in ks:
@@ -160,9 +161,8 @@ def main():
         if r.returncode == 0:
             out.buf = []
             tui(k, r.stdout.strip())
-            rk.flush(out.buf)
-    print(f"1..{rk.n}")
-    sys.exit(1 if rk.failed else 0)
+            flush(out.buf)
+    sys.exit(tap.plan())
 
 
 if __name__ == "__main__":

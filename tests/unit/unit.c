@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "base/error.h"
 #include "mem/flat.h"
 #include "out/json.h"
@@ -17,6 +18,7 @@
 #include "tap.h"
 #include "base/util.h"
 #include "mem/vmcoreinfo.h"
+#include "mem/snapshot.h"
 #include "analyses/check.h"
 
 static void test_vmcoreinfo(void)
@@ -311,6 +313,56 @@ static void test_pcache(void)
 	   "pcache: --cache-size values");
 }
 
+/* A snapshot's error records: a page the dump could not give says, on
+ * replay, what the dump said, for the address read; damaged records are
+ * refused. */
+static void test_snapshot_errors(void)
+{
+	char path[] = "/tmp/ptscope-unit-snapXXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "wb");
+	static uint8_t page[4096] = { 0x5a };
+	pts_snapshot_write_header(f, "OSRELEASE=x\n", 100, "", 1);
+	pts_snapshot_write_page(f, false, 0xffff800000001000, page);
+	pts_snapshot_write_errors(f, 1);
+	pts_snapshot_write_error(f, false, 0xffff800000002000, PTS_ERR_FAULT,
+				 "reading address 0xffff800000002000: Cannot get page I/O address: pte[2] = 0x0");
+	fclose(f);
+	fd = open(path, O_RDONLY);
+	struct pts_snapshot *s = NULL;
+	struct pts_error *e = pts_snapshot_open(fd, &s);
+	ok(!e, "a snapshot with an error record opens");
+	uint8_t b[16];
+	if (s) {
+		e = pts_snapshot_read(s, false, 0xffff800000001000, b, 8);
+		ok(!e && b[0] == 0x5a, "its page reads");
+		pts_error_destroy(e);
+		e = pts_snapshot_read(s, false, 0xffff800000002040, b, 8);
+		ok(e && e->code == PTS_ERR_FAULT &&
+		   !strcmp(pts_error_text(e), "reading address 0xffff800000002040: Cannot get page I/O "
+			   "address: pte[2] = 0x0"), "the missing page says the dump's error for the address read: %s",
+		   e ? pts_error_text(e) : "no error");
+		pts_error_destroy(e);
+		e = pts_snapshot_read(s, false, 0xffff800000003000, b, 8);
+		ok(e && e->code == PTS_ERR_NODATA, "a page never read is not in the snapshot");
+		pts_error_destroy(e);
+		pts_snapshot_close(s);
+	}
+	close(fd);
+	/* the error record cut short, then its code out of range */
+	struct stat st;
+	stat(path, &st);
+	ok(truncate(path, st.st_size - 10) == 0, "cut the error record");
+	fd = open(path, O_RDONLY);
+	s = NULL;
+	e = pts_snapshot_open(fd, &s);
+	ok(e && e->code == PTS_ERR_FORMAT, "a cut error record is refused: %s", e ? pts_error_text(e) : "opened");
+	pts_error_destroy(e);
+	pts_snapshot_close(s);
+	close(fd);
+	unlink(path);
+}
+
 /* docs/INVARIANTS.md, the catalogue the checks cite, says each check's
  * registry entry word for word. */
 static void test_invariants_doc(void)
@@ -356,6 +408,7 @@ static void test_invariants_doc(void)
 int main(void)
 {
 	test_invariants_doc();
+	test_snapshot_errors();
 	test_pcache();
 	test_vmcoreinfo();
 	test_error();

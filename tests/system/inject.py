@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Injected-state tests (TAP): the dumps of every inject=1 kernel in
-tests/kernels, whose guest loaded tests/kmod's module after its oracle was
+tests/kernels, whose guest loaded tests/guest/kmod's module after its oracle was
 read.  The module's own account (oracle/inject, what the guest kernel said
 it did) is the expectation: each injected state raises its check on the
 object the module named, and nothing else is found.  The 1 GiB page of
@@ -9,7 +9,8 @@ kernels' workloads are.  No inject kernel, or no dumps: a failure."""
 import os, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import realkernel as rk
-from realkernel import ok, out
+import tap
+from tap import flush, ok, out
 
 top = rk.top
 
@@ -292,7 +293,7 @@ def main():
     ks = inject_kernels()
     out.buf = []
     ok(ks, "tests/kernels has an inject=1 kernel", "")
-    rk.flush(out.buf)
+    flush(out.buf)
     for k in ks:
         p = rk.subprocess.run([os.path.join(top, "scripts", "testbed"), "path", k],
                               capture_output=True, text=True)
@@ -301,7 +302,7 @@ def main():
         ok(p.returncode == 0 and os.path.isdir(d), f"{k}: test-bed dumps exist", p.stderr)
         have = p.returncode == 0 and os.path.exists(os.path.join(d, "oracle", "inject"))
         ok(have, f"{k}: the guest's account of the injected states exists", d)
-        rk.flush(out.buf)
+        flush(out.buf)
         if not have:
             continue
         f = facts(d)
@@ -309,20 +310,19 @@ def main():
         need = ("hgm", "share", "stale", "abba", "abba-a", "abba-b", "mmap", "imap", "ptl", "anon")
         ok(all(n in f for n in need) and f.get("done", [{}])[0].get("err") == "0",
            f"{k}: the module did all it was asked", f)
-        rk.flush(out.buf)
+        flush(out.buf)
         if not all(n in f for n in need):
             continue
         out.buf = []
         check_hgm_rules(k, d, f)
         check_corrupt_waiters(k, d, f)
-        rk.flush(out.buf)
+        flush(out.buf)
         for kind in rk.KINDS:
             try:
-                rk.flush(job(k, d, kind, f))
+                flush(job(k, d, kind, f))
             except Exception as e:
-                rk.flush([(False, f"{k} {kind}: test job raised {e!r}")])
-    print(f"1..{rk.n}")
-    sys.exit(1 if rk.failed else 0)
+                flush([(False, f"{k} {kind}: test job raised {e!r}")])
+    sys.exit(tap.plan())
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
  * ptscope_inject: puts states into a test-bed guest that ptscope must find
  * in the dump, states no healthy kernel can be asked to produce.  Built
  * against the Debian headers of the default kernel (scripts/testbed) and
- * loaded by tests/kmod/inject.sh after the oracle is read, just before the
+ * loaded by tests/guest/kmod/inject.sh after the oracle is read, just before the
  * dumps.  Each parameter names a workload process; a state whose
  * parameter is 0 is left out.  Every state is reported with pr_info as
  * "ptscope_inject: NAME key=value ...", which inject.sh copies to the

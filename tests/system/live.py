@@ -3,7 +3,7 @@
 the test-bed guest, with no vmlinux anywhere in it.  `scripts/testbed
 live` boots each kernel's guest with this build of ptscope (and its
 libraries, tmux and a terminfo entry) on an extra disk; after the guest
-has read its oracle, tests/live-guest.sh runs ps, info, vmas and walk of
+has read its oracle, tests/guest/live-guest.sh runs ps, info, vmas and walk of
 every workload, check, locks, a run as nobody, and the TUI in tmux.  Here
 those outputs are compared with the oracle: ps with the task list, vmas
 with /proc/PID/maps, walk with /proc/PID/pagemap (the workloads are
@@ -11,7 +11,8 @@ asleep).  Kernels: PTSCOPE_LIVE_KERNELS (default "deb12 sid")."""
 import json, os, re, subprocess, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import realkernel as rk
-from realkernel import ok, out, flush, note
+import tap
+from tap import ok, out, flush, note
 
 builddir = os.environ.get("top_builddir", rk.top)
 
@@ -237,7 +238,7 @@ def job(k):
     ok(read(os.path.join(L, "tui.rc")).strip() == "0", f"{k}: q quits the live TUI (exit 0)",
        read(os.path.join(L, "tui.rc")))
 
-    # A kernel that moves (tests/live-guest.sh, step moving): every read
+    # A kernel that moves (tests/guest/live-guest.sh, step moving): every read
     # command, three times over, while processes fork, exit, mmap, mprotect,
     # fault and munmap in loops
     runs = sorted(e[:-3] for e in os.listdir(L) if e.startswith("moving-") and e.endswith(".rc"))
@@ -286,8 +287,7 @@ def main():
             flush(job(k))
         except Exception as e:  # a crash of the test itself is a failure
             flush([(False, f"{k}: test job raised {e!r}")])
-    print(f"1..{rk.n}")
-    sys.exit(1 if rk.failed else 0)
+    sys.exit(tap.plan())
 
 
 if __name__ == "__main__":

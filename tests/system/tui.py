@@ -6,25 +6,20 @@ tests/tui-artefacts/ of the build directory.  Fails, never skips, when tmux
 or the dumps are missing."""
 import os, re, shutil, subprocess, sys, time
 
-top = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), ".."))
+import tap
+
+top = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), "..", ".."))
 builddir = os.environ.get("top_builddir", top)
 ptscope = os.environ.get("PTSCOPE", os.path.join(builddir, "src", "ptscope"))
 art = os.path.join(builddir, "tests", "tui-artefacts")
-n = 0
-failed = 0
 sock = f"ptscope-test-{os.getpid()}"
 
 
 def ok(cond, name, detail=""):
-    global n, failed
-    n += 1
-    print(f"{'ok' if cond else 'not ok'} {n} - {name}")
-    if not cond:
-        failed += 1
-        for l in str(detail).splitlines()[:60]:
-            print(f"#   {l}")
+    """tap.ok, and a failing screen kept in tests/tui-artefacts/."""
+    if not tap.ok(cond, name, detail, lines=60):
         os.makedirs(art, exist_ok=True)
-        with open(os.path.join(art, f"{n:03d}.txt"), "w") as f:
+        with open(os.path.join(art, f"{tap.n:03d}.txt"), "w") as f:
             f.write(f"{name}\n\n{cap()}\n")
     return cond
 
@@ -153,8 +148,7 @@ def open_vma_and_detail(tag, odir, pid, comm, start_va, level, pm):
 def main():
     if not shutil.which("tmux"):
         ok(False, "tmux is installed")
-        print(f"1..{n}")
-        return 1
+        return tap.plan()
     shutil.rmtree(art, ignore_errors=True)
     kernels = [l.split()[0] for l in open(os.path.join(top, "tests", "kernels"))
                if l.strip() and not l.startswith("#")]
@@ -188,8 +182,7 @@ def main():
             browse(k, odir, t)
             quit_check(k)
     tmux("kill-server")
-    print(f"1..{n}")
-    return 1 if failed else 0
+    return tap.plan()
 
 
 def browse(k, odir, t):

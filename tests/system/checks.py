@@ -6,20 +6,12 @@ patched run must name the expected check, finish in bounded time (loops in
 tables and trees), and never crash."""
 import json, os, subprocess, sys
 
-top = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), ".."))
+import tap
+from tap import ok
+
+top = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), "..", ".."))
 ptscope = os.environ.get("PTSCOPE", os.path.join(top, "src", "ptscope"))
-n = failed = 0
 M64 = (1 << 64) - 1
-
-
-def ok(cond, what, detail=""):
-    global n, failed
-    n += 1
-    failed += not cond
-    print(f"{'' if cond else 'not '}ok {n} - {what}")
-    if not cond and detail:
-        for l in str(detail).splitlines()[:30]:
-            print("# " + l)
 
 
 def run(args, patch=None, timeout=120):
@@ -31,6 +23,10 @@ def run(args, patch=None, timeout=120):
         p = subprocess.run([ptscope, *args], capture_output=True, text=True, env=env, timeout=timeout)
     except subprocess.TimeoutExpired:
         return None, "", "timed out"
+    # scripts/snapshot-record replays these runs into the fast tier's snapshots
+    if os.environ.get("PTSCOPE_SNAP_LOG"):
+        with open(os.environ["PTSCOPE_SNAP_LOG"], "a") as f:
+            f.write(json.dumps({"args": args, "patch": env.get("PTSCOPE_TEST_PATCH")}) + "\n")
     return p.returncode, p.stdout, p.stderr
 
 
@@ -423,8 +419,7 @@ def main():
         off = d3.offsetof("struct ptdesc", "pmd_huge_pte")
         d3.check([("K", int(pmd_step["table_page"], 16) + off, 0)],
                  "deb13: a THP's deposited table lost", "A3")
-    print(f"1..{n}")
-    sys.exit(1 if failed else 0)
+    sys.exit(tap.plan())
 
 
 main()

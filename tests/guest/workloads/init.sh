@@ -125,7 +125,7 @@ fi
 cd /tmp
 tar -cf /dev/vda oracle
 sync
-# The injected states (tests/kmod), after the oracle: the blocked threads
+# The injected states (tests/guest/kmod), after the oracle: the blocked threads
 # would block the oracle's reads of their processes.
 [ -x /inject/inject.sh ] && /inject/inject.sh
 # The task list last, after the disk I/O (which starts kworkers), with

@@ -3,7 +3,7 @@
 # `scripts/testbed live` attaches: ptscope on /proc/kcore, right after the
 # oracle was read, with no vmlinux anywhere in the guest.  Everything it
 # says goes to /tmp/oracle/live, which init.sh then writes to the oracle
-# disk; tests/live.py compares it with the oracle.
+# disk; tests/system/live.py compares it with the oracle.
 L=/live
 out=/tmp/oracle/live
 mkdir -p $out
@@ -35,7 +35,7 @@ for d in /tmp/oracle/pid-*; do
 	$P vmas --json -p $pid > $out/vmas-$pid.json 2>$out/vmas-$pid.err
 	echo $? > $out/vmas-$pid.rc
 	if [ "$comm" = wl-big ]; then
-		# A million entries: the count only (tests/live.py).
+		# A million entries: the count only (tests/system/live.py).
 		t0=$(up)
 		$P walk -p $pid 2>$out/walk-$pid.err | tail -1 > $out/walk-$pid.last
 		echo "$t0 $(up)" > $out/walk-$pid.time
@@ -101,7 +101,7 @@ if [ -x $L/tmux ]; then
 	# R: everything read again, the filter kept
 	$T send-keys -t t R
 	screen tui-reload.txt 're-read the running kernel'
-	# check, while tmux and its clients come and go (tests/live.py notes it)
+	# check, while tmux and its clients come and go (tests/system/live.py notes it)
 	$P check --all > $out/check-busy.txt 2>&1
 	# the findings panel, as re-read
 	$T send-keys -t t f
@@ -142,7 +142,7 @@ for i in 1 2 3; do
 		rc=$?
 		echo "$rc $cmd" > $out/moving-$i-$n.rc
 		# SIGKILL: the guest's OOM killer (640 MiB, the workloads and
-		# the churn), as its log says; kept for tests/live.py to check
+		# the churn), as its log says; kept for tests/system/live.py to check
 		[ $rc = 137 ] && dmesg | grep -iE 'out of memory|oom-kill|killed process' | tail -3 > $out/moving-$i-$n.oom
 	done
 done

@@ -64,7 +64,7 @@ expect_err "report --json refused" "--json" "is not an option of report" report 
 expect_err "plugins --pfn refused" "--pfn" "is not an option of plugins" plugins --pfn 1
 expect_err "not a vmlinux" /bin/sh "not an x86-64 vmlinux|not an ELF" ps -k /bin/sh "$D/kdump-lzo"
 # --types=dwarf: under the default (auto) a kernel with BTF is read from it
-# instead (tests/btf.sh); a kernel without BTF gives the same error.
+# instead (tests/system/btf.py); a kernel without BTF gives the same error.
 expect_err "no vmlinux found" "$D/kdump-lzo" "no vmlinux for" ps --types=dwarf --debug-root "$t/empty-root" "$D/kdump-lzo"
 D11=$("$top/scripts/testbed" path deb11 2>/dev/null)
 if grep -q '^deb11 ' "$top/tests/kernels"; then

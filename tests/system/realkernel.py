@@ -4,7 +4,10 @@ kernel in tests/kernels, against the oracle the guest kernel wrote just
 before the dumps.  A kernel without dumps is a failure, never a skip."""
 import concurrent.futures, json, os, re, subprocess, sys, threading
 
-top = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), ".."))
+import tap
+from tap import flush, note, ok, out
+
+top = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), "..", ".."))
 ptscope = os.environ.get("PTSCOPE", os.path.join(top, "src", "ptscope"))
 KINDS = {  # file: (format, flattened, compression, panicked)
     "qemu-z.flat": ("kdump-compressed", True, "zlib", False),
@@ -19,34 +22,8 @@ KINDS = {  # file: (format, flattened, compression, panicked)
 # kinds: every reader and every kernel, not every copy of the same dump).
 if os.environ.get("PTSCOPE_TEST_KINDS"):
     KINDS = {k: v for k, v in KINDS.items() if k in os.environ["PTSCOPE_TEST_KINDS"].split(",")}
-n = 0
-failed = 0
-# Dumps are checked two at a time (the tests are mostly waiting for
-# ptscope); each job's results are kept and printed in order.
-out = threading.local()
-
-
-def ok(cond, what, detail=""):
-    lines = [(bool(cond), what)]
-    if not cond and detail:
-        lines += ["# " + l for l in str(detail).splitlines()[:40]]
-    out.buf.extend(lines)
-
-
-def note(text):
-    out.buf.append("# " + text)
-
-
-def flush(buf):
-    global n, failed
-    for x in buf:
-        if isinstance(x, tuple):
-            n += 1
-            failed += not x[0]
-            print(f"{'' if x[0] else 'not '}ok {n} - {x[1]}")
-        else:
-            print(x)
-    sys.stdout.flush()
+# TAP (tap.py): dumps are checked two at a time (the tests are mostly
+# waiting for ptscope); each job's results are kept and printed in order.
 
 
 def kconfig(d):
@@ -88,8 +65,8 @@ def kernel_kinds(name):
 
 def kernels():
     """The clean kernels: an inject=1 kernel's dumps hold broken states on
-    purpose and are tests/inject.py's; a scale=N kernel's oracle is only a
-    sample, and tests/scale.py checks it."""
+    purpose and are tests/system/inject.py's; a scale=N kernel's oracle is only a
+    sample, and tests/system/scale.py checks it."""
     with open(os.path.join(top, "tests", "kernels")) as f:
         ks = [l.split()[0] for l in f if l.split("#")[0].strip()
               and "inject=1" not in l.split("#")[0].split()
@@ -411,9 +388,9 @@ def check_mm(k, d, kind, pid, comm):
        f"soft-dirty and uffd-wp bits, exclusive on {nexcl} small pages",
        "\n".join(bad[:20] + [f"{va:#x}: present in the walk, not in pagemap" for va in extra[:20]]))
     # An independent walker: libaddrxlat's x86-64 page-table method rooted
-    # at this mm's PGD (tests/xlat), on a sample of the present pages.
+    # at this mm's PGD (tests/tools/xlat), on a sample of the present pages.
     if kind in ("qemu.elf", "kdump-lzo") and not big:
-        xlat = os.path.join(os.environ.get("top_builddir", top), "tests", "xlat")
+        xlat = os.path.join(os.environ.get("top_builddir", top), "tests", "tools", "xlat")
         root = [t for t in w["tables"] if t["level"] == "pgd"][0]
         sample = sorted(va for va, g in pages.items() if g[0]["kind"] == "present"
                         and "protnone" not in g[0]["flags"])
@@ -862,8 +839,7 @@ def run_jobs(names, kinds_of, job_fn):
 
 def main():
     run_jobs(kernels(), kernel_kinds, job)
-    print(f"1..{n}")
-    sys.exit(1 if failed else 0)
+    sys.exit(tap.plan())
 
 if __name__ == "__main__":
     main()

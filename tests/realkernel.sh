@@ -1,2 +1,0 @@
-#!/bin/sh
-exec python3 "${top_srcdir:-.}/tests/realkernel.py"
