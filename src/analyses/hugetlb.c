@@ -320,7 +320,7 @@ static void read_hstates(struct pts_program *p, struct pts_hugetlb *h)
 	struct pts_error *err = NULL;
 	if ((err = pts_symbol(p, "hstates", &arr)) ||
 	    (err = pts_symbol(p, "hugetlb_max_hstate", &maxp)) ||
-	    (err = pts_dwarf_sizeof(p->dw, "struct hstate", &size)) ||
+	    (err = pts_types_sizeof(p->types, "struct hstate", &size)) ||
 	    (err = pts_offsetof(p, "struct hstate", "order", &o_order)) ||
 	    (err = pts_offsetof(p, "struct hstate", "nr_huge_pages", &o_nr)) ||
 	    (err = pts_offsetof(p, "struct hstate", "free_huge_pages", &o_free)) ||

@@ -48,7 +48,7 @@ static void layout(struct pts_program *p, struct ll *l)
 	l->vma_refcnt = pts_offsetof_opt(p, "struct vm_area_struct", "vm_refcnt", &l->vm_refcnt);
 	if (!l->vma_refcnt) {
 		struct pts_member m;
-		struct pts_error *err = pts_dwarf_member(p->dw, "struct vm_area_struct", "vm_lock", &m);
+		struct pts_error *err = pts_types_member(p->types, "struct vm_area_struct", "vm_lock", &m);
 		if (!err) {
 			l->vm_lock = m.offset;
 			/* a pointer to struct vma_lock, or (v6.13) embedded */
@@ -74,9 +74,9 @@ static void layout(struct pts_program *p, struct ll *l)
 		     pts_offsetof_opt(p, "struct task_struct", "lockdep_depth", &l->lockdep_depth) &&
 		     pts_offsetof_opt(p, "struct held_lock", "instance", &l->hl_instance);
 	if (l->lockdep) {
-		struct pts_error *e = pts_dwarf_sizeof(p->dw, "struct held_lock", &l->held_size);
+		struct pts_error *e = pts_types_sizeof(p->types, "struct held_lock", &l->held_size);
 		if (!e)
-			e = pts_dwarf_member_array_len(p->dw, "struct task_struct", "held_locks",
+			e = pts_types_member_array_len(p->types, "struct task_struct", "held_locks",
 						       &l->max_held);
 		l->lockdep = !e && l->held_size;
 		pts_error_destroy(e);
@@ -87,7 +87,7 @@ static void layout(struct pts_program *p, struct ll *l)
 		l->have_depmap[PTS_LOCK_SPIN] = pts_offsetof_opt(p, "spinlock_t", "rlock.dep_map",
 								 &l->depmap[PTS_LOCK_SPIN]);
 	}
-	struct pts_error *err = pts_dwarf_sizeof(p->dw, "union thread_union", &l->thread_size);
+	struct pts_error *err = pts_types_sizeof(p->types, "union thread_union", &l->thread_size);
 	if (err || l->thread_size < 4096 || l->thread_size > (1 << 20))
 		l->thread_size = 16384;	/* THREAD_SIZE without KASAN */
 	pts_error_destroy(err);
@@ -345,7 +345,7 @@ static void fault_mutexes(struct scan *s)
 	struct pts_error *err;
 	if ((err = pts_symbol(s->p, "hugetlb_fault_mutex_table", &tab_at)) ||
 	    (err = pts_symbol(s->p, "num_fault_mutexes", &n_at)) ||
-	    (err = pts_dwarf_sizeof(s->p->dw, "struct mutex", &msize))) {
+	    (err = pts_types_sizeof(s->p->types, "struct mutex", &msize))) {
 		pts_error_destroy(err);
 		return;	/* no hugetlb in this kernel */
 	}
@@ -663,7 +663,7 @@ struct pts_error *pts_locks_scan_fed(struct pts_program *p, const struct pts_ptl
 				     struct pts_locks *ret)
 {
 	memset(ret, 0, sizeof(*ret));
-	if (!p->dw)
+	if (!p->types)
 		return pts_error(PTS_ERR_LOOKUP, "locks need the kernel's types");
 	struct scan s = { .p = p, .out = ret, .fed = fed };
 	layout(p, &s.l);

@@ -9,6 +9,7 @@
 #include "arch/arch.h"
 #include "base/util.h"
 #include "mem/vmcoreinfo.h"
+#include "types/btfinfo.h"
 
 #define B(n) (1ULL << (n))
 #define X_PRESENT B(0)
@@ -206,7 +207,7 @@ static void x86_decode(const struct pts_arch *a, int level, uint64_t raw, struct
 
 static bool has_fn(struct pts_program *p, const char *name)
 {
-	return pts_dwarf_has_function(p->dw, name);
+	return pts_types_has_function(p->types, name);
 }
 
 static void number_swap(struct pts_arch *a, int max, int hw, int mig, int dev, int marker, int swe)
@@ -282,11 +283,11 @@ static void derive_swap(struct pts_program *p, struct pts_arch *a)
 	a->t_hwpoison = a->t_mig_read = a->t_mig_rx = a->t_mig_write = -1;
 	a->t_dev_write = a->t_dev_read = a->t_devx_write = a->t_devx_read = -1;
 	a->t_marker = a->t_swapin_error = -1;
-	if (pts_dwarf_btf(p->dw)) {
+	if (pts_types_backend(p->types, &pts_btf_ops)) {
 		derive_swap_btf(p, a);
 		return;
 	}
-	struct pts_error *err = pts_dwarf_var_array_len(p->dw, "swap_info", &max);
+	struct pts_error *err = pts_types_var_array_len(p->types, "swap_info", &max);
 	if (err) {
 		snprintf(a->swap_why, sizeof(a->swap_why), "MAX_SWAPFILES unknown: %s",
 			 pts_error_text(err));
@@ -339,7 +340,7 @@ static struct pts_error *pts_arch_get_derive(struct pts_program *p, const struct
 		*ret = p->layout[PTS_LAYOUT_ARCH];
 		return NULL;
 	}
-	if (!p->dw)
+	if (!p->types)
 		return pts_error(PTS_ERR_LOOKUP, "page tables: no vmlinux");
 	struct pts_arch *a = xcalloc(1, sizeof(*a));
 	a->name = "x86_64";

@@ -15,7 +15,7 @@ static int cmd_hugetlb(struct pts_program *p, const struct opts *o)
 	struct pts_hugetlb h;
 	struct timespec t0, t1;
 	/* the debug-info index is startup, not the scan */
-	struct pts_error *ie = pts_dwarf_index(p->dw);
+	struct pts_error *ie = pts_types_index(p->types);
 	pts_error_destroy(ie);
 	/* the task list too, as walk reads it before its clock starts */
 	struct pts_task_list tl;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd/cmd.h"
+#include "types/btfinfo.h"
 #include "base/util.h"
 #include "out/emit.h"
 #include "out/json.h"
@@ -47,7 +48,7 @@ static int cmd_info(struct pts_program *p, const struct opts *o)
 		pts_error_destroy(err);
 	}
 	char *cmdline = NULL;
-	if (p->dw && (err = pts_kernel_cmdline(p, &cmdline)))
+	if (p->types && (err = pts_kernel_cmdline(p, &cmdline)))
 		pts_error_destroy(err);
 	char excl[128];
 	excluded_text(di->dump_level > 0 ? di->dump_level : 0, excl, sizeof(excl));
@@ -96,7 +97,7 @@ static int cmd_info(struct pts_program *p, const struct opts *o)
 		json_key(&j, "panic"); json_string(&j, panic);
 		json_key(&j, "log_note"); json_string(&j, klog_note);
 		json_key(&j, "vmlinux");
-		json_string(&j, p->dw && !pts_dwarf_btf(p->dw) ? pts_dwarf_path(p->dw) : NULL);
+		json_string(&j, p->types && !pts_types_backend(p->types, &pts_btf_ops) ? pts_types_path(p->types) : NULL);
 		json_key(&j, "types"); json_string(&j, p->types_source);
 		json_key(&j, "vmlinux_note"); json_string(&j, p->vmlinux_note);
 		json_end_object(&j);
@@ -137,7 +138,7 @@ static int cmd_info(struct pts_program *p, const struct opts *o)
 			printf("crash time:    none (taken without a panic)\n");
 		}
 		printf("panic:         %s\n", panic ? panic : klog_note ? klog_note : "none");
-		printf("types:         %s\n", p->dw ? p->types_source : p->vmlinux_note);
+		printf("types:         %s\n", p->types ? p->types_source : p->vmlinux_note);
 	}
 	free(panic);
 	free(cmdline);

@@ -26,7 +26,7 @@ static int cmd_locks(struct pts_program *p, const struct opts *o)
 {
 	struct pts_locks L;
 	struct timespec t0, t1;
-	struct pts_error *ie = pts_dwarf_index(p->dw);
+	struct pts_error *ie = pts_types_index(p->types);
 	pts_error_destroy(ie);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct pts_error *err = pts_locks_scan(p, &L);

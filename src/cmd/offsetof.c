@@ -13,7 +13,7 @@
 static int cmd_offsetof(struct pts_program *p, const struct opts *o)
 {
 	struct pts_member m;
-	struct pts_error *err = pts_dwarf_member(p->dw, o->args[0], o->args[1], &m);
+	struct pts_error *err = pts_types_member(p->types, o->args[0], o->args[1], &m);
 	if (err)
 		return cmd_fail(err);
 	if (o->json) {

@@ -70,7 +70,7 @@ static int report_one(const struct opts *o, const char *dump, FILE *out)
 			"{\"dump\":\"%s\",\"error\":\"cannot be read\"}\n" : "%s: cannot be read\n", dump);
 		return cmd_fail(err);
 	}
-	pts_error_destroy(pts_dwarf_index(p->dw));
+	pts_error_destroy(pts_types_index(p->types));
 	struct ptscope_dump *d = pts_plugin_dump_new(p, dump);
 	pts_plugin_dump_set_jobs(d, o->jobs);
 	const char *fmt = o->format ? o->format : "text";

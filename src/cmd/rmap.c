@@ -124,7 +124,7 @@ static int cmd_rmap(struct pts_program *p, const struct opts *o)
 		return rmap_chain(p, o);
 	struct pts_rmap_index r;
 	struct timespec t0, t1;
-	struct pts_error *ie = pts_dwarf_index(p->dw);
+	struct pts_error *ie = pts_types_index(p->types);
 	pts_error_destroy(ie);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct pts_error *err = pts_rmap_index(p, &r);

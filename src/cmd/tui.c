@@ -13,7 +13,7 @@
 /* the TUI: the dump (or the running kernel) browsed */
 static void index_debuginfo(struct pts_program *p)
 {
-	pts_error_destroy(pts_dwarf_index(p->dw));
+	pts_error_destroy(pts_types_index(p->types));
 }
 
 static int cmd_tui(struct pts_program *p, const struct opts *o)

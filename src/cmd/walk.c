@@ -175,7 +175,7 @@ static int cmd_walk(struct pts_program *p, const struct opts *o)
 	const struct pts_arch *a;
 	struct timespec t0, t1;
 	/* PTSCOPE_TIMING: reading the mm and walking it, startup aside */
-	struct pts_error *err = pts_dwarf_index(p->dw);
+	struct pts_error *err = pts_types_index(p->types);
 	pts_error_destroy(err);
 	err = pts_arch_get(p, &a);
 	clock_gettime(CLOCK_MONOTONIC, &t0);

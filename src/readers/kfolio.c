@@ -44,7 +44,7 @@ static void on_flag(void *arg, const char *name, int64_t v)
 static int64_t en(struct pts_program *p, const char *name)
 {
 	int64_t v = -1;
-	struct pts_error *err = pts_dwarf_enum(p->dw, name, &v);
+	struct pts_error *err = pts_types_enum(p->types, name, &v);
 	pts_error_destroy(err);
 	return err ? -1 : v;
 }
@@ -57,7 +57,7 @@ static struct pts_error *layout_derive(struct pts_program *p, struct fl **ret)
 	}
 	struct fl *l = xcalloc(1, sizeof(*l));
 	struct pts_error *err;
-	if ((err = pts_dwarf_sizeof(p->dw, "struct page", &l->page_size)) ||
+	if ((err = pts_types_sizeof(p->types, "struct page", &l->page_size)) ||
 	    (err = pts_offsetof(p, "struct page", "mapping", &l->mapping))) {
 		free(l);
 		return pts_error_wrap(err, "struct page layout");
@@ -107,7 +107,7 @@ static struct pts_error *layout_derive(struct pts_program *p, struct fl **ret)
 	l->nr_flags = en(p, "__NR_PAGEFLAGS");
 	if (l->nr_flags < 0 || l->nr_flags > 64)
 		l->nr_flags = 64;
-	err = pts_dwarf_enumerators(p->dw, "enum pageflags", on_flag, l);
+	err = pts_types_enumerators(p->types, "enum pageflags", on_flag, l);
 	pts_error_destroy(err);
 	__atomic_store_n(&p->layout[PTS_LAYOUT_FOLIO], l, __ATOMIC_RELEASE);
 	p->layout_free[PTS_LAYOUT_FOLIO] = fl_free;

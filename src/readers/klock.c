@@ -51,7 +51,7 @@ static struct lock_layout *layout_derive(struct pts_program *p)
 	if (!l->have_rwsem)
 		l->rw_why = "rw_semaphore not decoded: no count/owner word (a PREEMPT_RT kernel keeps "
 			    "an rt_mutex-based rwbase_rt)";
-	struct pts_error *err = pts_dwarf_enum(p->dw, "RWSEM_WAITING_FOR_WRITE", &l->rw_wait_write);
+	struct pts_error *err = pts_types_enum(p->types, "RWSEM_WAITING_FOR_WRITE", &l->rw_wait_write);
 	if (l->have_rwsem &&
 	    (err || !(pts_offsetof_opt(p, "struct rw_semaphore", "wait_list", &l->rw_wait_list) ||
 		      l->rw_ring) ||
@@ -84,11 +84,11 @@ static struct lock_layout *layout_derive(struct pts_program *p)
 	uint64_t spin_size = 0;
 	/* v6.6 (ptdesc) moved ptl from struct page into struct ptdesc,
 	 * which overlays it: the same offset from the struct page */
-	if (!(err = pts_dwarf_member(p->dw, "struct ptdesc", "ptl", &m)) ||
-	    (pts_error_destroy(err), !(err = pts_dwarf_member(p->dw, "struct page", "ptl", &m)))) {
+	if (!(err = pts_types_member(p->types, "struct ptdesc", "ptl", &m)) ||
+	    (pts_error_destroy(err), !(err = pts_types_member(p->types, "struct page", "ptl", &m)))) {
 		l->split_ptl = true;
 		l->page_ptl = m.offset;
-		if (!(err = pts_dwarf_sizeof(p->dw, "spinlock_t", &spin_size)))
+		if (!(err = pts_types_sizeof(p->types, "spinlock_t", &spin_size)))
 			l->ptl_ptr = m.size == 8 && spin_size > 8;
 	}
 	pts_error_destroy(err);
@@ -301,7 +301,7 @@ static void spin(struct pts_program *p, const struct lock_layout *l, struct pts_
 struct pts_error *pts_lock_read(struct pts_program *p, enum pts_lock_kind kind, uint64_t addr,
 				struct pts_lock_state *ret, struct pts_notes *notes)
 {
-	if (!p->dw)
+	if (!p->types)
 		return pts_error(PTS_ERR_LOOKUP, "lock decoding needs the kernel's types");
 	const struct lock_layout *l = layout(p);
 	memset(ret, 0, sizeof(*ret));
@@ -363,7 +363,7 @@ struct pts_error *pts_lock_read(struct pts_program *p, enum pts_lock_kind kind, 
 
 bool pts_lock_kind_decodable(struct pts_program *p, enum pts_lock_kind kind, const char **why)
 {
-	if (!p->dw) {
+	if (!p->types) {
 		*why = "lock decoding needs the kernel's types";
 		return false;
 	}
@@ -415,7 +415,7 @@ const char *pts_lock_summary(const struct pts_lock_state *s, char *buf, size_t n
 struct pts_error *pts_ptl_addr(struct pts_program *p, uint64_t mm, int level, uint64_t table_pfn,
 			       uint64_t *ret, bool *split)
 {
-	if (!p->dw)
+	if (!p->types)
 		return pts_error(PTS_ERR_LOOKUP, "lock decoding needs the kernel's types");
 	const struct lock_layout *l = layout(p);
 	struct pts_error *err;

@@ -74,16 +74,16 @@ static struct pts_error *mm_layout_derive(struct pts_program *p, struct mm_layou
 		pts_offsetof_opt(p, "struct mm_struct", "pgtables_bytes", &l->mm_pgtables_bytes);
 	/* v6.1 d4af56c5c7c6 "mm: start tracking VMAs with maple tree",
 	 * 763ecb035029 "mm: remove the vma linked list". */
-	l->maple = pts_dwarf_has_member(p->dw, "struct mm_struct", "mm_mt");
+	l->maple = pts_types_has_member(p->types, "struct mm_struct", "mm_mt");
 	if (l->maple) {
 		OFF(mm_mt, "struct mm_struct", "mm_mt");
 		OFF(mt_flags, "struct maple_tree", "ma_flags");
 		OFF(mt_root, "struct maple_tree", "ma_root");
-		if ((err = pts_dwarf_enum(p->dw, "maple_dense", &l->t_dense)) ||
-		    (err = pts_dwarf_enum(p->dw, "maple_leaf_64", &l->t_leaf64)) ||
-		    (err = pts_dwarf_enum(p->dw, "maple_range_64", &l->t_range64)) ||
-		    (err = pts_dwarf_enum(p->dw, "maple_arange_64", &l->t_arange64)) ||
-		    (err = pts_dwarf_sizeof(p->dw, "struct maple_node", &l->node_size)))
+		if ((err = pts_types_enum(p->types, "maple_dense", &l->t_dense)) ||
+		    (err = pts_types_enum(p->types, "maple_leaf_64", &l->t_leaf64)) ||
+		    (err = pts_types_enum(p->types, "maple_range_64", &l->t_range64)) ||
+		    (err = pts_types_enum(p->types, "maple_arange_64", &l->t_arange64)) ||
+		    (err = pts_types_sizeof(p->types, "struct maple_node", &l->node_size)))
 			goto fail;
 		OFF(r64_parent, "struct maple_range_64", "parent");
 		OFF(r64_pivot, "struct maple_range_64", "pivot");
@@ -92,9 +92,9 @@ static struct pts_error *mm_layout_derive(struct pts_program *p, struct mm_layou
 		OFF(a64_pivot, "struct maple_arange_64", "pivot");
 		OFF(a64_slot, "struct maple_arange_64", "slot");
 		OFF(a64_meta_end, "struct maple_arange_64", "meta.end");
-		if ((err = pts_dwarf_member_array_len(p->dw, "struct maple_range_64", "pivot",
+		if ((err = pts_types_member_array_len(p->types, "struct maple_range_64", "pivot",
 						      &l->r64_npivots)) ||
-		    (err = pts_dwarf_member_array_len(p->dw, "struct maple_arange_64", "pivot",
+		    (err = pts_types_member_array_len(p->types, "struct maple_arange_64", "pivot",
 						      &l->a64_npivots)))
 			goto fail;
 		if (l->node_size > 512 || l->r64_npivots > 31 || l->a64_npivots > 31) {
@@ -105,7 +105,7 @@ static struct pts_error *mm_layout_derive(struct pts_program *p, struct mm_layou
 		OFF(mm_mmap, "struct mm_struct", "mmap");
 		OFF(vma_next, "struct vm_area_struct", "vm_next");
 	}
-	if ((err = pts_dwarf_sizeof(p->dw, "struct vm_area_struct", &l->vma_size)))
+	if ((err = pts_types_sizeof(p->types, "struct vm_area_struct", &l->vma_size)))
 		goto fail;
 	OFF(vma_start, "struct vm_area_struct", "vm_start");
 	OFF(vma_end, "struct vm_area_struct", "vm_end");

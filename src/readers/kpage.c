@@ -22,7 +22,7 @@ struct page_layout {
 
 static bool enum_val(struct pts_program *p, const char *name, int64_t *v)
 {
-	struct pts_error *err = pts_dwarf_enum(p->dw, name, v);
+	struct pts_error *err = pts_types_enum(p->types, name, v);
 	pts_error_destroy(err);
 	return !err;
 }
@@ -51,7 +51,7 @@ static void hugetlb_layout(struct pts_program *p, struct page_layout *l)
 		l->ht = HT_PGTY;
 	} else if (enum_val(p, "PG_hugetlb", &l->ht_val)) {
 		l->ht = HT_FLAG1;
-	} else if (pts_dwarf_has_member(p->dw, "struct page", "page_type")) {
+	} else if (pts_types_has_member(p->types, "struct page", "page_type")) {
 		l->ht = HT_TYPE_BIT;
 		l->ht_val = 0x800;
 	}
@@ -164,7 +164,7 @@ static struct pts_error *layout_derive(struct pts_program *p, struct page_layout
 	if (!(err = pts_symbol(p, "vmemmap_base", &sym)))
 		err = pts_read_u64(p, sym, &l->vmemmap);
 	pts_error_destroy(err);
-	if ((err = pts_dwarf_sizeof(p->dw, "struct page", &l->size)) ||
+	if ((err = pts_types_sizeof(p->types, "struct page", &l->size)) ||
 	    (err = pts_offsetof(p, "struct page", "flags", &l->flags)) ||
 	    (err = pts_offsetof(p, "struct page", "_refcount", &l->refcount)) ||
 	    (err = pts_offsetof(p, "struct page", "page_type", &l->page_type)) ||
@@ -173,7 +173,7 @@ static struct pts_error *layout_derive(struct pts_program *p, struct page_layout
 	     /* 7.x renamed it compound_info; bit 0 still marks a tail */
 	     (err = pts_offsetof(p, "struct page", "compound_info", &l->compound_head))) ||
 	    (err = pts_offsetof(p, "struct page", "_mapcount", &l->mapcount)) ||
-	    (err = pts_dwarf_enum(p->dw, "PG_head", &l->pg_head))) {
+	    (err = pts_types_enum(p->types, "PG_head", &l->pg_head))) {
 		free(l);
 		return pts_error_wrap(err, "struct page layout");
 	}
@@ -184,16 +184,16 @@ static struct pts_error *layout_derive(struct pts_program *p, struct page_layout
 	/* v6.12 (4ffca5a96678 "mm: support only one page_type per page"):
 	 * the type is the top byte, enum pagetype; before, a cleared bit
 	 * under PAGE_TYPE_BASE 0xf0000000, PG_table 0x200. */
-	err = pts_dwarf_enum(p->dw, "PGTY_table", &l->pgty_table);
+	err = pts_types_enum(p->types, "PGTY_table", &l->pgty_table);
 	l->new_types = !err;
 	pts_error_destroy(err);
 	/* PG_table was 0x400 while PG_kmemcg held 0x200, until v5.11
 	 * (18b2db3b0385 "mm: Convert page kmemcg type to a page memcg flag"),
 	 * the same series that renamed page->mem_cgroup to memcg_data. */
-	l->pg_table = pts_dwarf_has_member(p->dw, "struct page", "mem_cgroup") ? 0x400 : 0x200;
+	l->pg_table = pts_types_has_member(p->types, "struct page", "mem_cgroup") ? 0x400 : 0x200;
 	hugetlb_layout(p, l);
 	/* USE_SPLIT_PMD_PTLOCKS off keeps one deposit list in the mm */
-	l->split_deposit = !pts_dwarf_has_member(p->dw, "struct mm_struct", "pmd_huge_pte");
+	l->split_deposit = !pts_types_has_member(p->types, "struct mm_struct", "pmd_huge_pte");
 	__atomic_store_n(&p->layout[PTS_LAYOUT_PAGE], l, __ATOMIC_RELEASE);
 	p->layout_free[PTS_LAYOUT_PAGE] = free;
 	*ret = l;

@@ -57,9 +57,9 @@ static struct pts_error *layout(struct pts_program *p, struct task_layout *l)
 	OFF(thread_head, "struct signal_struct", "thread_head");
 #undef OFF
 	/* v5.14 (2f064a59a11f) renamed state to __state and made it an int. */
-	if ((err = pts_dwarf_member(p->dw, "struct task_struct", "__state", &m))) {
+	if ((err = pts_types_member(p->types, "struct task_struct", "__state", &m))) {
 		pts_error_destroy(err);
-		if ((err = pts_dwarf_member(p->dw, "struct task_struct", "state", &m)))
+		if ((err = pts_types_member(p->types, "struct task_struct", "state", &m)))
 			return err;
 	}
 	l->state = m.offset;
@@ -96,28 +96,28 @@ static struct pts_error *layout(struct pts_program *p, struct task_layout *l)
 		/* From v6.9 wq_worker_comm() rebuilds the worker's name with
 		 * format_worker_id() ("kworker/R-" for rescuers) instead of
 		 * starting from task->comm. */
-		l->worker_id_fmt = pts_dwarf_has_function(p->dw, "format_worker_id");
+		l->worker_id_fmt = pts_types_has_function(p->types, "format_worker_id");
 	}
 	pts_error_destroy(e1);
 
 	/* RSS is best effort: a layout we do not know leaves it unknown. */
 	struct pts_error *e4 = NULL;
-	if ((e4 = pts_dwarf_enum(p->dw, "MM_FILEPAGES", &l->mm_file)) ||
-	    (e4 = pts_dwarf_enum(p->dw, "MM_ANONPAGES", &l->mm_anon)) ||
-	    (e4 = pts_dwarf_enum(p->dw, "MM_SHMEMPAGES", &l->mm_shmem))) {
+	if ((e4 = pts_types_enum(p->types, "MM_FILEPAGES", &l->mm_file)) ||
+	    (e4 = pts_types_enum(p->types, "MM_ANONPAGES", &l->mm_anon)) ||
+	    (e4 = pts_types_enum(p->types, "MM_SHMEMPAGES", &l->mm_shmem))) {
 		pts_error_destroy(e4);
 		return NULL;
 	}
-	if (pts_dwarf_has_member(p->dw, "struct mm_struct", "rss_stat.count")) {
-		if ((e4 = pts_dwarf_member(p->dw, "struct mm_struct", "rss_stat.count", &m)))
+	if (pts_types_has_member(p->types, "struct mm_struct", "rss_stat.count")) {
+		if ((e4 = pts_types_member(p->types, "struct mm_struct", "rss_stat.count", &m)))
 			return e4;
 		l->rss_stat = m.offset;
 		l->rss_stride = 8;
 		l->have_rss = true;
-	} else if (pts_dwarf_has_member(p->dw, "struct mm_struct", "rss_stat")) {
+	} else if (pts_types_has_member(p->types, "struct mm_struct", "rss_stat")) {
 		uint64_t n = 0, cnt;
-		if ((e4 = pts_dwarf_member(p->dw, "struct mm_struct", "rss_stat", &m)) ||
-		    (e4 = pts_dwarf_member_array_len(p->dw, "struct mm_struct", "rss_stat", &n)) ||
+		if ((e4 = pts_types_member(p->types, "struct mm_struct", "rss_stat", &m)) ||
+		    (e4 = pts_types_member_array_len(p->types, "struct mm_struct", "rss_stat", &n)) ||
 		    (e4 = pts_offsetof(p, "struct percpu_counter", "count", &cnt))) {
 			pts_error_destroy(e4);
 			return NULL;

@@ -321,3 +321,60 @@ struct pts_error *pts_btf_enum(struct pts_btf *b, const char *name, int64_t *ret
 	*ret = e->value;
 	return NULL;
 }
+
+/* ---- the backend's face (types.h) --------------------------------- */
+
+static struct pts_error *op_sizeof(void *b, const char *type, uint64_t *ret)
+{
+	return pts_btf_sizeof(b, type, ret);
+}
+static struct pts_error *op_member(void *b, const char *type, const char *path, struct pts_member *ret)
+{
+	return pts_btf_member(b, type, path, ret);
+}
+static bool op_has_member(void *b, const char *type, const char *path)
+{
+	struct pts_member m;
+	struct pts_error *e = pts_btf_member(b, type, path, &m);
+	pts_error_destroy(e);
+	return !e;
+}
+static struct pts_error *op_member_array_len(void *b, const char *type, const char *path,
+					     uint64_t *ret)
+{
+	return pts_btf_member_array_len(b, type, path, ret);
+}
+static struct pts_error *op_var_array_len(void *b, const char *name, uint64_t *ret)
+{
+	(void)b, (void)ret;
+	return pts_error(PTS_ERR_LOOKUP, "the length of '%s': BTF keeps no global variables' types",
+			 name);
+}
+static struct pts_error *op_symbol(void *b, const char *name, uint64_t *ret)
+{
+	return pts_btf_symbol(b, name, ret);
+}
+static bool op_has_function(void *b, const char *name) { return pts_btf_has_function(b, name); }
+static struct pts_error *op_enumerators(void *b, const char *type, pts_enumerator_fn *fn, void *arg)
+{
+	return pts_btf_enumerators(b, type, fn, arg);
+}
+static struct pts_error *op_enum(void *b, const char *name, int64_t *ret)
+{
+	return pts_btf_enum(b, name, ret);
+}
+static void op_close(void *b) { pts_btf_free(b); }
+
+const struct pts_types_ops pts_btf_ops = {
+	.name = "BTF",
+	.size_of = op_sizeof,
+	.member = op_member,
+	.has_member = op_has_member,
+	.member_array_len = op_member_array_len,
+	.var_array_len = op_var_array_len,
+	.symbol = op_symbol,
+	.has_function = op_has_function,
+	.enumerators = op_enumerators,
+	.enumval = op_enum,
+	.close = op_close,
+};

@@ -1,5 +1,5 @@
 /* Types from the kernel's own BTF (CONFIG_DEBUG_INFO_BTF), through
- * libbpf: the same questions dwinfo.h answers from DWARF, for a kernel
+ * libbpf: the same questions types.h asks of DWARF, for a kernel
  * without its 600 MB debuginfo.  Symbols come from kallsyms.  What BTF
  * does not carry (global variables' types, inlined functions, macros)
  * is PTS_ERR_LOOKUP, said as such. */
@@ -7,11 +7,15 @@
 #define PTS_BTFINFO_H
 #include <stdbool.h>
 #include <stdint.h>
-#include "types/dwinfo.h"
+#include "types/types.h"
 #include "base/error.h"
 #include "types/kallsyms.h"
 
 struct pts_btf;
+
+/* The BTF backend of the types interface: pts_types_new(&pts_btf_ops, b,
+ * pts_btf_source(b)). */
+extern const struct pts_types_ops pts_btf_ops;
 
 /* Parse raw BTF bytes (copied); syms is taken over. kaslr: runtime
  * minus link-time addresses, so that symbols come back link-time like

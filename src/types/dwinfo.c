@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "types/btfinfo.h"
 #include "types/dwinfo.h"
 #include "base/cachedir.h"
 #include "base/util.h"
@@ -32,12 +31,8 @@ struct table {
 	size_t n, mask;
 };
 
-struct rec;
-static void rec_free(struct rec *r);
 
 struct pts_dwarf {
-	/* BTF mode: every question goes to btfinfo.c instead */
-	struct pts_btf *btf;
 	char *path;
 	int fd;
 	Elf *elf;
@@ -46,7 +41,6 @@ struct pts_dwarf {
 	bool indexed, sym_indexed;
 	struct table t;
 	char *idx_names;	/* names of an index read from the cache (idx_load) */
-	struct rec *rec;	/* recording or replaying the answers (snapshot.h) */
 };
 
 static uint32_t hash(const char *s, int kind)
@@ -152,24 +146,13 @@ void pts_dwarf_close(struct pts_dwarf *dw)
 	free(dw->t.e);
 	free(dw->idx_names);
 	free(dw->path);
-	rec_free(dw->rec);
-	pts_btf_free(dw->btf);
 	free(dw);
 }
 
-struct pts_dwarf *pts_dwarf_from_btf(struct pts_btf *b)
-{
-	struct pts_dwarf *dw = xcalloc(1, sizeof(*dw));
-	dw->fd = -1;
-	dw->btf = b;
-	dw->path = xstrdup(pts_btf_source(b));
-	return dw;
-}
-
-struct pts_btf *pts_dwarf_btf(const struct pts_dwarf *dw) { return dw->btf; }
-
 const char *pts_dwarf_path(const struct pts_dwarf *dw) { return dw->path; }
 const char *pts_dwarf_build_id(const struct pts_dwarf *dw) { return dw->build_id; }
+
+static struct pts_error *unlocked_index(struct pts_dwarf *dw);
 
 static void index_die(struct pts_dwarf *dw, Dwarf_Die *die)
 {
@@ -224,9 +207,7 @@ static void index_die(struct pts_dwarf *dw, Dwarf_Die *die)
 
 static bool unlocked_has_function(struct pts_dwarf *dw, const char *name)
 {
-	if (dw->btf)
-		return pts_btf_has_function(dw->btf, name);
-	struct pts_error *err = pts_dwarf_index(dw);
+	struct pts_error *err = unlocked_index(dw);
 	if (err) {
 		pts_error_destroy(err);
 		return false;
@@ -417,8 +398,6 @@ static void idx_save(struct pts_dwarf *dw)
 
 static struct pts_error *unlocked_index(struct pts_dwarf *dw)
 {
-	if (dw->btf)
-		return NULL;
 	if (dw->indexed)
 		return NULL;
 	if (idx_load(dw)) {
@@ -471,7 +450,7 @@ static void index_symtab(struct pts_dwarf *dw)
 
 static struct pts_error *find_type(struct pts_dwarf *dw, const char *type, Dwarf_Die *ret)
 {
-	struct pts_error *err = pts_dwarf_index(dw);
+	struct pts_error *err = unlocked_index(dw);
 	if (err)
 		return err;
 	int kind = K_TYPEDEF;
@@ -612,19 +591,11 @@ static struct pts_error *resolve(struct pts_dwarf *dw, const char *type, const c
 static struct pts_error *unlocked_member(struct pts_dwarf *dw, const char *type, const char *path,
 				   struct pts_member *ret)
 {
-	if (dw->btf)
-		return pts_btf_member(dw->btf, type, path, ret);
 	return resolve(dw, type, path, ret, NULL);
 }
 
 static bool unlocked_has_member(struct pts_dwarf *dw, const char *type, const char *path)
 {
-	if (dw->btf) {
-		struct pts_member m;
-		struct pts_error *e = pts_btf_member(dw->btf, type, path, &m);
-		pts_error_destroy(e);
-		return !e;
-	}
 	struct pts_member m;
 	struct pts_error *err = resolve(dw, type, path, &m, NULL);
 	pts_error_destroy(err);
@@ -634,8 +605,6 @@ static bool unlocked_has_member(struct pts_dwarf *dw, const char *type, const ch
 static struct pts_error *unlocked_member_array_len(struct pts_dwarf *dw, const char *type,
 					     const char *path, uint64_t *ret)
 {
-	if (dw->btf)
-		return pts_btf_member_array_len(dw->btf, type, path, ret);
 	struct pts_member m;
 	Dwarf_Die die;
 	struct pts_error *err = resolve(dw, type, path, &m, &die);
@@ -677,10 +646,7 @@ static struct pts_error *array_len(Dwarf_Die *die, const char *what, uint64_t *r
 
 static struct pts_error *unlocked_var_array_len(struct pts_dwarf *dw, const char *name, uint64_t *ret)
 {
-	if (dw->btf)
-		return pts_error(PTS_ERR_LOOKUP, "the length of '%s': BTF keeps no global "
-				 "variables' types", name);
-	struct pts_error *err = pts_dwarf_index(dw);
+	struct pts_error *err = unlocked_index(dw);
 	if (err)
 		return err;
 	const struct entry *e = table_find(&dw->t, name, K_VARDIE);
@@ -694,8 +660,6 @@ static struct pts_error *unlocked_var_array_len(struct pts_dwarf *dw, const char
 
 static struct pts_error *unlocked_sizeof(struct pts_dwarf *dw, const char *type, uint64_t *ret)
 {
-	if (dw->btf)
-		return pts_btf_sizeof(dw->btf, type, ret);
 	Dwarf_Die die;
 	struct pts_error *err = find_type(dw, type, &die);
 	if (err)
@@ -709,8 +673,6 @@ static struct pts_error *unlocked_sizeof(struct pts_dwarf *dw, const char *type,
 
 static struct pts_error *unlocked_symbol(struct pts_dwarf *dw, const char *name, uint64_t *ret)
 {
-	if (dw->btf)
-		return pts_btf_symbol(dw->btf, name, ret);
 	/* .symtab first: reading it costs milliseconds, while the DWARF
 	 * index costs half a second, so commands that need only symbols
 	 * (info) never build it. */
@@ -718,7 +680,7 @@ static struct pts_error *unlocked_symbol(struct pts_dwarf *dw, const char *name,
 		index_symtab(dw);
 	const struct entry *e = table_find(&dw->t, name, K_SYM);
 	if (!e) {
-		struct pts_error *err = pts_dwarf_index(dw);
+		struct pts_error *err = unlocked_index(dw);
 		if (err)
 			return err;
 		e = table_find(&dw->t, name, K_VAR);
@@ -731,9 +693,7 @@ static struct pts_error *unlocked_symbol(struct pts_dwarf *dw, const char *name,
 
 static struct pts_error *unlocked_enum(struct pts_dwarf *dw, const char *name, int64_t *ret)
 {
-	if (dw->btf)
-		return pts_btf_enum(dw->btf, name, ret);
-	struct pts_error *err = pts_dwarf_index(dw);
+	struct pts_error *err = unlocked_index(dw);
 	if (err)
 		return err;
 	const struct entry *e = table_find(&dw->t, name, K_ENUMERATOR);
@@ -746,8 +706,6 @@ static struct pts_error *unlocked_enum(struct pts_dwarf *dw, const char *name, i
 static struct pts_error *unlocked_enumerators(struct pts_dwarf *dw, const char *type,
 					pts_enumerator_fn *fn, void *arg)
 {
-	if (dw->btf)
-		return pts_btf_enumerators(dw->btf, type, fn, arg);
 	Dwarf_Die die, child;
 	struct pts_error *err = find_type(dw, type, &die);
 	if (err)
@@ -772,404 +730,58 @@ static struct pts_error *unlocked_enumerators(struct pts_dwarf *dw, const char *
 	return NULL;
 }
 
-/* ---- thread safety ---------------------------------------------------
- * libdw (and the lazily built index) is not safe to use from two threads
- * at once: every question takes one lock.  Questions are rare next to
- * memory reads (readers keep the offsets they learn), so a runner's
- * threads seldom wait here.  Recursive: a question may ask another. */
-static pthread_mutex_t types_lock = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+/* ---- the backend's face (types.h): the front locks and records ---- */
 
-/* ---- record and replay (snapshot.h) --------------------------------- */
+static struct pts_error *op_index(void *b) { return unlocked_index(b); }
+static struct pts_error *op_sizeof(void *b, const char *type, uint64_t *ret)
+{
+	return unlocked_sizeof(b, type, ret);
+}
+static struct pts_error *op_member(void *b, const char *type, const char *path, struct pts_member *ret)
+{
+	return unlocked_member(b, type, path, ret);
+}
+static bool op_has_member(void *b, const char *type, const char *path)
+{
+	return unlocked_has_member(b, type, path);
+}
+static struct pts_error *op_member_array_len(void *b, const char *type, const char *path,
+					     uint64_t *ret)
+{
+	return unlocked_member_array_len(b, type, path, ret);
+}
+static struct pts_error *op_var_array_len(void *b, const char *name, uint64_t *ret)
+{
+	return unlocked_var_array_len(b, name, ret);
+}
+static struct pts_error *op_symbol(void *b, const char *name, uint64_t *ret)
+{
+	return unlocked_symbol(b, name, ret);
+}
+static bool op_has_function(void *b, const char *name) { return unlocked_has_function(b, name); }
+static struct pts_error *op_enumerators(void *b, const char *type, pts_enumerator_fn *fn, void *arg)
+{
+	return unlocked_enumerators(b, type, fn, arg);
+}
+static struct pts_error *op_enum(void *b, const char *name, int64_t *ret)
+{
+	return unlocked_enum(b, name, ret);
+}
+static const char *op_build_id(void *b) { return pts_dwarf_build_id(b); }
+static void op_close(void *b) { pts_dwarf_close(b); }
 
-/* Recording: each distinct question and its answer, one line each:
- * "FN\tARG1\tARG2\t" then "!CODE\tTEXT" for an error or "=VALUE". */
-struct rec {
-	bool on;
-	struct u64set seen;	/* FNV-1a of the question */
-	char *buf;
-	size_t len, cap;
-	/* replay: the lines, sorted by question */
-	struct qa { char *q, *a; } *v;
-	size_t n;
+const struct pts_types_ops pts_dwarf_ops = {
+	.name = "DWARF",
+	.index = op_index,
+	.size_of = op_sizeof,
+	.member = op_member,
+	.has_member = op_has_member,
+	.member_array_len = op_member_array_len,
+	.var_array_len = op_var_array_len,
+	.symbol = op_symbol,
+	.has_function = op_has_function,
+	.enumerators = op_enumerators,
+	.enumval = op_enum,
+	.build_id = op_build_id,
+	.close = op_close,
 };
-
-static uint64_t fnv(const char *s)
-{
-	uint64_t h = 14695981039346656037ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-static void key(char *k, size_t n, const char *fn, const char *a1, const char *a2)
-{
-	snprintf(k, n, "%s\t%s\t%s", fn, a1 ? a1 : "", a2 ? a2 : "");
-	for (char *c = k; *c; c++)
-		if (*c == '\n')
-			*c = ' ';
-}
-
-static void rec_put(struct pts_dwarf *dw, const char *k, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void rec_put(struct pts_dwarf *dw, const char *k, const char *fmt, ...)
-{
-	struct rec *r = dw->rec;
-	if (!r || !r->on || !u64set_add(&r->seen, fnv(k) | 1))
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	char *a = xvasprintf(fmt, ap);
-	va_end(ap);
-	for (char *c = a; *c; c++)
-		if (*c == '\n')
-			*c = ' ';
-	size_t need = strlen(k) + strlen(a) + 3;
-	while (r->len + need > r->cap)
-		r->buf = xrealloc(r->buf, r->cap = r->cap ? 2 * r->cap : 65536);
-	r->len += (size_t)sprintf(r->buf + r->len, "%s\t%s\n", k, a);
-	free(a);
-}
-
-static void rec_err(struct pts_dwarf *dw, const char *k, const struct pts_error *e)
-{
-	if (e)
-		rec_put(dw, k, "!%d\t%s", (int)e->code, pts_error_text(e));
-}
-
-static int by_q(const void *x, const void *y)
-{
-	return strcmp(((const struct qa *)x)->q, ((const struct qa *)y)->q);
-}
-
-/* The recorded answer to k: NULL if none; err set for an error answer. */
-static const char *replay(struct pts_dwarf *dw, const char *k, struct pts_error **err)
-{
-	*err = NULL;
-	struct qa x = { (char *)k, NULL };
-	const struct qa *q = dw->rec->n ? bsearch(&x, dw->rec->v, dw->rec->n, sizeof(x), by_q) : NULL;
-	if (!q) {
-		*err = pts_error(PTS_ERR_LOOKUP, "%s: not in the snapshot's types", k);
-		return NULL;
-	}
-	if (q->a[0] == '!') {
-		char *end;
-		long code = strtol(q->a + 1, &end, 10);
-		*err = pts_error(code > 0 && code < 100 ? (enum pts_error_code)code : PTS_ERR_LOOKUP, "%s",
-				 *end == '\t' ? end + 1 : q->a);
-		return NULL;
-	}
-	return q->a[0] == '=' ? q->a + 1 : q->a;
-}
-
-static bool replaying(const struct pts_dwarf *dw)
-{
-	return dw->rec && dw->rec->v;
-}
-
-void pts_dwarf_record(struct pts_dwarf *dw)
-{
-	if (!dw->rec)
-		dw->rec = xcalloc(1, sizeof(*dw->rec));
-	dw->rec->on = true;
-}
-
-char *pts_dwarf_record_text(struct pts_dwarf *dw)
-{
-	pthread_mutex_lock(&types_lock);
-	char *t = xstrdup(dw->rec && dw->rec->buf ? dw->rec->buf : "");
-	pthread_mutex_unlock(&types_lock);
-	return t;
-}
-
-struct pts_dwarf *pts_dwarf_from_record(const char *text, const char *source)
-{
-	struct pts_dwarf *dw = xcalloc(1, sizeof(*dw));
-	dw->fd = -1;
-	dw->path = xstrdup(source);
-	dw->indexed = dw->sym_indexed = true;
-	struct rec *r = dw->rec = xcalloc(1, sizeof(*r));
-	size_t cap = 0;
-	char *all = xstrdup(text), *save = NULL;
-	for (char *line = strtok_r(all, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		/* the answer starts after the third tab */
-		char *t = line;
-		for (int i = 0; i < 3 && t; i++)
-			t = strchr(t + (i ? 1 : 0), '\t');
-		if (!t)
-			continue;
-		*t = '\0';
-		if (r->n == cap)
-			r->v = xrealloc(r->v, (cap = cap ? 2 * cap : 256) * sizeof(*r->v));
-		r->v[r->n++] = (struct qa){ xstrdup(line), xstrdup(t + 1) };
-	}
-	free(all);
-	if (!r->v)
-		r->v = xcalloc(1, sizeof(*r->v));	/* replaying, with no answers */
-	else
-		qsort(r->v, r->n, sizeof(*r->v), by_q);
-	return dw;
-}
-
-static void rec_free(struct rec *r)
-{
-	if (!r)
-		return;
-	for (size_t i = 0; i < r->n; i++) {
-		free(r->v[i].q);
-		free(r->v[i].a);
-	}
-	free(r->v);
-	free(r->buf);
-	u64set_free(&r->seen);
-	free(r);
-}
-
-/* ---- the interface: one question at a time (types_lock), recorded or
- * replayed when asked ------------------------------------------------ */
-
-struct pts_error *pts_dwarf_index(struct pts_dwarf *dw)
-{
-	if (dw->rec && dw->rec->v)
-		return NULL;
-	pthread_mutex_lock(&types_lock);
-	struct pts_error *r = unlocked_index(dw);
-	pthread_mutex_unlock(&types_lock);
-	return r;
-}
-
-/* The yes-or-no answers: one shape for both questions. */
-static bool bool_answer(struct pts_dwarf *dw, const char *fn,
-			bool (*ask)(struct pts_dwarf *, const char *, const char *), const char *a1,
-			const char *a2)
-{
-	pthread_mutex_lock(&types_lock);
-	bool r;
-	if (!dw->rec) {
-		r = ask(dw, a1, a2);
-	} else {
-		char k[512];
-		key(k, sizeof(k), fn, a1, a2);
-		if (replaying(dw)) {
-			struct pts_error *e;
-			const char *a = replay(dw, k, &e);
-			pts_error_destroy(e);
-			r = a && a[0] == '1';
-		} else {
-			r = ask(dw, a1, a2);
-			rec_put(dw, k, "=%d", r);
-		}
-	}
-	pthread_mutex_unlock(&types_lock);
-	return r;
-}
-
-static bool ask_has_function(struct pts_dwarf *dw, const char *a1, const char *a2)
-{
-	(void)a2;
-	return unlocked_has_function(dw, a1);
-}
-
-static bool ask_has_member(struct pts_dwarf *dw, const char *a1, const char *a2)
-{
-	return unlocked_has_member(dw, a1, a2);
-}
-
-bool pts_dwarf_has_function(struct pts_dwarf *dw, const char *name)
-{
-	return bool_answer(dw, "has_function", ask_has_function, name, NULL);
-}
-
-struct pts_error *pts_dwarf_member(struct pts_dwarf *dw, const char *type, const char *path,
-				   struct pts_member *ret)
-{
-	if (!dw->rec) {
-		pthread_mutex_lock(&types_lock);
-		struct pts_error *r = unlocked_member(dw, type, path, ret);
-		pthread_mutex_unlock(&types_lock);
-		return r;
-	}
-	char k[512];
-	key(k, sizeof(k), "member", type, path);
-	pthread_mutex_lock(&types_lock);
-	struct pts_error *r;
-	if (replaying(dw)) {
-		const char *a = replay(dw, k, &r);
-		unsigned long long off, size;
-		unsigned bo, bs;
-		if (a && sscanf(a, "%llu,%llu,%u,%u", &off, &size, &bo, &bs) == 4)
-			*ret = (struct pts_member){ off, size, bo, bs };
-		else if (a)
-			r = pts_error(PTS_ERR_FORMAT, "%s: a damaged answer in the snapshot", k);
-	} else {
-		r = unlocked_member(dw, type, path, ret);
-		if (r)
-			rec_err(dw, k, r);
-		else
-			rec_put(dw, k, "=%llu,%llu,%u,%u", (unsigned long long)ret->offset,
-				(unsigned long long)ret->size, ret->bit_offset, ret->bit_size);
-	}
-	pthread_mutex_unlock(&types_lock);
-	return r;
-}
-
-bool pts_dwarf_has_member(struct pts_dwarf *dw, const char *type, const char *path)
-{
-	return bool_answer(dw, "has_member", ask_has_member, type, path);
-}
-
-/* The u64 answers: one shape for four questions. */
-static struct pts_error *u64_answer(struct pts_dwarf *dw, const char *fn, uint64_t *ret,
-				    struct pts_error *(*ask)(struct pts_dwarf *, const char *,
-							     const char *, uint64_t *),
-				    const char *a1, const char *a2)
-{
-	struct pts_error *r;
-	pthread_mutex_lock(&types_lock);
-	if (!dw->rec) {
-		r = ask(dw, a1, a2, ret);
-		pthread_mutex_unlock(&types_lock);
-		return r;
-	}
-	char k[512];
-	key(k, sizeof(k), fn, a1, a2);
-	if (replaying(dw)) {
-		const char *a = replay(dw, k, &r);
-		unsigned long long v;
-		if (a && sscanf(a, "%llu", &v) == 1)
-			*ret = v;
-		else if (a)
-			r = pts_error(PTS_ERR_FORMAT, "%s: a damaged answer in the snapshot", k);
-	} else {
-		r = ask(dw, a1, a2, ret);
-		if (r)
-			rec_err(dw, k, r);
-		else
-			rec_put(dw, k, "=%llu", (unsigned long long)*ret);
-	}
-	pthread_mutex_unlock(&types_lock);
-	return r;
-}
-
-static struct pts_error *ask_array_len(struct pts_dwarf *dw, const char *a1, const char *a2,
-				       uint64_t *ret)
-{
-	return unlocked_member_array_len(dw, a1, a2, ret);
-}
-
-static struct pts_error *ask_var_array_len(struct pts_dwarf *dw, const char *a1, const char *a2,
-					   uint64_t *ret)
-{
-	(void)a2;
-	return unlocked_var_array_len(dw, a1, ret);
-}
-
-static struct pts_error *ask_sizeof(struct pts_dwarf *dw, const char *a1, const char *a2, uint64_t *ret)
-{
-	(void)a2;
-	return unlocked_sizeof(dw, a1, ret);
-}
-
-static struct pts_error *ask_symbol(struct pts_dwarf *dw, const char *a1, const char *a2, uint64_t *ret)
-{
-	(void)a2;
-	return unlocked_symbol(dw, a1, ret);
-}
-
-static struct pts_error *ask_enum(struct pts_dwarf *dw, const char *a1, const char *a2, uint64_t *ret)
-{
-	(void)a2;
-	int64_t v = 0;
-	struct pts_error *e = unlocked_enum(dw, a1, &v);
-	*ret = (uint64_t)v;
-	return e;
-}
-
-struct pts_error *pts_dwarf_member_array_len(struct pts_dwarf *dw, const char *type,
-					     const char *path, uint64_t *ret)
-{
-	return u64_answer(dw, "member_array_len", ret, ask_array_len, type, path);
-}
-
-struct pts_error *pts_dwarf_var_array_len(struct pts_dwarf *dw, const char *name, uint64_t *ret)
-{
-	return u64_answer(dw, "var_array_len", ret, ask_var_array_len, name, NULL);
-}
-
-struct pts_error *pts_dwarf_sizeof(struct pts_dwarf *dw, const char *type, uint64_t *ret)
-{
-	return u64_answer(dw, "sizeof", ret, ask_sizeof, type, NULL);
-}
-
-struct pts_error *pts_dwarf_symbol(struct pts_dwarf *dw, const char *name, uint64_t *ret)
-{
-	return u64_answer(dw, "symbol", ret, ask_symbol, name, NULL);
-}
-
-struct pts_error *pts_dwarf_enum(struct pts_dwarf *dw, const char *name, int64_t *ret)
-{
-	uint64_t v = 0;
-	struct pts_error *e = u64_answer(dw, "enum", &v, ask_enum, name, NULL);
-	if (!e)
-		*ret = (int64_t)v;
-	return e;
-}
-
-struct enum_rec {
-	char *s;
-	size_t len, cap;
-	pts_enumerator_fn *fn;
-	void *arg;
-};
-
-static void enum_rec_one(void *arg, const char *name, int64_t value)
-{
-	struct enum_rec *er = arg;
-	char item[256];
-	int n = snprintf(item, sizeof(item), "%s%s:%lld", er->len ? "," : "", name, (long long)value);
-	if (n > 0 && (size_t)n < sizeof(item) && !strpbrk(name, ",:\t\n")) {
-		while (er->len + (size_t)n + 1 > er->cap)
-			er->s = xrealloc(er->s, er->cap = er->cap ? 2 * er->cap : 1024);
-		memcpy(er->s + er->len, item, (size_t)n + 1);
-		er->len += (size_t)n;
-	}
-	er->fn(er->arg, name, value);
-}
-
-struct pts_error *pts_dwarf_enumerators(struct pts_dwarf *dw, const char *type,
-					pts_enumerator_fn *fn, void *arg)
-{
-	if (!dw->rec) {
-		pthread_mutex_lock(&types_lock);
-		struct pts_error *r = unlocked_enumerators(dw, type, fn, arg);
-		pthread_mutex_unlock(&types_lock);
-		return r;
-	}
-	char k[512];
-	key(k, sizeof(k), "enumerators", type, NULL);
-	pthread_mutex_lock(&types_lock);
-	struct pts_error *r;
-	if (replaying(dw)) {
-		const char *a = replay(dw, k, &r);
-		char *all = a ? xstrdup(a) : NULL, *save = NULL;
-		for (char *it = all ? strtok_r(all, ",", &save) : NULL; it; it = strtok_r(NULL, ",", &save)) {
-			char *colon = strrchr(it, ':');
-			if (!colon)
-				continue;
-			*colon = '\0';
-			fn(arg, it, strtoll(colon + 1, NULL, 10));
-		}
-		free(all);
-	} else if (dw->rec && dw->rec->on) {
-		struct enum_rec er = { NULL, 0, 0, fn, arg };
-		r = unlocked_enumerators(dw, type, enum_rec_one, &er);
-		if (r)
-			rec_err(dw, k, r);
-		else
-			rec_put(dw, k, "=%s", er.s ? er.s : "");
-		free(er.s);
-	} else {
-		r = unlocked_enumerators(dw, type, fn, arg);
-	}
-	pthread_mutex_unlock(&types_lock);
-	return r;
-}

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "types/btfinfo.h"
+#include "types/dwinfo.h"
 #include "types/kallsyms.h"
 #include "types/program.h"
 #include "base/util.h"
@@ -152,7 +153,7 @@ static struct pts_error *open_btf(struct pts_program *p)
 		free(ks_note);
 		return err;
 	}
-	p->dw = pts_dwarf_from_btf(b);
+	p->types = pts_types_new(&pts_btf_ops, b, pts_btf_source(b));
 	p->types_source = xasprintf("BTF from %s (%zu types, %zu bytes), symbols from %s (%zu)%s",
 				    from, pts_btf_types(b), len, ks_from, nsyms, ks_note ? ks_note : "");
 	free(ks_from);
@@ -167,7 +168,7 @@ static struct pts_error *open_types(struct pts_program *p, const struct pts_open
 	const char *recorded = pts_dump_snapshot_types(p->dump);
 	if (recorded) {
 		/* a snapshot answers from what its recording was told */
-		p->dw = pts_dwarf_from_record(recorded, pts_dump_path(p->dump));
+		p->types = pts_types_from_record(recorded, pts_dump_path(p->dump));
 		p->types_source = xasprintf("the types recorded in %s", pts_dump_path(p->dump));
 		return NULL;
 	}
@@ -199,7 +200,7 @@ static struct pts_error *open_types(struct pts_program *p, const struct pts_open
 		if (err)
 			return pts_error_wrap(err, "%s", pts_dump_path(p->dump));
 	}
-	p->dw = dw;
+	p->types = pts_types_new(&pts_dwarf_ops, dw, pts_dwarf_path(dw));
 	p->types_source = xasprintf("DWARF from %s", pts_dwarf_path(dw));
 	return NULL;
 }
@@ -239,8 +240,8 @@ struct pts_error *pts_program_open(const struct pts_open_opts *o, struct pts_pro
 		p->vmlinux_note = xstrdup(pts_error_text(err));
 		pts_error_destroy(err);
 	}
-	if (p->dw && pts_dump_recording(p->dump))
-		pts_dwarf_record(p->dw);
+	if (p->types && pts_dump_recording(p->dump))
+		pts_types_record(p->types);
 	*ret = p;
 	return NULL;
 fail:
@@ -256,7 +257,7 @@ void pts_program_close(struct pts_program *p)
 	if (p->dump && pts_dump_recording(p->dump) && rec && *rec) {
 		/* a snapshot of what this run read (snapshot.h) */
 		FILE *f = fopen(rec, "wb");
-		char *types = p->dw ? pts_dwarf_record_text(p->dw) : xstrdup("");
+		char *types = p->types ? pts_types_record_text(p->types) : xstrdup("");
 		if (f) {
 			pts_dump_record_write(p->dump, f, types);
 			if (fclose(f) != 0)
@@ -269,7 +270,7 @@ void pts_program_close(struct pts_program *p)
 	for (int i = 0; i < PTS_LAYOUT_N; i++)
 		if (p->layout[i] && p->layout_free[i])
 			p->layout_free[i](p->layout[i]);
-	pts_dwarf_close(p->dw);
+	pts_types_close(p->types);
 	pts_dump_close(p->dump);
 	free(p->vmlinux_note);
 	free(p->types_source);
@@ -313,10 +314,10 @@ struct pts_error *pts_read_str(struct pts_program *p, uint64_t kva, char *buf, s
 
 struct pts_error *pts_symbol(struct pts_program *p, const char *name, uint64_t *ret)
 {
-	if (!p->dw)
+	if (!p->types)
 		return pts_error(PTS_ERR_LOOKUP, "symbol %s: no vmlinux", name);
 	uint64_t a;
-	struct pts_error *err = pts_dwarf_symbol(p->dw, name, &a);
+	struct pts_error *err = pts_types_symbol(p->types, name, &a);
 	if (err)
 		return err;
 	*ret = a + p->kaslr_offset;
@@ -326,10 +327,10 @@ struct pts_error *pts_symbol(struct pts_program *p, const char *name, uint64_t *
 struct pts_error *pts_offsetof(struct pts_program *p, const char *type, const char *path,
 			       uint64_t *ret)
 {
-	if (!p->dw)
+	if (!p->types)
 		return pts_error(PTS_ERR_LOOKUP, "%s.%s: no vmlinux", type, path);
 	struct pts_member m;
-	struct pts_error *err = pts_dwarf_member(p->dw, type, path, &m);
+	struct pts_error *err = pts_types_member(p->types, type, path, &m);
 	if (err)
 		return err;
 	*ret = m.offset;

@@ -7,19 +7,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "mem/dump.h"
-#include "types/dwinfo.h"
+#include "types/types.h"
 #include "base/error.h"
 
 enum pts_layout_slot { PTS_LAYOUT_MM, PTS_LAYOUT_ARCH, PTS_LAYOUT_PAGE, PTS_LAYOUT_LOCK, PTS_LAYOUT_FOLIO, PTS_LAYOUT_ANON, PTS_LAYOUT_SWAP, PTS_LAYOUT_N };
 
-enum pts_types { PTS_TYPES_AUTO, PTS_TYPES_DWARF, PTS_TYPES_BTF };
+enum pts_types_choice { PTS_TYPES_AUTO, PTS_TYPES_DWARF, PTS_TYPES_BTF };
 
 struct pts_open_opts {
 	const char *dump;
 	const char *vmlinux;	/* -k; NULL: find it */
 	/* auto: DWARF when a matching vmlinux is found, else the BTF and
 	 * kallsyms in the dump's memory */
-	enum pts_types types;
+	enum pts_types_choice types;
 	const char *debug_root;	/* prefix of the standard debug paths; NULL: "/" */
 	bool need_types;	/* fail when no vmlinux is found */
 	size_t cache_bytes;	/* --cache-size; 0: the default (pcache.h) */
@@ -28,9 +28,9 @@ struct pts_open_opts {
 struct pts_program {
 	struct pts_dump *dump;
 	const struct vmcoreinfo *vmci;
-	struct pts_dwarf *dw;		/* NULL when no types were needed or found */
-	char *types_source;		/* what dw answers from, in words */
-	char *vmlinux_note;		/* why no vmlinux, when dw is NULL */
+	struct pts_types *types;	/* NULL when no types were needed or found */
+	char *types_source;		/* what types answers from, in words */
+	char *vmlinux_note;		/* why no vmlinux, when types is NULL */
 	const char *osrelease;
 	const char *build_id;		/* from VMCOREINFO, NULL if absent */
 	uint64_t kaslr_offset;

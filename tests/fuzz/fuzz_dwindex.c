@@ -18,28 +18,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!size)
 		return 0;
-	struct pts_dwarf *dw = pts_dwarf_from_index(data + 1, size - 1, data[0] & 1);
-	if (!dw)
+	struct pts_dwarf *d = pts_dwarf_from_index(data + 1, size - 1, data[0] & 1);
+	if (!d)
 		return 0;
+	struct pts_types *dw = pts_types_new(&pts_dwarf_ops, d, "index");
 	static const char *const types[] = { "struct mm_struct", "struct page", "union x", "enum pageflags",
 					     "pgd_t", "" };
 	for (size_t i = 0; i < sizeof(types) / sizeof(*types); i++) {
 		uint64_t v;
 		struct pts_member m;
 		int64_t sum = 0;
-		pts_error_destroy(pts_dwarf_sizeof(dw, types[i], &v));
-		pts_error_destroy(pts_dwarf_member(dw, types[i], "pgd", &m));
-		pts_error_destroy(pts_dwarf_member(dw, types[i], "a.b", &m));
-		pts_error_destroy(pts_dwarf_member_array_len(dw, types[i], "comm", &v));
-		pts_error_destroy(pts_dwarf_enumerators(dw, types[i], on_enum, &sum));
+		pts_error_destroy(pts_types_sizeof(dw, types[i], &v));
+		pts_error_destroy(pts_types_member(dw, types[i], "pgd", &m));
+		pts_error_destroy(pts_types_member(dw, types[i], "a.b", &m));
+		pts_error_destroy(pts_types_member_array_len(dw, types[i], "comm", &v));
+		pts_error_destroy(pts_types_enumerators(dw, types[i], on_enum, &sum));
 	}
 	uint64_t a;
 	int64_t e;
-	pts_error_destroy(pts_dwarf_symbol(dw, "init_mm", &a));
-	pts_error_destroy(pts_dwarf_enum(dw, "PG_head", &e));
-	pts_error_destroy(pts_dwarf_var_array_len(dw, "hugetlb_fault_mutex_table", &a));
-	pts_dwarf_has_function(dw, "hugetlb_fault");
-	pts_dwarf_has_member(dw, "struct page", "compound_head");
-	pts_dwarf_close(dw);
+	pts_error_destroy(pts_types_symbol(dw, "init_mm", &a));
+	pts_error_destroy(pts_types_enum(dw, "PG_head", &e));
+	pts_error_destroy(pts_types_var_array_len(dw, "hugetlb_fault_mutex_table", &a));
+	pts_types_has_function(dw, "hugetlb_fault");
+	pts_types_has_member(dw, "struct page", "compound_head");
+	pts_types_close(dw);
 	return 0;
 }

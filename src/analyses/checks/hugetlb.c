@@ -17,7 +17,7 @@ bool pts_chk_hgm_kernel(struct pts_program *p)
 	if (force && *force == '1')
 		return true;
 	uint64_t sz;
-	struct pts_error *err = pts_dwarf_sizeof(p->dw, "struct hugetlb_pte", &sz);
+	struct pts_error *err = pts_types_sizeof(p->types, "struct hugetlb_pte", &sz);
 	pts_error_destroy(err);
 	return !err;
 }
@@ -145,12 +145,12 @@ static void d3_tails(struct ctx *c, const struct pts_folio *f, uint64_t t_pfn, u
 {
 	struct pts_program *p = c->p;
 	uint64_t psize, fsize = 0, moff, head;
-	if (pts_dwarf_sizeof(p->dw, "struct page", &psize) || psize == 0 || psize > 256 ||
+	if (pts_types_sizeof(p->types, "struct page", &psize) || psize == 0 || psize > 256 ||
 	    pts_offsetof(p, "struct page", "_mapcount", &moff) || pts_page_addr(p, f->head_pfn, &head))
 		return;	/* the same lookups serve every read of pages: said there */
 	/* struct folio overlays its first pages' words (and, from v6.9, the
 	 * head's _mapcount holds the hugetlb page type): those pages skipped */
-	struct pts_error *err = pts_dwarf_sizeof(p->dw, "struct folio", &fsize);
+	struct pts_error *err = pts_types_sizeof(p->types, "struct folio", &fsize);
 	pts_error_destroy(err);
 	uint64_t first = fsize ? (fsize + psize - 1) / psize : 1, n = 1ULL << f->order;
 	uint8_t *buf = xmalloc(D3_CHUNK * psize);
@@ -338,7 +338,7 @@ static void b7_on_dump(struct ctx *c, const struct pts_hugetlb *h)
 
 static bool lock_applies(struct pts_program *p, const char **why)
 {
-	if (pts_dwarf_has_member(p->dw, "struct hugetlb_vma_lock", "vma"))
+	if (pts_types_has_member(p->types, "struct hugetlb_vma_lock", "vma"))
 		return true;
 	*why = "no struct hugetlb_vma_lock (before v6.1)";
 	return false;

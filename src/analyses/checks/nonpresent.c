@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analyses/checks/family.h"
+#include "types/btfinfo.h"
 
 static void kind_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 			  const struct pts_table *t, unsigned idx, const struct pts_vma *v)
@@ -73,7 +74,7 @@ struct swap_layout {
 static struct pts_error *swap_slots(struct pts_program *p, uint64_t *ret)
 {
 	const struct pts_arch *a;
-	if (pts_dwarf_btf(p->dw)) {
+	if (pts_types_backend(p->types, &pts_btf_ops)) {
 		struct pts_error *err = pts_arch_get(p, &a);
 		if (err)
 			return err;
@@ -82,7 +83,7 @@ static struct pts_error *swap_slots(struct pts_program *p, uint64_t *ret)
 		*ret = (uint64_t)a->max_swapfiles;
 		return NULL;
 	}
-	return pts_dwarf_var_array_len(p->dw, "swap_info", ret);
+	return pts_types_var_array_len(p->types, "swap_info", ret);
 }
 
 /* Derived once per program, in its layout slot: every address space's
@@ -99,7 +100,7 @@ static const struct swap_layout *swap_layout(struct pts_program *p)
 	    (err = swap_slots(p, &l->nswap)) ||
 	    (err = pts_offsetof(p, "struct swap_info_struct", "flags", &l->flags)) ||
 	    (err = pts_offsetof(p, "struct swap_info_struct", "max", &l->max)) ||
-	    (err = pts_dwarf_enum(p->dw, "SWP_USED", &l->used))) {
+	    (err = pts_types_enum(p->types, "SWP_USED", &l->used))) {
 			pts_error_destroy(err);
 		} else {
 			l->have_map = pts_offsetof_opt(p, "struct swap_info_struct", "swap_map", &l->map);

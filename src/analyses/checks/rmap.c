@@ -347,7 +347,7 @@ static void d1_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 static bool d5_applies(struct pts_program *p, const char **why)
 {
 	int64_t v;
-	struct pts_error *err = pts_dwarf_enum(p->dw, "PG_anon_exclusive", &v);
+	struct pts_error *err = pts_types_enum(p->types, "PG_anon_exclusive", &v);
 	pts_error_destroy(err);
 	if (err)
 		*why = "no PG_anon_exclusive in this kernel (v5.19)";
