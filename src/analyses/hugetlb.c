@@ -5,6 +5,7 @@
 #include "arch/arch.h"
 #include "analyses/hugetlb.h"
 #include "readers/kpage.h"
+#include "readers/krbtree.h"
 #include "readers/ktask.h"
 #include "base/util.h"
 #include "readers/walk.h"
@@ -13,7 +14,7 @@
 #define RB_DEPTH 128
 
 struct hl {
-	uint64_t rb_left, rb_right, i_mmap, shared_rb;
+	uint64_t i_mmap, shared_rb;
 	uint64_t vm_start, vm_end, vm_mm, vm_flags, vm_pgoff, mm_pgd;
 	bool have_lock;
 	uint64_t lock_refs, lock_vma, lock_sema;
@@ -29,8 +30,6 @@ static struct pts_error *layout(struct pts_program *p, struct hl *l)
 	struct pts_error *err;
 	memset(l, 0, sizeof(*l));
 #define OFF(f, t, m) if ((err = pts_offsetof(p, t, m, &l->f))) return err
-	OFF(rb_left, "struct rb_node", "rb_left");
-	OFF(rb_right, "struct rb_node", "rb_right");
 	OFF(i_mmap, "struct address_space", "i_mmap.rb_root.rb_node");
 	OFF(shared_rb, "struct vm_area_struct", "shared.rb");
 	OFF(vm_start, "struct vm_area_struct", "vm_start");
@@ -130,7 +129,7 @@ struct scan {
 	size_t nowners;
 	struct u64set seen_vma, seen_range;
 	struct u64set partial;	/* mappings whose i_mmap was not all read */
-	size_t nodes;
+	struct pts_rbtree_walk rb;	/* every mapping's i_mmap tree, one bound */
 };
 
 struct hgm_walk {
@@ -245,29 +244,44 @@ static void sharer_vma(struct scan *s, uint64_t vma, uint64_t mapping)
 	}
 }
 
-/* In-order walk of the i_mmap interval tree (an augmented rbtree of
- * vm_area_struct.shared.rb), bounded in depth and size. */
-static void tree(struct scan *s, uint64_t node, uint64_t mapping, int depth)
+/* The i_mmap interval tree (an augmented rbtree of
+ * vm_area_struct.shared.rb) in order, through the rbtree reader; its
+ * bounds and seen set are shared by every mapping's tree. */
+struct itree {
+	struct scan *s;
+	uint64_t mapping;
+};
+
+static void tree_loop(void *arg, uint64_t node, int depth)
 {
-	if (!node)
-		return;
-	if (depth > RB_DEPTH || ++s->nodes > MAX_TREE || !u64set_add(&s->seen_vma, node)) {
-		pts_notes_add(&s->h->missing, "i_mmap tree of %#" PRIx64 " is too deep or has a "
-			      "cycle at node %#" PRIx64 ": the rest not read", mapping, node);
-		u64set_add(&s->partial, mapping);
-		return;
-	}
-	uint64_t left, right;
-	if (!pts_try_u64(s->p, node + s->l.rb_left, &left) ||
-	    !pts_try_u64(s->p, node + s->l.rb_right, &right)) {
-		pts_notes_add(&s->h->missing, "i_mmap node %#" PRIx64 " of %#" PRIx64
-			      ": not in the dump", node, mapping);
-		u64set_add(&s->partial, mapping);
-		return;
-	}
-	tree(s, left, mapping, depth + 1);
-	sharer_vma(s, node - s->l.shared_rb, mapping);
-	tree(s, right, mapping, depth + 1);
+	(void)depth;
+	struct itree *t = arg;
+	pts_notes_add(&t->s->h->missing, "i_mmap tree of %#" PRIx64 " is too deep or has a "
+		      "cycle at node %#" PRIx64 ": the rest not read", t->mapping, node);
+	u64set_add(&t->s->partial, t->mapping);
+}
+
+static void tree_unread(void *arg, uint64_t node)
+{
+	struct itree *t = arg;
+	pts_notes_add(&t->s->h->missing, "i_mmap node %#" PRIx64 " of %#" PRIx64
+		      ": not in the dump", node, t->mapping);
+	u64set_add(&t->s->partial, t->mapping);
+}
+
+static void tree_visit(void *arg, uint64_t node, int depth)
+{
+	(void)depth;
+	struct itree *t = arg;
+	sharer_vma(t->s, node - t->s->l.shared_rb, t->mapping);
+}
+
+static void tree(struct scan *s, uint64_t node, uint64_t mapping)
+{
+	struct itree t = { s, mapping };
+	s->rb.arg = &t;
+	s->rb.stop = false;
+	pts_rbtree_walk(s->p, &s->rb, node, 0);
 }
 
 static void decode_private(struct scan *s, struct pts_hvma *hv)
@@ -360,8 +374,13 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
 	struct pts_error *err = pts_arch_get(p, &s.a);
 	if (!err)
 		err = layout(p, &s.l);
+	if (!err)
+		err = pts_rbtree_init(p, &s.rb, RB_DEPTH, MAX_TREE, &s.seen_vma);
 	if (err)
 		return err;
+	s.rb.loop = tree_loop;
+	s.rb.unread = tree_unread;
+	s.rb.visit = tree_visit;
 	ret->have_vma_lock = s.l.have_lock;
 	read_hstates(p, ret);
 	ret->count_source = s.l.pt_share ? "pt_share_count" : "refcount";
@@ -417,7 +436,7 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
 			u64set_add(&s.partial, m);
 			continue;
 		}
-		tree(&s, root, m, 0);
+		tree(&s, root, m);
 	}
 	/* B7: what each table's leaves map, from the folio heads. */
 	for (size_t i = 0; i < ret->tables.n; i++) {

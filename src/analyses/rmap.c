@@ -7,6 +7,7 @@
 #include "readers/kmm.h"
 #include "readers/ktask.h"
 #include "analyses/rmap.h"
+#include "readers/krbtree.h"
 #include "readers/walk.h"
 
 /* ---- the reverse index, fed one address space at a time ------------
@@ -312,13 +313,12 @@ void pts_rmap_index_free(struct pts_rmap_index *r)
 struct chain {
 	struct pts_program *p;
 	struct pts_rmap_chain *out;
-	uint64_t rb_left, rb_right;
+	struct pts_rbtree_walk rb;	/* the interval tree's walk */
 	uint64_t node_off;		/* rb_node within the tree's element */
 	uint64_t vma_of_elem;		/* anon: avc->vma; file: 0 (the element is the VMA) */
 	bool anon;
 	uint64_t vm_start, vm_end, vm_mm, vm_pgoff, mm_pgd;
 	struct u64set seen;
-	size_t nodes;
 	struct pts_task_list *tl;
 	uint64_t hpages;		/* hugetlb: pages per folio, else 1 */
 	/* KSM: the rmap_item being followed gives the address itself */
@@ -402,26 +402,37 @@ static void visit(struct chain *c, uint64_t elem)
 	VEC_PUSH(&c->out->maps, m);
 }
 
-/* In-order, bounded: an interval tree is an augmented rbtree. */
-static void rb_walk(struct chain *c, uint64_t node, int depth)
+/* The interval tree (an augmented rbtree) in order, through the rbtree
+ * reader: a loop or an unread node is said and its subtree left. */
+static void rb_loop(void *arg, uint64_t node, int depth)
 {
-	if (!node)
-		return;
-	if (depth > RB_MAX_DEPTH || ++c->nodes > RB_MAX_NODES || !u64set_add(&c->seen, node)) {
-		pts_notes_add(&c->out->missing, "interval tree too deep or looping at %#" PRIx64
-			      ": the rest not read", node);
-		c->out->tree_partial = true;
-		return;
-	}
-	uint64_t l, r;
-	if (!pts_try_u64(c->p, node + c->rb_left, &l) || !pts_try_u64(c->p, node + c->rb_right, &r)) {
-		pts_notes_add(&c->out->missing, "interval tree node %#" PRIx64 ": not in the dump", node);
-		c->out->tree_partial = true;
-		return;
-	}
-	rb_walk(c, l, depth + 1);
+	(void)depth;
+	struct chain *c = arg;
+	pts_notes_add(&c->out->missing, "interval tree too deep or looping at %#" PRIx64
+		      ": the rest not read", node);
+	c->out->tree_partial = true;
+}
+
+static void rb_unread(void *arg, uint64_t node)
+{
+	struct chain *c = arg;
+	pts_notes_add(&c->out->missing, "interval tree node %#" PRIx64 ": not in the dump", node);
+	c->out->tree_partial = true;
+}
+
+static void rb_visit(void *arg, uint64_t node, int depth)
+{
+	(void)depth;
+	struct chain *c = arg;
 	visit(c, node - c->node_off);
-	rb_walk(c, r, depth + 1);
+}
+
+static void rb_walk(struct chain *c, uint64_t top)
+{
+	u64set_free(&c->seen);
+	c->rb.nodes = 0;
+	c->rb.stop = false;
+	pts_rbtree_walk(c->p, &c->rb, top, 0);
 }
 
 #define KSM_MAX_ITEMS (1u << 16)
@@ -490,9 +501,7 @@ static struct pts_error *ksm_chain(struct chain *c, const struct pts_folio *f)
 		/* the low bits of ->address are ksm's SEQNR/UNSTABLE/STABLE flags */
 		c->ksm_item = item;
 		c->ksm_va = va & ~0xfffULL;
-		u64set_free(&c->seen);
-		c->nodes = 0;
-		rb_walk(c, top, 0);
+		rb_walk(c, top);
 		if (!pts_try_u64(p, node, &node)) {
 			pts_notes_add(&ret->missing, "KSM rmap_item %#" PRIx64 ": its next link is not "
 				      "in the dump", item);
@@ -519,8 +528,12 @@ struct pts_error *pts_rmap_chain(struct pts_program *p, uint64_t pfn, struct pts
 	struct chain c = { .p = p, .out = ret };
 	uint64_t root_off = 0, tree_off = 0;
 #define OFF(v, t, m) if ((err = pts_offsetof(p, t, m, &v))) return err
-	OFF(c.rb_left, "struct rb_node", "rb_left");
-	OFF(c.rb_right, "struct rb_node", "rb_right");
+	if ((err = pts_rbtree_init(p, &c.rb, RB_MAX_DEPTH, RB_MAX_NODES, &c.seen)))
+		return err;
+	c.rb.arg = &c;
+	c.rb.loop = rb_loop;
+	c.rb.unread = rb_unread;
+	c.rb.visit = rb_visit;
 	OFF(c.vm_start, "struct vm_area_struct", "vm_start");
 	OFF(c.vm_end, "struct vm_area_struct", "vm_end");
 	OFF(c.vm_mm, "struct vm_area_struct", "vm_mm");
@@ -566,15 +579,13 @@ struct pts_error *pts_rmap_chain(struct pts_program *p, uint64_t pfn, struct pts
 	if ((err = pts_tasks(p, false, &tl)))
 		return err;
 	c.tl = &tl;
-	rb_walk(&c, top, 0);
+	rb_walk(&c, top);
 	if (f.hugetlb && !ret->found && ret->maps.n) {
 		/* before v6.7 a hugetlb folio's index counts huge pages */
 		uint64_t pages = 1ULL << f.order;
 		ret->maps.n = 0;
 		ret->pgoff = f.index * pages + (pfn - f.head_pfn);
-		u64set_free(&c.seen);
-		c.nodes = 0;
-		rb_walk(&c, top, 0);
+		rb_walk(&c, top);
 	}
 	u64set_free(&c.seen);
 	pts_task_list_free(&tl);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "readers/kanon.h"
+#include "readers/krbtree.h"
 #include "base/util.h"
 
 #define MAX_CHAIN 65536		/* avcs on one VMA: one per generation of its family */
@@ -15,7 +16,6 @@ struct layout {
 	bool counts;
 	uint64_t vma_chain, vma_pgoff, vma_start, vma_end;
 	uint64_t avc_vma, avc_av, avc_same, avc_rb, avc_last;
-	uint64_t rb_left, rb_right;
 };
 
 static struct pts_error *layout_derive(struct pts_program *p, struct layout *l)
@@ -34,8 +34,6 @@ static struct pts_error *layout_derive(struct pts_program *p, struct layout *l)
 	OFF(avc_same, "struct anon_vma_chain", "same_vma");
 	OFF(avc_rb, "struct anon_vma_chain", "rb");
 	OFF(avc_last, "struct anon_vma_chain", "rb_subtree_last");
-	OFF(rb_left, "struct rb_node", "rb_left");
-	OFF(rb_right, "struct rb_node", "rb_right");
 #undef OFF
 	/* before 2555283eb40d (v6.1, and the stable kernels it went to) one
 	 * ambiguous "degree" stood for both counts */
@@ -136,47 +134,75 @@ struct tree_ctx {
 	struct pts_anon_tree *out;
 	struct pts_notes *notes;
 	struct u64set seen;
-	size_t nodes;
+	struct pts_rbtree_walk *w;
+	/* each depth's node, read before its subtree (pre), pushed in order
+	 * (visit) and given its augmented value after (post) */
+	struct frame {
+		struct pts_anon_node n;
+		size_t at;
+	} frame[MAX_DEPTH + 1];
 };
 
-/* In order; returns the subtree's largest last page offset (0 if empty
- * or unreadable), for the augmented value each node keeps. */
-static uint64_t walk(struct tree_ctx *c, uint64_t rb, int depth)
+static void tree_loop(void *arg, uint64_t rb, int depth)
 {
-	if (!rb || c->out->loop)
-		return 0;
-	if (depth > MAX_DEPTH || ++c->nodes > MAX_NODES || !u64set_add(&c->seen, rb)) {
-		c->out->loop = xasprintf("node %#" PRIx64 " %s", rb, depth > MAX_DEPTH ?
-					 "is deeper than any rbtree can be" : "is reached twice");
-		return 0;
-	}
+	struct tree_ctx *c = arg;
+	c->out->loop = xasprintf("node %#" PRIx64 " %s", rb, depth > MAX_DEPTH ?
+				 "is deeper than any rbtree can be" : "is reached twice");
+	c->w->stop = true;
+}
+
+static void tree_unread(void *arg, uint64_t rb)
+{
+	struct tree_ctx *c = arg;
+	pts_notes_add(c->notes, "anon_vma interval tree node %#" PRIx64 ": not in the dump",
+		      rb - c->l->avc_rb);
+	c->out->partial = true;
+}
+
+/* The avc and its VMA's range, before the node's subtree. */
+static bool tree_pre(void *arg, uint64_t rb, int depth)
+{
+	struct tree_ctx *c = arg;
 	const struct layout *l = c->l;
 	struct pts_program *p = c->p;
-	uint64_t left, right, avc = rb - l->avc_rb;
+	uint64_t avc = rb - l->avc_rb;
 	struct pts_anon_node n = { .avc = avc };
 	uint64_t start_va, end_va;
-	if (!pts_try_u64(p, rb + l->rb_left, &left) || !pts_try_u64(p, rb + l->rb_right, &right) ||
-	    !pts_try_u64(p, avc + l->avc_vma, &n.vma) || !pts_try_u64(p, avc + l->avc_av, &n.anon_vma) ||
+	if (!pts_try_u64(p, avc + l->avc_vma, &n.vma) || !pts_try_u64(p, avc + l->avc_av, &n.anon_vma) ||
 	    !pts_try_u64(p, avc + l->avc_last, &n.subtree_last) ||
 	    !pts_try_u64(p, n.vma + l->vma_pgoff, &n.start) ||
 	    !pts_try_u64(p, n.vma + l->vma_start, &start_va) ||
 	    !pts_try_u64(p, n.vma + l->vma_end, &end_va)) {
-		pts_notes_add(c->notes, "anon_vma interval tree node %#" PRIx64 ": not in the dump", avc);
-		c->out->partial = true;
-		return 0;
+		tree_unread(arg, rb);
+		return false;
 	}
 	/* avc_last_pgoff(): vm_pgoff + vma_pages() - 1 */
 	n.last = n.start + ((end_va - start_va) >> 12) - 1;
-	uint64_t lmax = walk(c, left, depth + 1);
-	size_t at = c->out->nodes.n;
-	VEC_PUSH(&c->out->nodes, n);
-	uint64_t rmax = walk(c, right, depth + 1);
-	uint64_t m = n.last;
+	c->frame[depth].n = n;
+	return true;
+}
+
+static void tree_visit(void *arg, uint64_t rb, int depth)
+{
+	(void)rb;
+	struct tree_ctx *c = arg;
+	c->frame[depth].at = c->out->nodes.n;
+	VEC_PUSH(&c->out->nodes, c->frame[depth].n);
+}
+
+/* The subtree's largest last page offset, from the children's values
+ * (0 if empty or unreadable); the parent gets the kernel's value, not
+ * ours: it is what the parent was built on. */
+static uint64_t tree_post(void *arg, uint64_t rb, int depth, uint64_t lmax, uint64_t rmax)
+{
+	(void)rb;
+	struct tree_ctx *c = arg;
+	const struct pts_anon_node *n = &c->frame[depth].n;
+	uint64_t m = n->last;
 	m = lmax > m ? lmax : m;
 	m = rmax > m ? rmax : m;
-	c->out->nodes.v[at].want_subtree_last = m;
-	/* the kernel's value, not ours, is what its parent was built on */
-	return n.subtree_last;
+	c->out->nodes.v[c->frame[depth].at].want_subtree_last = m;
+	return n->subtree_last;
 }
 
 struct pts_error *pts_anon_tree_read(struct pts_program *p, uint64_t anon_vma, struct pts_anon_tree *ret,
@@ -190,9 +216,25 @@ struct pts_error *pts_anon_tree_read(struct pts_program *p, uint64_t anon_vma, s
 	uint64_t top;
 	if ((err = pts_read_u64(p, anon_vma + l.av_tree, &top)))
 		return pts_error_wrap(err, "anon_vma %#" PRIx64, anon_vma);
-	struct tree_ctx c = { .p = p, .l = &l, .out = ret, .notes = notes };
-	walk(&c, top, 0);
-	u64set_free(&c.seen);
+	struct tree_ctx *c = xcalloc(1, sizeof(*c));
+	*c = (struct tree_ctx){ .p = p, .l = &l, .out = ret, .notes = notes };
+	struct pts_rbtree_walk w;
+	memset(&w, 0, sizeof(w));
+	if ((err = pts_rbtree_init(p, &w, MAX_DEPTH, MAX_NODES, &c->seen))) {
+		free(c);
+		return err;
+	}
+	w.arg = c;
+	w.loop = tree_loop;
+	w.unread = tree_unread;
+	w.pre = tree_pre;
+	w.visit = tree_visit;
+	w.post = tree_post;
+	/* the first loop ends the walk (tree_loop says where) */
+	c->w = &w;
+	pts_rbtree_walk(p, &w, top, 0);
+	u64set_free(&c->seen);
+	free(c);
 	return NULL;
 }
 
