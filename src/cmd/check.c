@@ -140,10 +140,7 @@ static int cmd_check(struct pts_program *p, const struct opts *o)
 			pts_out_finding_json(&j, &x);
 		}
 		json_end_array(&j);
-		json_key(&j, "incomplete"); json_begin_array(&j);
-		for (size_t i = 0; i < f.missing.n; i++)
-			json_string(&j, f.missing.v[i]);
-		json_end_array(&j);
+		pts_out_notes_json(&j, "incomplete", &f.missing);
 		json_end_object(&j);
 		json_finish(&j);
 	} else {

@@ -134,10 +134,7 @@ static int cmd_hugetlb(struct pts_program *p, const struct opts *o)
 			json_end_object(&j);
 		}
 		json_end_array(&j);
-		json_key(&j, "incomplete"); json_begin_array(&j);
-		for (size_t i = 0; i < h.missing.n; i++)
-			json_string(&j, h.missing.v[i]);
-		json_end_array(&j);
+		pts_out_notes_json(&j, "incomplete", &h.missing);
 		json_end_object(&j);
 		json_finish(&j);
 	} else {

@@ -93,10 +93,7 @@ static int cmd_locks(struct pts_program *p, const struct opts *o)
 				json_key(&j, "vm_refcnt"); json_bool(&j, k->vma_refcnt);
 			}
 			json_key(&j, "lock"); pts_out_lock_json(&j, &names, &k->st);
-			json_key(&j, "holders"); json_begin_array(&j);
-			for (size_t h = 0; h < k->holders.n; h++)
-				pts_out_holder_json(&j, &k->holders.v[h]);
-			json_end_array(&j);
+			pts_out_holders_json(&j, k);
 			json_end_object(&j);
 		}
 		json_end_array(&j);
@@ -115,10 +112,7 @@ static int cmd_locks(struct pts_program *p, const struct opts *o)
 			json_key(&j, "guards"); json_string(&j, k->what);
 			json_key(&j, "mode"); json_string(&j, b->write ? "write" : "read");
 			json_key(&j, "found_by"); json_string(&j, b->found_by);
-			json_key(&j, "holders"); json_begin_array(&j);
-			for (size_t h = 0; h < k->holders.n; h++)
-				pts_out_holder_json(&j, &k->holders.v[h]);
-			json_end_array(&j);
+			pts_out_holders_json(&j, k);
 			json_end_object(&j);
 		}
 		json_end_array(&j);
@@ -156,10 +150,7 @@ static int cmd_locks(struct pts_program *p, const struct opts *o)
 			json_end_object(&j);
 		}
 		json_end_array(&j);
-		json_key(&j, "incomplete"); json_begin_array(&j);
-		for (size_t i = 0; i < L.missing.n; i++)
-			json_string(&j, L.missing.v[i]);
-		json_end_array(&j);
+		pts_out_notes_json(&j, "incomplete", &L.missing);
 		json_end_object(&j);
 		json_finish(&j);
 	} else {

@@ -39,11 +39,7 @@ static int cmd_ps(struct pts_program *p, const struct opts *o)
 			json_end_object(&j);
 		}
 		json_end_array(&j);
-		json_key(&j, "incomplete");
-		json_begin_array(&j);
-		for (size_t i = 0; i < l.notes.n; i++)
-			json_string(&j, l.notes.v[i]);
-		json_end_array(&j);
+		pts_out_notes_json(&j, "incomplete", &l.notes);
 		json_end_object(&j);
 		json_finish(&j);
 	} else {

@@ -73,10 +73,7 @@ static int rmap_chain(struct pts_program *p, const struct opts *o)
 			json_end_object(&j);
 		}
 		json_end_array(&j);
-		json_key(&j, "incomplete"); json_begin_array(&j);
-		for (size_t i = 0; i < c.missing.n; i++)
-			json_string(&j, c.missing.v[i]);
-		json_end_array(&j);
+		pts_out_notes_json(&j, "incomplete", &c.missing);
 		json_end_object(&j);
 		json_finish(&j);
 	} else {
@@ -161,10 +158,7 @@ static int cmd_rmap(struct pts_program *p, const struct opts *o)
 			json_raw(&j, line, (size_t)n);
 		}
 		json_end_array(&j);
-		json_key(&j, "incomplete"); json_begin_array(&j);
-		for (size_t i = 0; i < r.missing.n; i++)
-			json_string(&j, r.missing.v[i]);
-		json_end_array(&j);
+		pts_out_notes_json(&j, "incomplete", &r.missing);
 		json_end_object(&j);
 		json_finish(&j);
 	} else {

@@ -65,10 +65,7 @@ static int cmd_vmas(struct pts_program *p, const struct opts *o)
 		for (size_t i = 0; i < mm.anomalies.n; i++)
 			json_string(&j, mm.anomalies.v[i].text);
 		json_end_array(&j);
-		json_key(&j, "incomplete"); json_begin_array(&j);
-		for (size_t i = 0; i < mm.missing.n; i++)
-			json_string(&j, mm.missing.v[i]);
-		json_end_array(&j);
+		pts_out_notes_json(&j, "incomplete", &mm.missing);
 		json_end_object(&j);
 		json_finish(&j);
 	} else {

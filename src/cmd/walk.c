@@ -245,11 +245,7 @@ static int cmd_walk(struct pts_program *p, const struct opts *o)
 		for (size_t i = 0; i < res.anomalies.n; i++)
 			json_string(&j, res.anomalies.v[i].text);
 		json_end_array(&j);
-		json_key(&j, "incomplete");
-		json_begin_array(&j);
-		for (size_t i = 0; i < res.missing.n; i++)
-			json_string(&j, res.missing.v[i]);
-		json_end_array(&j);
+		pts_out_notes_json(&j, "incomplete", &res.missing);
 		json_end_object(&j);
 		json_finish(&j);
 	} else {

@@ -352,6 +352,24 @@ void pts_out_holder_json(struct json *j, const struct pts_holder *h)
 	json_end_object(j);
 }
 
+void pts_out_notes_json(struct json *j, const char *key, const struct pts_notes *n)
+{
+	json_key(j, key);
+	json_begin_array(j);
+	for (size_t i = 0; i < n->n; i++)
+		json_string(j, n->v[i]);
+	json_end_array(j);
+}
+
+void pts_out_holders_json(struct json *j, const struct pts_lock *k)
+{
+	json_key(j, "holders");
+	json_begin_array(j);
+	for (size_t h = 0; h < k->holders.n; h++)
+		pts_out_holder_json(j, &k->holders.v[h]);
+	json_end_array(j);
+}
+
 void pts_out_holders_text(const struct pts_lock *k, bool all)
 {
 	bool first = true;

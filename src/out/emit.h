@@ -67,6 +67,11 @@ void pts_out_holder_json(struct json *j, const struct pts_holder *h);
  * own owner was written with it) */
 void pts_out_holders_text(const struct pts_lock *k, bool all);
 
+/* key: [the notes], as every command says what the dump lacked */
+void pts_out_notes_json(struct json *j, const char *key, const struct pts_notes *n);
+/* "holders": [each holder of k] */
+void pts_out_holders_json(struct json *j, const struct pts_lock *k);
+
 /* A finding as check and report write it. */
 struct pts_out_finding {
 	const char *id, *title, *severity;	/* title: report's JSON only */

@@ -142,4 +142,8 @@ bool tui_finding_target(struct tui_model *m, size_t f, size_t *task, bool *has_v
 void tui_lock_rows(struct tui_model *m, tui_rows *out);
 /* The task index of pid, or (size_t)-1. */
 size_t tui_task_index(struct tui_model *m, int32_t pid);
+/* For the model's own files (tui_model.c, tui_panels.c). */
+void tui_row_add(tui_rows *out, enum tui_class cls, long ref, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void tui_mm_close(struct tui_mm *c);
 #endif
