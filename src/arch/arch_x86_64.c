@@ -334,12 +334,8 @@ static void arch_free(void *a)
 	free(a);
 }
 
-static struct pts_error *pts_arch_get_derive(struct pts_program *p, const struct pts_arch **ret)
+static struct pts_error *pts_arch_get_derive(struct pts_program *p, void **ret)
 {
-	if (p->layout[PTS_LAYOUT_ARCH]) {
-		*ret = p->layout[PTS_LAYOUT_ARCH];
-		return NULL;
-	}
 	if (!p->types)
 		return pts_error(PTS_ERR_LOOKUP, "page tables: no vmlinux");
 	struct pts_arch *a = xcalloc(1, sizeof(*a));
@@ -382,19 +378,11 @@ static struct pts_error *pts_arch_get_derive(struct pts_program *p, const struct
 	pts_error_destroy(err);
 	derive_swap(p, a);
 	a->decode = x86_decode;
-	__atomic_store_n(&p->layout[PTS_LAYOUT_ARCH], a, __ATOMIC_RELEASE);
-	p->layout_free[PTS_LAYOUT_ARCH] = arch_free;
 	*ret = a;
 	return NULL;
 }
 
-/* The first use derives it under the program's lock (runner threads). */
 struct pts_error *pts_arch_get(struct pts_program *p, const struct pts_arch **ret)
 {
-	if (pts_layout_ready(p, PTS_LAYOUT_ARCH))
-		return pts_arch_get_derive(p, ret);
-	pts_layout_lock(p);
-	struct pts_error *r = pts_arch_get_derive(p, ret);
-	pts_layout_unlock(p);
-	return r;
+	return pts_layout(p, PTS_LAYOUT_ARCH, pts_arch_get_derive, arch_free, (void **)ret);
 }

@@ -42,33 +42,27 @@ static struct pts_error *layout_derive(struct pts_program *p, struct layout *l)
 	return NULL;
 }
 
-/* Derived once per program (its layout slot): D2 reads thousands of
- * anon_vmas and chains. */
-static struct pts_error *layout_slot(struct pts_program *p, struct layout *l)
+static struct pts_error *layout_new(struct pts_program *p, void **ret)
 {
-	if (!p->layout[PTS_LAYOUT_ANON]) {
-		struct layout *nl = xcalloc(1, sizeof(*nl));
-		struct pts_error *err = layout_derive(p, nl);
-		if (err) {
-			free(nl);
-			return err;
-		}
-		__atomic_store_n(&p->layout[PTS_LAYOUT_ANON], nl, __ATOMIC_RELEASE);
-		p->layout_free[PTS_LAYOUT_ANON] = free;
+	struct layout *l = xcalloc(1, sizeof(*l));
+	struct pts_error *err = layout_derive(p, l);
+	if (err) {
+		free(l);
+		return err;
 	}
-	*l = *(const struct layout *)p->layout[PTS_LAYOUT_ANON];
+	*ret = l;
 	return NULL;
 }
 
-/* The first use derives it under the program's lock (runner threads). */
+/* Derived once per program (its layout slot): D2 reads thousands of
+ * anon_vmas and chains. */
 static struct pts_error *layout(struct pts_program *p, struct layout *l)
 {
-	if (pts_layout_ready(p, PTS_LAYOUT_ANON))
-		return layout_slot(p, l);
-	pts_layout_lock(p);
-	struct pts_error *r = layout_slot(p, l);
-	pts_layout_unlock(p);
-	return r;
+	void *s;
+	struct pts_error *err = pts_layout(p, PTS_LAYOUT_ANON, layout_new, free, &s);
+	if (!err)
+		*l = *(const struct layout *)s;
+	return err;
 }
 
 struct pts_error *pts_anon_vma_read(struct pts_program *p, uint64_t addr, struct pts_anon_vma *ret)

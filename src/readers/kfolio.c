@@ -49,12 +49,8 @@ static int64_t en(struct pts_program *p, const char *name)
 	return err ? -1 : v;
 }
 
-static struct pts_error *layout_derive(struct pts_program *p, struct fl **ret)
+static struct pts_error *layout_derive(struct pts_program *p, void **ret)
 {
-	if (p->layout[PTS_LAYOUT_FOLIO]) {
-		*ret = p->layout[PTS_LAYOUT_FOLIO];
-		return NULL;
-	}
 	struct fl *l = xcalloc(1, sizeof(*l));
 	struct pts_error *err;
 	if ((err = pts_types_sizeof(p->types, "struct page", &l->page_size)) ||
@@ -109,21 +105,13 @@ static struct pts_error *layout_derive(struct pts_program *p, struct fl **ret)
 		l->nr_flags = 64;
 	err = pts_types_enumerators(p->types, "enum pageflags", on_flag, l);
 	pts_error_destroy(err);
-	__atomic_store_n(&p->layout[PTS_LAYOUT_FOLIO], l, __ATOMIC_RELEASE);
-	p->layout_free[PTS_LAYOUT_FOLIO] = fl_free;
 	*ret = l;
 	return NULL;
 }
 
-/* The first use derives it under the program's lock (runner threads). */
 static struct pts_error *layout(struct pts_program *p, struct fl **ret)
 {
-	if (pts_layout_ready(p, PTS_LAYOUT_FOLIO))
-		return layout_derive(p, ret);
-	pts_layout_lock(p);
-	struct pts_error *r = layout_derive(p, ret);
-	pts_layout_unlock(p);
-	return r;
+	return pts_layout(p, PTS_LAYOUT_FOLIO, layout_derive, fl_free, (void **)ret);
 }
 
 const char *pts_page_flag_names(struct pts_program *p, uint64_t flags, char *buf, size_t n)

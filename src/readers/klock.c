@@ -35,10 +35,8 @@ struct lock_layout {
 	bool have_mm_ptl;
 };
 
-static struct lock_layout *layout_derive(struct pts_program *p)
+static struct pts_error *layout_derive(struct pts_program *p, void **ret)
 {
-	if (p->layout[PTS_LAYOUT_LOCK])
-		return p->layout[PTS_LAYOUT_LOCK];
 	struct lock_layout *l = xcalloc(1, sizeof(*l));
 	/* kernel/locking/rwsem.c: struct rwsem_waiter { list, task, type } */
 	/* A 2026 change (in 7.2, not in 6.12) replaced the wait_list heads
@@ -93,20 +91,16 @@ static struct lock_layout *layout_derive(struct pts_program *p)
 	}
 	pts_error_destroy(err);
 	l->have_mm_ptl = pts_offsetof_opt(p, "struct mm_struct", "page_table_lock", &l->mm_ptl);
-	__atomic_store_n(&p->layout[PTS_LAYOUT_LOCK], l, __ATOMIC_RELEASE);
-	p->layout_free[PTS_LAYOUT_LOCK] = free;
-	return l;
+	*ret = l;
+	return NULL;
 }
 
-/* The first use derives it under the program's lock (runner threads). */
+/* Never fails: what this kernel lacks is said in the layout itself. */
 static struct lock_layout *layout(struct pts_program *p)
 {
-	if (pts_layout_ready(p, PTS_LAYOUT_LOCK))
-		return layout_derive(p);
-	pts_layout_lock(p);
-	struct lock_layout *r = layout_derive(p);
-	pts_layout_unlock(p);
-	return r;
+	void *l = NULL;
+	pts_error_destroy(pts_layout(p, PTS_LAYOUT_LOCK, layout_derive, free, &l));
+	return l;
 }
 
 const char *pts_lock_kind_name(enum pts_lock_kind k)

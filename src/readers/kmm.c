@@ -54,12 +54,8 @@ struct mm_layout {
 	unsigned uffd_minor_bit;
 };
 
-static struct pts_error *mm_layout_derive(struct pts_program *p, struct mm_layout **ret)
+static struct pts_error *mm_layout_derive(struct pts_program *p, void **ret)
 {
-	if (p->layout[PTS_LAYOUT_MM]) {
-		*ret = p->layout[PTS_LAYOUT_MM];
-		return NULL;
-	}
 	struct mm_layout *l = xcalloc(1, sizeof(*l));
 	struct pts_error *err = NULL;
 	struct pts_member m;
@@ -173,8 +169,6 @@ static struct pts_error *mm_layout_derive(struct pts_program *p, struct mm_layou
 	unsigned v = pts_kernel_version(p);
 	l->uffd_minor_bit = v < PTS_KVER(5, 13) ? 0 : v < PTS_KVER(6, 6) ? 37
 			  : v < PTS_KVER(6, 16) ? 38 : 41;
-	__atomic_store_n(&p->layout[PTS_LAYOUT_MM], l, __ATOMIC_RELEASE);
-	p->layout_free[PTS_LAYOUT_MM] = free;
 	*ret = l;
 	return NULL;
 fail:
@@ -182,15 +176,9 @@ fail:
 	return pts_error_wrap(err, "VMA layout");
 }
 
-/* The first use derives it under the program's lock (runner threads). */
 static struct pts_error *mm_layout(struct pts_program *p, struct mm_layout **ret)
 {
-	if (pts_layout_ready(p, PTS_LAYOUT_MM))
-		return mm_layout_derive(p, ret);
-	pts_layout_lock(p);
-	struct pts_error *r = mm_layout_derive(p, ret);
-	pts_layout_unlock(p);
-	return r;
+	return pts_layout(p, PTS_LAYOUT_MM, mm_layout_derive, free, (void **)ret);
 }
 
 static uint64_t get64(const uint8_t *buf, uint64_t off)

@@ -150,12 +150,8 @@ static int8_t is_hugetlb(struct pts_program *p, const struct page_layout *l,
 	return -1;
 }
 
-static struct pts_error *layout_derive(struct pts_program *p, struct page_layout **ret)
+static struct pts_error *layout_derive(struct pts_program *p, void **ret)
 {
-	if (p->layout[PTS_LAYOUT_PAGE]) {
-		*ret = p->layout[PTS_LAYOUT_PAGE];
-		return NULL;
-	}
 	struct page_layout *l = xcalloc(1, sizeof(*l));
 	struct pts_error *err;
 	uint64_t sym;
@@ -194,21 +190,13 @@ static struct pts_error *layout_derive(struct pts_program *p, struct page_layout
 	hugetlb_layout(p, l);
 	/* USE_SPLIT_PMD_PTLOCKS off keeps one deposit list in the mm */
 	l->split_deposit = !pts_types_has_member(p->types, "struct mm_struct", "pmd_huge_pte");
-	__atomic_store_n(&p->layout[PTS_LAYOUT_PAGE], l, __ATOMIC_RELEASE);
-	p->layout_free[PTS_LAYOUT_PAGE] = free;
 	*ret = l;
 	return NULL;
 }
 
-/* The first use derives it under the program's lock (runner threads). */
 static struct pts_error *layout(struct pts_program *p, struct page_layout **ret)
 {
-	if (pts_layout_ready(p, PTS_LAYOUT_PAGE))
-		return layout_derive(p, ret);
-	pts_layout_lock(p);
-	struct pts_error *r = layout_derive(p, ret);
-	pts_layout_unlock(p);
-	return r;
+	return pts_layout(p, PTS_LAYOUT_PAGE, layout_derive, free, (void **)ret);
 }
 
 struct pts_error *pts_page_addr(struct pts_program *p, uint64_t pfn, uint64_t *ret)

@@ -368,12 +368,25 @@ bool pts_try_u32(struct pts_program *p, uint64_t kva, uint32_t *ret)
 	return !err;
 }
 
-void pts_layout_lock(struct pts_program *p)
+struct pts_error *pts_layout(struct pts_program *p, enum pts_layout_slot slot, pts_layout_fn *derive,
+			     void (*free_fn)(void *), void **ret)
 {
+	void *l = __atomic_load_n(&p->layout[slot], __ATOMIC_ACQUIRE);
+	if (l) {
+		*ret = l;
+		return NULL;
+	}
 	pthread_mutex_lock(&p->layout_lock);
-}
-
-void pts_layout_unlock(struct pts_program *p)
-{
+	struct pts_error *err = NULL;
+	if (!(l = p->layout[slot])) {
+		err = derive(p, &l);
+		if (!err) {
+			p->layout_free[slot] = free_fn;
+			__atomic_store_n(&p->layout[slot], l, __ATOMIC_RELEASE);
+		}
+	}
 	pthread_mutex_unlock(&p->layout_lock);
+	if (!err)
+		*ret = l;
+	return err;
 }

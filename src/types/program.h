@@ -45,13 +45,14 @@ struct pts_program {
 	pthread_mutex_t layout_lock;
 };
 
-/* A layout slot already derived (the getters' fast path). */
-static inline bool pts_layout_ready(struct pts_program *p, enum pts_layout_slot s)
-{
-	return __atomic_load_n(&p->layout[s], __ATOMIC_ACQUIRE) != NULL;
-}
-void pts_layout_lock(struct pts_program *p);
-void pts_layout_unlock(struct pts_program *p);
+/* A reader's layout of this kernel (the offsets it reads by, what this
+ * version has), derived once: the first use calls derive under the
+ * program's layout lock (the runner's threads ask at once), which
+ * allocates it; it is kept in slot until the program closes (free_fn).
+ * A derive that fails is not kept: the next use tries again. */
+typedef struct pts_error *pts_layout_fn(struct pts_program *p, void **ret);
+struct pts_error *pts_layout(struct pts_program *p, enum pts_layout_slot slot, pts_layout_fn *derive,
+			     void (*free_fn)(void *), void **ret);
 
 struct pts_error *pts_program_open(const struct pts_open_opts *o, struct pts_program **ret);
 void pts_program_close(struct pts_program *p);

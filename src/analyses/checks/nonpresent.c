@@ -86,31 +86,32 @@ static struct pts_error *swap_slots(struct pts_program *p, uint64_t *ret)
 	return pts_types_var_array_len(p->types, "swap_info", ret);
 }
 
-/* Derived once per program, in its layout slot: every address space's
- * checks ask, from several threads (the runner, sweep.c). */
-static const struct swap_layout *swap_layout(struct pts_program *p)
+static struct pts_error *swap_layout_derive(struct pts_program *p, void **ret)
 {
-	if (pts_layout_ready(p, PTS_LAYOUT_SWAP))
-		return p->layout[PTS_LAYOUT_SWAP];
-	pts_layout_lock(p);
-	if (!p->layout[PTS_LAYOUT_SWAP]) {
-		struct swap_layout *l = xcalloc(1, sizeof(*l));
-		struct pts_error *err;
-		if ((err = pts_symbol(p, "swap_info", &l->swap_info)) ||
+	struct swap_layout *l = xcalloc(1, sizeof(*l));
+	struct pts_error *err;
+	if ((err = pts_symbol(p, "swap_info", &l->swap_info)) ||
 	    (err = swap_slots(p, &l->nswap)) ||
 	    (err = pts_offsetof(p, "struct swap_info_struct", "flags", &l->flags)) ||
 	    (err = pts_offsetof(p, "struct swap_info_struct", "max", &l->max)) ||
 	    (err = pts_types_enum(p->types, "SWP_USED", &l->used))) {
-			pts_error_destroy(err);
-		} else {
-			l->have_map = pts_offsetof_opt(p, "struct swap_info_struct", "swap_map", &l->map);
-			l->ok = true;
-		}
-		p->layout_free[PTS_LAYOUT_SWAP] = free;
-		__atomic_store_n(&p->layout[PTS_LAYOUT_SWAP], l, __ATOMIC_RELEASE);
+		pts_error_destroy(err);
+	} else {
+		l->have_map = pts_offsetof_opt(p, "struct swap_info_struct", "swap_map", &l->map);
+		l->ok = true;
 	}
-	pts_layout_unlock(p);
-	return p->layout[PTS_LAYOUT_SWAP];
+	*ret = l;
+	return NULL;
+}
+
+/* Derived once per program, in its layout slot: every address space's
+ * checks ask, from several threads (the runner, sweep.c).  Never fails:
+ * a kernel without what E5 reads has ok false. */
+static const struct swap_layout *swap_layout(struct pts_program *p)
+{
+	void *l = NULL;
+	pts_error_destroy(pts_layout(p, PTS_LAYOUT_SWAP, swap_layout_derive, free, &l));
+	return l;
 }
 
 static bool e5_applies(struct pts_program *p, const char **why)
