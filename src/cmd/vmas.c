@@ -8,10 +8,6 @@
 #include "out/emit.h"
 #include "out/json.h"
 
-static void json_flag(const char *name, void *arg)
-{
-	json_string(arg, name);
-}
 
 static int cmd_vmas(struct pts_program *p, const struct opts *o)
 {
@@ -33,33 +29,8 @@ static int cmd_vmas(struct pts_program *p, const struct opts *o)
 		if (mm.have_pgtables_bytes) json_int(&j, mm.pgtables_bytes); else json_null(&j);
 		json_key(&j, "tree_root"); json_hex(&j, mm.tree_root);
 		json_key(&j, "vmas"); json_begin_array(&j);
-		for (size_t i = 0; i < mm.nvmas; i++) {
-			const struct pts_vma *v = &mm.vmas[i];
-			char perms[5], dev[16];
-			pts_vma_perms(v, perms);
-			snprintf(dev, sizeof(dev), "%02x:%02x", v->dev >> 20, v->dev & 0xfffff);
-			json_begin_object(&j);
-			json_key(&j, "start"); json_hex(&j, v->start);
-			json_key(&j, "end"); json_hex(&j, v->end);
-			json_key(&j, "perms"); json_string(&j, perms);
-			json_key(&j, "flags"); json_begin_array(&j);
-			pts_vm_flags_each(p, v->flags, json_flag, &j);
-			json_end_array(&j);
-			json_key(&j, "vm_flags"); json_hex(&j, v->flags);
-			json_key(&j, "pgoff"); json_uint(&j, v->pgoff);
-			json_key(&j, "offset"); json_hex(&j, v->file ? v->pgoff * p->page_size : 0);
-			json_key(&j, "dev"); json_string(&j, v->dev_unknown ? NULL : dev);
-			json_key(&j, "inode"); if (v->dev_unknown) json_null(&j); else json_uint(&j, v->ino);
-			json_key(&j, "name"); json_string(&j, v->name);
-			json_key(&j, "name_note"); json_string(&j, v->name_note);
-			json_key(&j, "vma"); json_hex(&j, v->addr);
-			json_key(&j, "file"); if (v->file) json_hex(&j, v->file); else json_null(&j);
-			json_key(&j, "anon_vma"); if (v->anon_vma) json_hex(&j, v->anon_vma); else json_null(&j);
-			json_key(&j, "gate"); json_bool(&j, v->gate);
-			json_key(&j, "hugetlb_page_size");
-			if (v->huge_size) json_uint(&j, v->huge_size); else json_null(&j);
-			json_end_object(&j);
-		}
+		for (size_t i = 0; i < mm.nvmas; i++)
+			pts_out_vma_json(&j, p, &mm.vmas[i], false);
 		json_end_array(&j);
 		json_key(&j, "anomalies"); json_begin_array(&j);
 		for (size_t i = 0; i < mm.anomalies.n; i++)

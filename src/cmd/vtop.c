@@ -39,7 +39,7 @@ static struct pts_error *vtop_gather(struct pts_program *p, const struct pts_mm 
 	return NULL;
 }
 
-static void vtop_json(struct json *j, const char *dump, const struct pts_task *t,
+static void vtop_json(struct json *j, struct pts_program *p, const char *dump, const struct pts_task *t,
 		      const struct pts_mm *mm, const struct pts_arch *a, const struct vtop_result *r)
 {
 	const struct pts_xlate *x = &r->x;
@@ -92,19 +92,10 @@ static void vtop_json(struct json *j, const char *dump, const struct pts_task *t
 	json_key(j, "page_size");
 	json_uint(j, pts_level_size(a, x->step[x->nsteps - 1].level));
 	json_key(j, "vma");
-	if (v) {
-		char perms[5];
-		pts_vma_perms(v, perms);
-		json_begin_object(j);
-		json_key(j, "start"); json_hex(j, v->start);
-		json_key(j, "end"); json_hex(j, v->end);
-		json_key(j, "perms"); json_string(j, perms);
-		json_key(j, "name"); json_string(j, v->name);
-		json_key(j, "vma"); json_hex(j, v->addr);
-		json_end_object(j);
-	} else {
+	if (v)
+		pts_out_vma_json(j, p, v, true);
+	else
 		json_null(j);
-	}
 	json_end_object(j);
 }
 
@@ -180,7 +171,7 @@ static int cmd_vtop(struct pts_program *p, const struct opts *o)
 		if (err)
 			break;
 		if (o->json)
-			vtop_json(&j, dump, &o->task, &mm, a, &r);
+			vtop_json(&j, p, dump, &o->task, &mm, a, &r);
 		else
 			vtop_text(&o->task, a, &r);
 		pts_error_destroy(r.page_err);

@@ -219,6 +219,45 @@ void pts_out_walk_meta(struct json *j, const char *dump, const struct pts_task *
 	json_end_object(j);
 }
 
+static void json_flag(const char *name, void *arg)
+{
+	json_string(arg, name);
+}
+
+void pts_out_vma_json(struct json *j, struct pts_program *p, const struct pts_vma *v, bool brief)
+{
+	char perms[5], dev[16];
+	pts_vma_perms(v, perms);
+	json_begin_object(j);
+	json_key(j, "start"); json_hex(j, v->start);
+	json_key(j, "end"); json_hex(j, v->end);
+	json_key(j, "perms"); json_string(j, perms);
+	if (!brief) {
+		snprintf(dev, sizeof(dev), "%02x:%02x", v->dev >> 20, v->dev & 0xfffff);
+		json_key(j, "flags"); json_begin_array(j);
+		pts_vm_flags_each(p, v->flags, json_flag, j);
+		json_end_array(j);
+		json_key(j, "vm_flags"); json_hex(j, v->flags);
+		json_key(j, "pgoff"); json_uint(j, v->pgoff);
+		json_key(j, "offset"); json_hex(j, v->file ? v->pgoff * p->page_size : 0);
+		json_key(j, "dev"); json_string(j, v->dev_unknown ? NULL : dev);
+		json_key(j, "inode"); if (v->dev_unknown) json_null(j); else json_uint(j, v->ino);
+	}
+	json_key(j, "name"); json_string(j, v->name);
+	if (!brief) {
+		json_key(j, "name_note"); json_string(j, v->name_note);
+	}
+	json_key(j, "vma"); json_hex(j, v->addr);
+	if (!brief) {
+		json_key(j, "file"); if (v->file) json_hex(j, v->file); else json_null(j);
+		json_key(j, "anon_vma"); if (v->anon_vma) json_hex(j, v->anon_vma); else json_null(j);
+		json_key(j, "gate"); json_bool(j, v->gate);
+		json_key(j, "hugetlb_page_size");
+		if (v->huge_size) json_uint(j, v->huge_size); else json_null(j);
+	}
+	json_end_object(j);
+}
+
 const struct pts_out_task *pts_out_name(const struct pts_out_names *n, uint64_t task)
 {
 	for (size_t i = 0; i < n->v.n; i++)

@@ -46,6 +46,10 @@ char *pts_out_entry_json(char *o, uint64_t va, uint64_t size, const struct pts_e
 void pts_out_walk_meta(struct json *j, const char *dump, const struct pts_task *t,
 		       const struct pts_mm *mm, const struct pts_arch *a);
 
+/* A VMA: all of it as vmas --json writes it (p: the kernel's VM_* flag
+ * names), or brief (vtop: start, end, perms, name, vm_area_struct). */
+void pts_out_vma_json(struct json *j, struct pts_program *p, const struct pts_vma *v, bool brief);
+
 /* The tasks locks name, read by the command before it writes. */
 struct pts_out_task {
 	uint64_t addr;
