@@ -155,7 +155,9 @@ static void *bg_main(void *arg)
 		if (err)
 			pts_notes_add(&bg->notes, "checks across processes: %s", pts_error_text(err));
 		bg->checks_done = true;
-		bg->stage = "scanning every lock of every process";
+		/* said only when the lock scan still has to run */
+		bg->stage = have_locks ? "keeping the checks' lock scan for the locks panel"
+				       : "scanning every lock of every process";
 		pthread_mutex_unlock(&bg->lock);
 		pts_error_destroy(err);
 		pts_findings_free(&f);
