@@ -5,6 +5,7 @@
  * share count. */
 #ifndef PTS_HUGETLB_H
 #define PTS_HUGETLB_H
+#include "readers/khugetlb.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include "arch/arch.h"
@@ -88,11 +89,6 @@ struct pts_hvma {
 	uint64_t sema;
 	struct pts_lock_state sema_state;
 	VEC(struct pts_hgm) hgm;	/* ranges mapped below the hstate's level */
-};
-
-struct pts_hstate {
-	char name[32];
-	uint64_t page_size, nr, free, resv, surplus;
 };
 
 struct pts_hugetlb {

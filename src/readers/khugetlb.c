@@ -1,0 +1,45 @@
+/* hugetlb's own structures: the hstates (mm/hugetlb.c). */
+#include "config.h"
+#include "readers/khugetlb.h"
+
+/* hstates[0..hugetlb_max_hstate): the pools and their counters. */
+size_t pts_hstates_read(struct pts_program *p, struct pts_hstate *out, struct pts_notes *missing)
+{
+	uint64_t arr, maxp, size, o_order, o_nr, o_free, o_resv, o_surp, o_name;
+	uint32_t max;
+	size_t n = 0;
+	struct pts_error *err = NULL;
+	if ((err = pts_symbol(p, "hstates", &arr)) ||
+	    (err = pts_symbol(p, "hugetlb_max_hstate", &maxp)) ||
+	    (err = pts_types_sizeof(p->types, "struct hstate", &size)) ||
+	    (err = pts_offsetof(p, "struct hstate", "order", &o_order)) ||
+	    (err = pts_offsetof(p, "struct hstate", "nr_huge_pages", &o_nr)) ||
+	    (err = pts_offsetof(p, "struct hstate", "free_huge_pages", &o_free)) ||
+	    (err = pts_offsetof(p, "struct hstate", "resv_huge_pages", &o_resv)) ||
+	    (err = pts_offsetof(p, "struct hstate", "surplus_huge_pages", &o_surp)) ||
+	    (err = pts_offsetof(p, "struct hstate", "name", &o_name))) {
+		pts_notes_add(missing, "hstates: %s", pts_error_text(err));
+		pts_error_destroy(err);
+		return 0;
+	}
+	if (!pts_try_u32(p, maxp, &max) || max > PTS_HSTATES_MAX) {
+		pts_notes_add(missing, "hstates: hugetlb_max_hstate unreadable");
+		return 0;
+	}
+	for (uint32_t i = 0; i < max; i++) {
+		uint64_t hs = arr + i * size;
+		uint32_t order;
+		struct pts_hstate x = { 0 };
+		if (!pts_try_u32(p, hs + o_order, &order) || order > 40 ||
+		    !pts_try_u64(p, hs + o_nr, &x.nr) || !pts_try_u64(p, hs + o_free, &x.free) ||
+		    !pts_try_u64(p, hs + o_resv, &x.resv) || !pts_try_u64(p, hs + o_surp, &x.surplus)) {
+			pts_notes_add(missing, "hstate %u: not in the dump", i);
+			continue;
+		}
+		struct pts_error *e = pts_read_str(p, hs + o_name, x.name, sizeof(x.name));
+		pts_error_destroy(e);
+		x.page_size = p->page_size << order;
+		out[n++] = x;
+	}
+	return n;
+}
