@@ -180,7 +180,7 @@ def job(k):
         note(f"{k} live: check --all: {len(f)} findings, seen once: "
              f"{[(x['check'], x['live']['text']) for x in f][:5]}")
     rc = read(os.path.join(L, "locks.rc")).strip()
-    ok(rc == "0", f"{k} live: locks --all runs (exit {rc})", read(os.path.join(L, "locks.err")))
+    ok(rc == "0", f"{k} live: locks runs (exit {rc})", read(os.path.join(L, "locks.err")))
 
     try:
         ik = json.loads(read(os.path.join(L, "info-kptr.json")))
