@@ -121,7 +121,9 @@ static void cb_entry(void *arg, uint64_t va, const struct pts_entry *e, const st
 	}
 	if (c->feed)
 		pts_rmap_feed_entry(c->feed, e, t, v);
-	pts_chk_count_thp(c, e, v);
+	/* A3 counts PMD leaves only: no call for the millions of PTEs */
+	if (e->level == PTS_PMD)
+		pts_chk_count_thp(c, e, v);
 	/* this runs for every entry of every address space: only the checks
 	 * that apply and that this entry concerns */
 	const struct dispatch *d = dispatch_for(c, c->lastvc, e->kind < PTS_EK_N ? e->kind : PTS_EK_BAD,
