@@ -117,7 +117,9 @@ def tui(k, d):
     first, end = None, time.time() + 120
     while time.time() < end:
         s = cap()
-        if "PID   PPID COMM" in s:
+        # (a capture can fall between the writes of one screen update: the
+        # rows painted, the status line still the one before; wait for it)
+        if "PID   PPID COMM" in s and "reading the task list" not in last(s):
             first = s
             break
         time.sleep(0.05)
