@@ -208,9 +208,9 @@ struct pts_error *pts_folio_read(struct pts_program *p, uint64_t pfn, struct pts
 			return pts_error(PTS_ERR_CORRUPT, "pfn %#" PRIx64 " lies beyond its folio %#"
 					 PRIx64 " of order %u", pfn, ret->head_pfn, ret->order);
 		if ((ret->has_entire = l->has_entire))
-			ret->entire_mapcount = r32(p, h->addr + l->entire, &ok) + 1;
+			ret->entire_mapcount = (int32_t)((uint32_t)r32(p, h->addr + l->entire, &ok) + 1);
 		if ((ret->has_large = l->has_large))
-			ret->large_mapcount = r32(p, h->addr + l->large, &ok) + 1;
+			ret->large_mapcount = (int32_t)((uint32_t)r32(p, h->addr + l->large, &ok) + 1);
 		if ((ret->has_nr_mapped = l->has_nr))
 			ret->nr_pages_mapped = r32(p, h->addr + l->nr, &ok);
 		if ((ret->has_pincount = l->has_pin && (!l->pin_page2 || ret->order >= 2)))
@@ -233,14 +233,18 @@ struct pts_error *pts_folio_read(struct pts_program *p, uint64_t pfn, struct pts
 	if (ret->page_mapcount < 0)
 		ret->page_mapcount = 0;
 	/* hugetlb keeps no per-page mapcount (subpages stay at -1) */
-	ret->precise_mapcount = (ret->hugetlb ? 0 : ret->page_mapcount) +
-				(h->head && ret->has_entire ? ret->entire_mapcount : 0);
+	/* summed in 64 bits: two counts near INT_MAX (a struct page torn
+	 * by a running kernel, or damaged) must not be a signed overflow */
+	int64_t precise = (int64_t)(ret->hugetlb ? 0 : ret->page_mapcount) +
+			  (h->head && ret->has_entire ? ret->entire_mapcount : 0);
 	uint64_t f1;
 	if (h->head && !ret->hugetlb && l->pg_double_map >= 0 &&
 	    pts_page_u64(p, h->addr + l->page_size + l->flags_off, &f1) && bit(f1, l->pg_double_map)) {
 		ret->double_map = true;
-		ret->precise_mapcount--;
+		precise--;
 	}
+	ret->precise_mapcount = precise > INT32_MAX ? INT32_MAX :
+				precise < INT32_MIN ? INT32_MIN : (int32_t)precise;
 	/* hugetlb keeps PG_anon_exclusive on the head; THP per page */
 	ret->anon_exclusive = ret->anon && bit(ret->hugetlb ? h->flags : ret->page.flags,
 					      l->pg_anon_exclusive);

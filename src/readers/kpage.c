@@ -261,8 +261,11 @@ struct pts_error *pts_page_read(struct pts_program *p, uint64_t pfn, struct pts_
 	ret->head = ret->flags & (1ULL << l->pg_head);
 	ret->compound_head = ch;
 	ret->compound = (ch & 1) || ret->head;
-	memcpy(&ret->mapcount, buf + l->mapcount, 4);
-	ret->mapcount++;
+	/* + 1 in unsigned: a _mapcount of INT_MAX (a torn or reused struct
+	 * page) must not be a signed overflow */
+	uint32_t mc;
+	memcpy(&mc, buf + l->mapcount, 4);
+	ret->mapcount = (int32_t)(mc + 1);
 	if (l->have_deposit)
 		memcpy(&ret->pmd_huge_pte, buf + l->pmd_huge_pte, 8);
 	if (l->new_types)
