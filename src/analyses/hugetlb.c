@@ -8,50 +8,21 @@
 #include "readers/khugetlb.h"
 #include "readers/krbtree.h"
 #include "readers/ktask.h"
+#include "readers/kvma.h"
 #include "base/util.h"
 #include "readers/walk.h"
 
 #define MAX_TREE (1u << 20)	/* VMAs of one file: far above any real count */
 #define RB_DEPTH 128
 
-struct hl {
-	uint64_t i_mmap, shared_rb;
-	uint64_t vm_start, vm_end, vm_mm, vm_flags, vm_pgoff, mm_pgd;
-	bool have_lock;
-	uint64_t lock_refs, lock_vma, lock_sema;
-	bool resv_sema;
-	uint64_t resv_sema_off;
-	bool pt_share;
-	uint64_t pt_share_count;
-	uint64_t page_mapping;
-};
-
-static struct pts_error *layout(struct pts_program *p, struct hl *l)
+/* The fields the scan cannot do without (readers/kfields.h). */
+static struct pts_error *layout(struct pts_program *p)
 {
-	struct pts_error *err;
-	memset(l, 0, sizeof(*l));
-#define OFF(f, t, m) if ((err = pts_offsetof(p, t, m, &l->f))) return err
-	OFF(i_mmap, "struct address_space", "i_mmap.rb_root.rb_node");
-	OFF(shared_rb, "struct vm_area_struct", "shared.rb");
-	OFF(vm_start, "struct vm_area_struct", "vm_start");
-	OFF(vm_end, "struct vm_area_struct", "vm_end");
-	OFF(vm_mm, "struct vm_area_struct", "vm_mm");
-	OFF(vm_flags, "struct vm_area_struct", "vm_flags");
-	OFF(vm_pgoff, "struct vm_area_struct", "vm_pgoff");
-	OFF(mm_pgd, "struct mm_struct", "pgd");
-	OFF(page_mapping, "struct page", "mapping");
-#undef OFF
-	/* v6.1 8d9bfb260814 "hugetlb: add vma based lock for pmd sharing" */
-	l->have_lock = pts_offsetof_opt(p, "struct hugetlb_vma_lock", "refs", &l->lock_refs) &&
-		       pts_offsetof_opt(p, "struct hugetlb_vma_lock", "vma", &l->lock_vma) &&
-		       pts_offsetof_opt(p, "struct hugetlb_vma_lock", "rw_sema", &l->lock_sema);
-	/* the same series gave private mappings' resv_map a rw_sema */
-	l->resv_sema = pts_offsetof_opt(p, "struct resv_map", "rw_sema", &l->resv_sema_off);
-	/* 59d9094df3d7 (v6.13, backported to 6.1.y and 6.12.y) counts
-	 * sharers in ptdesc->pt_share_count instead of the page refcount. */
-	l->pt_share = pts_offsetof_opt(p, "struct ptdesc", "pt_share_count", &l->pt_share_count) ||
-		      pts_offsetof_opt(p, "struct page", "pt_share_count", &l->pt_share_count);
-	return NULL;
+	static const enum pts_field need[] = {
+		PTS_FLD_AS_I_MMAP, PTS_FLD_VMA_SHARED_RB, PTS_FLD_VMA_START, PTS_FLD_VMA_END, PTS_FLD_VMA_MM,
+		PTS_FLD_VMA_FLAGS, PTS_FLD_VMA_PGOFF, PTS_FLD_MM_PGD, PTS_FLD_PAGE_MAPPING,
+	};
+	return pts_fields_need(p, need, sizeof(need) / sizeof(*need));
 }
 
 static void hgm_open(struct pts_hgm_acc *acc, uint64_t va, const struct pts_entry *e,
@@ -124,7 +95,6 @@ struct owner {
 struct scan {
 	struct pts_program *p;
 	const struct pts_arch *a;
-	struct hl l;
 	struct pts_hugetlb *h;
 	struct owner *owners;
 	size_t nowners;
@@ -195,16 +165,15 @@ static struct pts_htable *table_for(struct pts_hugetlb *h, uint64_t pfn, uint64_
 static void sharer_vma(struct scan *s, uint64_t vma, uint64_t mapping)
 {
 	struct pts_program *p = s->p;
-	const struct hl *l = &s->l;
-	uint64_t start, end, mm, flags, pgoff, pgd;
-	if (!pts_try_u64(p, vma + l->vm_start, &start) || !pts_try_u64(p, vma + l->vm_end, &end) ||
-	    !pts_try_u64(p, vma + l->vm_mm, &mm) || !pts_try_u64(p, vma + l->vm_flags, &flags) ||
-	    !pts_try_u64(p, vma + l->vm_pgoff, &pgoff) || !pts_try_u64(p, mm + l->mm_pgd, &pgd)) {
+	struct pts_vma_head vh;
+	uint64_t pgd;
+	if (!pts_vma_head_read(p, vma, PTS_VH_ALL, &vh) || !pts_mm_pgd_read(p, vh.mm, &pgd)) {
 		pts_notes_add(&s->h->missing, "VMA %#" PRIx64 " in i_mmap of %#" PRIx64
 			      ": not readable", vma, mapping);
 		u64set_add(&s->partial, mapping);
 		return;
 	}
+	uint64_t start = vh.start, end = vh.end, mm = vh.mm, flags = vh.flags, pgoff = vh.pgoff;
 	if (!(flags & PTS_VM_HUGETLB) || start >= end)
 		return;
 	/* The loop below is bounded by the user address space, never by a
@@ -274,7 +243,7 @@ static void tree_visit(void *arg, uint64_t node, int depth)
 {
 	(void)depth;
 	struct itree *t = arg;
-	sharer_vma(t->s, node - t->s->l.shared_rb, t->mapping);
+	sharer_vma(t->s, pts_i_mmap_vma(t->s->p, node), t->mapping);
 }
 
 static void tree(struct scan *s, uint64_t node, uint64_t mapping)
@@ -292,16 +261,13 @@ static void decode_private(struct scan *s, struct pts_hvma *hv)
 		return;
 	if (v->flags & PTS_VM_MAYSHARE) {
 		/* hugetlb_vma_lock_alloc(): {refs, rw_sema, vma} */
-		if (!s->l.have_lock)
+		if (!pts_hugetlb_have_vma_lock(s->p))
 			return;
-		uint32_t refs;
 		hv->lock = v->private_data;
-		if (pts_try_u64(s->p, hv->lock + s->l.lock_vma, &hv->lock_vma) &&
-		    pts_try_u32(s->p, hv->lock + s->l.lock_refs, &refs)) {
+		if (pts_hugetlb_vma_lock_read(s->p, hv->lock, &hv->lock_vma, &hv->lock_refs)) {
 			hv->have_lock = true;
-			hv->lock_refs = (int32_t)refs;
 			hv->have_sema = true;
-			hv->sema = hv->lock + s->l.lock_sema;
+			hv->sema = pts_hugetlb_vma_lock_sema(s->p, hv->lock);
 		} else {
 			pts_notes_add(&s->h->missing, "hugetlb_vma_lock %#" PRIx64 " of VMA %#" PRIx64
 				      ": not in the dump", hv->lock, v->addr);
@@ -310,10 +276,8 @@ static void decode_private(struct scan *s, struct pts_hvma *hv)
 		/* set_vma_resv_map(): resv_map | HPAGE_RESV_OWNER 1 | UNMAPPED 2 */
 		hv->resv_map = v->private_data & ~3ULL;
 		hv->resv_flags = (unsigned)(v->private_data & 3);
-		if (s->l.resv_sema && hv->resv_map) {
+		if (hv->resv_map && pts_resv_map_sema(s->p, hv->resv_map, &hv->sema))
 			hv->have_sema = true;
-			hv->sema = hv->resv_map + s->l.resv_sema_off;
-		}
 	}
 	if (hv->have_sema) {
 		struct pts_error *err = pts_lock_read(s->p, PTS_LOCK_RWSEM, hv->sema, &hv->sema_state,
@@ -342,7 +306,7 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
 	struct scan s = { .p = p, .h = ret };
 	struct pts_error *err = pts_arch_get(p, &s.a);
 	if (!err)
-		err = layout(p, &s.l);
+		err = layout(p);
 	if (!err)
 		err = pts_rbtree_init(p, &s.rb, RB_DEPTH, MAX_TREE, &s.seen_vma);
 	if (err)
@@ -350,9 +314,10 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
 	s.rb.loop = tree_loop;
 	s.rb.unread = tree_unread;
 	s.rb.visit = tree_visit;
-	ret->have_vma_lock = s.l.have_lock;
+	ret->have_vma_lock = pts_hugetlb_have_vma_lock(p);
 	read_hstates(p, ret);
-	ret->count_source = s.l.pt_share ? "pt_share_count" : "refcount";
+	bool pt_share = pts_pt_share_count_known(p);
+	ret->count_source = pt_share ? "pt_share_count" : "refcount";
 	struct pts_task_list own = { 0 };
 	if (!tasks && (err = pts_tasks(p, false, &own)))
 		return err;
@@ -400,7 +365,7 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
 		uint64_t m = maps.v ? maps.v[i] : 0, root;
 		if (!m)
 			continue;
-		if (!pts_try_u64(p, m + s.l.i_mmap, &root)) {
+		if (!pts_i_mmap_top(p, m, &root)) {
 			pts_notes_add(&ret->missing, "address_space %#" PRIx64 ": not in the dump", m);
 			u64set_add(&s.partial, m);
 			continue;
@@ -412,7 +377,7 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
 		struct pts_htable *t = &ret->tables.v[i];
 		t->incomplete = u64set_has(&s.partial, t->mapping);
 		uint64_t raw[512];
-		struct pts_error *e = pts_dump_read(p->dump, PTS_PHYS, t->pfn << 12, raw, sizeof(raw));
+		struct pts_error *e = pts_table_read(p, t->pfn, raw);
 		if (e) {
 			pts_notes_add(&ret->missing, "pmd table pfn %#" PRIx64 ": %s", t->pfn,
 				      pts_error_text(e));
@@ -421,14 +386,12 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
 		}
 		for (unsigned k = 0; k < 512; k++) {
 			struct pts_entry en;
-			uint64_t page, mapping;
+			uint64_t mapping;
 			pts_entry_decode(s.a, PTS_PMD, raw[k], &en);
 			if (en.kind != PTS_EK_PRESENT)
 				continue;
 			t->leaves++;
-			e = pts_page_addr(p, en.pfn, &page);
-			pts_error_destroy(e);
-			if (e || !pts_try_u64(p, page + s.l.page_mapping, &mapping))
+			if (!pts_page_mapping_read(p, en.pfn, &mapping))
 				continue;
 			if (mapping != t->mapping && !t->foreign++) {
 				t->foreign_pfn = en.pfn;
@@ -439,15 +402,12 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
 	/* The kernel's count of each table's sharers. */
 	for (size_t i = 0; i < ret->tables.n; i++) {
 		struct pts_htable *t = &ret->tables.v[i];
-		if (s.l.pt_share) {
-			uint64_t page = 0;
-			uint32_t c;
-			struct pts_error *e = pts_page_addr(p, t->pfn, &page);
-			pts_error_destroy(e);
-			if (!e && pts_try_u32(p, page + s.l.pt_share_count, &c)) {
+		if (pt_share) {
+			int32_t c;
+			if (pts_pt_share_count_read(p, t->pfn, &c)) {
 				t->count_known = true;
 				t->pt_share_count = true;
-				t->count = (int32_t)c;
+				t->count = c;
 				t->expected = (int64_t)t->sharers.n - 1;
 			}
 		} else {
@@ -488,20 +448,17 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
 
 bool pts_hugetlb_table_sharers(struct pts_program *p, uint64_t pfn, int64_t *ret)
 {
-	struct hl l;
-	struct pts_error *err = layout(p, &l);
+	struct pts_error *err = layout(p);
 	if (err) {
 		pts_error_destroy(err);
 		return false;
 	}
-	if (l.pt_share) {
-		uint64_t page = 0;
-		uint32_t c;
-		err = pts_page_addr(p, pfn, &page);
-		pts_error_destroy(err);
-		if (err || !pts_try_u32(p, page + l.pt_share_count, &c))
+	if (pts_pt_share_count_known(p)) {
+		int32_t c;
+		if (!pts_pt_share_count_read(p, pfn, &c))
 			return false;
-		*ret = (int32_t)c + 1;
+		/* in 64 bits: a damaged count of INT_MAX is no overflow */
+		*ret = (int64_t)c + 1;
 		return true;
 	}
 	struct pts_page pg;

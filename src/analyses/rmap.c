@@ -3,9 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "arch/arch.h"
+#include "readers/kanon.h"
 #include "readers/kfolio.h"
 #include "readers/kmm.h"
 #include "readers/ktask.h"
+#include "readers/kvma.h"
 #include "analyses/rmap.h"
 #include "readers/krbtree.h"
 #include "readers/walk.h"
@@ -314,10 +316,7 @@ struct chain {
 	struct pts_program *p;
 	struct pts_rmap_chain *out;
 	struct pts_rbtree_walk rb;	/* the interval tree's walk */
-	uint64_t node_off;		/* rb_node within the tree's element */
-	uint64_t vma_of_elem;		/* anon: avc->vma; file: 0 (the element is the VMA) */
-	bool anon;
-	uint64_t vm_start, vm_end, vm_mm, vm_pgoff, mm_pgd;
+	bool anon;			/* the tree's elements are avcs, else VMAs */
 	struct u64set seen;
 	struct pts_task_list *tl;
 	uint64_t hpages;		/* hugetlb: pages per folio, else 1 */
@@ -342,23 +341,27 @@ static void visit(struct chain *c, uint64_t elem)
 	uint64_t vma = elem;
 	if (c->anon) {
 		m.avc = elem;
-		if (!pts_try_u64(p, elem + c->vma_of_elem, &vma)) {
+		if (!pts_avc_vma(p, elem, &vma)) {
 			pts_notes_add(&c->out->missing, "anon_vma_chain %#" PRIx64 ": not in the dump", elem);
 			c->out->tree_partial = true;
 			return;
 		}
 	}
 	uint64_t pgd;
+	struct pts_vma_head vh;
 	m.vma = vma;
-	if (!pts_try_u64(p, vma + c->vm_start, &m.vm_start) || !pts_try_u64(p, vma + c->vm_end, &m.vm_end) ||
-	    !pts_try_u64(p, vma + c->vm_mm, &m.mm) || !pts_try_u64(p, m.mm + c->mm_pgd, &pgd)) {
+	if (!pts_vma_head_read(p, vma, PTS_VH_START | PTS_VH_END | PTS_VH_MM, &vh) ||
+	    !pts_mm_pgd_read(p, vh.mm, &pgd)) {
 		pts_notes_add(&c->out->missing, "VMA %#" PRIx64 ": not in the dump", vma);
 		c->out->tree_partial = true;
 		return;
 	}
-	uint64_t vm_pgoff;
-	if (!pts_try_u64(p, vma + c->vm_pgoff, &vm_pgoff))
+	m.vm_start = vh.start;
+	m.vm_end = vh.end;
+	m.mm = vh.mm;
+	if (!pts_vma_head_read(p, vma, PTS_VH_PGOFF, &vh))
 		return;
+	uint64_t vm_pgoff = vh.pgoff;
 	owner(c, m.mm, &m);
 	if (c->ksm_item) {
 		/* rmap_walk_ksm(): every VMA of the item's anon_vma that covers
@@ -424,7 +427,7 @@ static void rb_visit(void *arg, uint64_t node, int depth)
 {
 	(void)depth;
 	struct chain *c = arg;
-	visit(c, node - c->node_off);
+	visit(c, c->anon ? pts_anon_avc_of(c->p, node) : pts_i_mmap_vma(c->p, node));
 }
 
 static void rb_walk(struct chain *c, uint64_t top)
@@ -447,34 +450,19 @@ static struct pts_error *ksm_chain(struct chain *c, const struct pts_folio *f)
 	struct pts_rmap_chain *ret = c->out;
 	ret->kind = PTS_RMAP_KSM;
 	ret->stable_node = f->mapping & ~3ULL;
-	/* struct stable_node and rmap_item became ksm_stable_node and
-	 * ksm_rmap_item in v6.1 (21fbd59136e0) */
-	uint64_t sn_hlist, sn_len, ri_hlist, ri_av, ri_mm, ri_addr, tree_off;
-	bool renamed = pts_offsetof_opt(p, "struct ksm_stable_node", "hlist", &sn_hlist);
-	const char *sn = renamed ? "struct ksm_stable_node" : "struct stable_node";
-	const char *ri = renamed ? "struct ksm_rmap_item" : "struct rmap_item";
-	struct pts_error *err;
-	if ((err = pts_offsetof(p, sn, "hlist", &sn_hlist)) ||
-	    (err = pts_offsetof(p, sn, "rmap_hlist_len", &sn_len)) ||
-	    (err = pts_offsetof(p, ri, "hlist", &ri_hlist)) ||
-	    (err = pts_offsetof(p, ri, "anon_vma", &ri_av)) ||
-	    (err = pts_offsetof(p, ri, "mm", &ri_mm)) ||
-	    (err = pts_offsetof(p, ri, "address", &ri_addr)) ||
-	    (err = pts_offsetof(p, "struct anon_vma_chain", "rb", &c->node_off)) ||
-	    (err = pts_offsetof(p, "struct anon_vma_chain", "vma", &c->vma_of_elem)) ||
-	    (err = pts_offsetof(p, "struct anon_vma", "rb_root.rb_root.rb_node", &tree_off)))
+	struct pts_error *err = pts_ksm_layout(p);
+	if (err)
 		return pts_error_wrap(err, "KSM pfn %#" PRIx64, ret->pfn);
 	c->anon = true;
 	uint64_t node;
-	uint32_t len;
-	if (!pts_try_u64(p, ret->stable_node + sn_hlist, &node) ||
-	    !pts_try_u32(p, ret->stable_node + sn_len, &len))
+	int32_t len;
+	if (!pts_ksm_stable_node_read(p, ret->stable_node, &node, &len))
 		return pts_error(PTS_ERR_NODATA, "KSM stable node %#" PRIx64 " of pfn %#" PRIx64
 				 ": not in the dump", ret->stable_node, ret->pfn);
 	/* STABLE_NODE_CHAIN (-1024): a chain head, which no page points at */
-	if ((int32_t)len < 0) {
+	if (len < 0) {
 		pts_notes_add(&ret->missing, "KSM stable node %#" PRIx64 " has rmap_hlist_len %d: a "
-			      "chain head, not the node of a page", ret->stable_node, (int32_t)len);
+			      "chain head, not the node of a page", ret->stable_node, len);
 		ret->tree_partial = true;
 		return NULL;
 	}
@@ -490,9 +478,8 @@ static struct pts_error *ksm_chain(struct chain *c, const struct pts_folio *f)
 			ret->tree_partial = true;
 			break;
 		}
-		uint64_t item = node - ri_hlist, av, va, top;
-		if (!pts_try_u64(p, item + ri_av, &av) || !pts_try_u64(p, item + ri_addr, &va) ||
-		    !pts_try_u64(p, av + tree_off, &top)) {
+		uint64_t item = pts_ksm_item_of(p, node), av, va, top;
+		if (!pts_ksm_item_read(p, item, &av, &va) || !pts_anon_vma_top(p, av, &top)) {
 			pts_notes_add(&ret->missing, "KSM rmap_item %#" PRIx64 ": not in the dump", item);
 			ret->tree_partial = true;
 			break;
@@ -502,7 +489,7 @@ static struct pts_error *ksm_chain(struct chain *c, const struct pts_folio *f)
 		c->ksm_item = item;
 		c->ksm_va = va & ~0xfffULL;
 		rb_walk(c, top);
-		if (!pts_try_u64(p, node, &node)) {
+		if (!pts_hlist_next(p, node, &node)) {
 			pts_notes_add(&ret->missing, "KSM rmap_item %#" PRIx64 ": its next link is not "
 				      "in the dump", item);
 			ret->tree_partial = true;
@@ -526,19 +513,21 @@ struct pts_error *pts_rmap_chain(struct pts_program *p, uint64_t pfn, struct pts
 	ret->folio_pfn = f.head_pfn;
 	ret->hugetlb = f.hugetlb;
 	struct chain c = { .p = p, .out = ret };
-	uint64_t root_off = 0, tree_off = 0;
-#define OFF(v, t, m) if ((err = pts_offsetof(p, t, m, &v))) return err
+	static const enum pts_field need[] = {
+		PTS_FLD_VMA_START, PTS_FLD_VMA_END, PTS_FLD_VMA_MM, PTS_FLD_VMA_PGOFF, PTS_FLD_MM_PGD,
+	};
+	static const enum pts_field need_anon[] = {
+		PTS_FLD_AV_ROOT, PTS_FLD_AV_RB_ROOT, PTS_FLD_AVC_RB, PTS_FLD_AVC_VMA,
+	};
+	static const enum pts_field need_file[] = { PTS_FLD_AS_I_MMAP, PTS_FLD_VMA_SHARED_RB };
 	if ((err = pts_rbtree_init(p, &c.rb, RB_MAX_DEPTH, RB_MAX_NODES, &c.seen)))
 		return err;
 	c.rb.arg = &c;
 	c.rb.loop = rb_loop;
 	c.rb.unread = rb_unread;
 	c.rb.visit = rb_visit;
-	OFF(c.vm_start, "struct vm_area_struct", "vm_start");
-	OFF(c.vm_end, "struct vm_area_struct", "vm_end");
-	OFF(c.vm_mm, "struct vm_area_struct", "vm_mm");
-	OFF(c.vm_pgoff, "struct vm_area_struct", "vm_pgoff");
-	OFF(c.mm_pgd, "struct mm_struct", "pgd");
+	if ((err = pts_fields_need(p, need, sizeof(need) / sizeof(*need))))
+		return err;
 	if (!f.mapping) {
 		ret->why = "the folio has no mapping: nothing maps it through an rmap";
 		return NULL;
@@ -558,21 +547,18 @@ struct pts_error *pts_rmap_chain(struct pts_program *p, uint64_t pfn, struct pts
 		ret->kind = PTS_RMAP_ANON;
 		ret->anon_vma = f.mapping & ~3ULL;
 		c.anon = true;
-		OFF(root_off, "struct anon_vma", "root");
-		OFF(tree_off, "struct anon_vma", "rb_root.rb_root.rb_node");
-		OFF(c.node_off, "struct anon_vma_chain", "rb");
-		OFF(c.vma_of_elem, "struct anon_vma_chain", "vma");
-		pts_try_u64(p, ret->anon_vma + root_off, &ret->root);
+		if ((err = pts_fields_need(p, need_anon, sizeof(need_anon) / sizeof(*need_anon))))
+			return err;
+		pts_anon_vma_root(p, ret->anon_vma, &ret->root);
 	} else {
 		ret->kind = PTS_RMAP_FILE;
 		ret->mapping = f.mapping;
-		OFF(tree_off, "struct address_space", "i_mmap.rb_root.rb_node");
-		OFF(c.node_off, "struct vm_area_struct", "shared.rb");
+		if ((err = pts_fields_need(p, need_file, sizeof(need_file) / sizeof(*need_file))))
+			return err;
 	}
-#undef OFF
 	uint64_t top;
 	uint64_t base = ret->kind == PTS_RMAP_ANON ? ret->anon_vma : ret->mapping;
-	if (!pts_try_u64(p, base + tree_off, &top))
+	if (!(f.anon ? pts_anon_vma_top(p, base, &top) : pts_i_mmap_top(p, base, &top)))
 		return pts_error(PTS_ERR_NODATA, "%s %#" PRIx64 " of pfn %#" PRIx64 ": not in the dump",
 				 f.anon ? "anon_vma" : "address_space", base, pfn);
 	struct pts_task_list tl;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "readers/kanon.h"
+#include "readers/kfields.h"
 #include "readers/krbtree.h"
 #include "base/util.h"
 
@@ -237,4 +238,43 @@ void pts_anon_tree_free(struct pts_anon_tree *t)
 	free(t->nodes.v);
 	free(t->loop);
 	memset(t, 0, sizeof(*t));
+}
+
+struct pts_error *pts_ksm_layout(struct pts_program *p)
+{
+	static const enum pts_field need[] = {
+		PTS_FLD_KSM_SN_HLIST, PTS_FLD_KSM_SN_LEN, PTS_FLD_KSM_RI_HLIST, PTS_FLD_KSM_RI_AV,
+		PTS_FLD_KSM_RI_MM, PTS_FLD_KSM_RI_ADDR, PTS_FLD_AVC_RB, PTS_FLD_AVC_VMA, PTS_FLD_AV_RB_ROOT,
+	};
+	return pts_fields_need(p, need, sizeof(need) / sizeof(*need));
+}
+
+bool pts_ksm_stable_node_read(struct pts_program *p, uint64_t node, uint64_t *first, int32_t *len)
+{
+	const struct pts_fields *f = pts_fields(p);
+	uint32_t n;
+	if (!f->have[PTS_FLD_KSM_SN_HLIST] || !f->have[PTS_FLD_KSM_SN_LEN] ||
+	    !pts_try_u64(p, node + f->off[PTS_FLD_KSM_SN_HLIST], first) ||
+	    !pts_try_u32(p, node + f->off[PTS_FLD_KSM_SN_LEN], &n))
+		return false;
+	*len = (int32_t)n;
+	return true;
+}
+
+uint64_t pts_ksm_item_of(struct pts_program *p, uint64_t hnode)
+{
+	return hnode - pts_fields(p)->off[PTS_FLD_KSM_RI_HLIST];
+}
+
+bool pts_ksm_item_read(struct pts_program *p, uint64_t item, uint64_t *anon_vma, uint64_t *address)
+{
+	const struct pts_fields *f = pts_fields(p);
+	return f->have[PTS_FLD_KSM_RI_AV] && f->have[PTS_FLD_KSM_RI_ADDR] &&
+	       pts_try_u64(p, item + f->off[PTS_FLD_KSM_RI_AV], anon_vma) &&
+	       pts_try_u64(p, item + f->off[PTS_FLD_KSM_RI_ADDR], address);
+}
+
+bool pts_hlist_next(struct pts_program *p, uint64_t hnode, uint64_t *next)
+{
+	return pts_try_u64(p, hnode, next);	/* hlist_node.next is first */
 }

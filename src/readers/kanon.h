@@ -43,4 +43,16 @@ struct pts_error *pts_vma_avcs(struct pts_program *p, uint64_t vma, struct pts_a
 struct pts_error *pts_anon_tree_read(struct pts_program *p, uint64_t anon_vma, struct pts_anon_tree *ret,
 				     struct pts_notes *notes);
 void pts_anon_tree_free(struct pts_anon_tree *t);
+
+/* KSM (mm/ksm.c): a stable node's hlist of rmap_items, each naming an
+ * anon_vma and an address.  pts_ksm_layout: the fields' lookup error
+ * on a kernel without them. */
+struct pts_error *pts_ksm_layout(struct pts_program *p);
+/* node->hlist.first and node->rmap_hlist_len */
+bool pts_ksm_stable_node_read(struct pts_program *p, uint64_t node, uint64_t *first, int32_t *len);
+/* The rmap_item an hlist node is in, its anon_vma and address (with
+ * ksm's flag bits), and the hlist's next node. */
+uint64_t pts_ksm_item_of(struct pts_program *p, uint64_t hnode);
+bool pts_ksm_item_read(struct pts_program *p, uint64_t item, uint64_t *anon_vma, uint64_t *address);
+bool pts_hlist_next(struct pts_program *p, uint64_t hnode, uint64_t *next);
 #endif

@@ -1,6 +1,7 @@
 /* hugetlb's own structures: the hstates (mm/hugetlb.c). */
 #include "config.h"
 #include "readers/khugetlb.h"
+#include "readers/kpage.h"
 
 /* hstates[0..hugetlb_max_hstate): the pools and their counters. */
 size_t pts_hstates_read(struct pts_program *p, struct pts_hstate *out, struct pts_notes *missing)
@@ -42,4 +43,55 @@ size_t pts_hstates_read(struct pts_program *p, struct pts_hstate *out, struct pt
 		out[n++] = x;
 	}
 	return n;
+}
+
+bool pts_hugetlb_have_vma_lock(struct pts_program *p)
+{
+	const struct pts_fields *f = pts_fields(p);
+	return f->have[PTS_FLD_HVL_REFS] && f->have[PTS_FLD_HVL_VMA] && f->have[PTS_FLD_HVL_SEMA];
+}
+
+bool pts_hugetlb_vma_lock_read(struct pts_program *p, uint64_t lock, uint64_t *vma, int32_t *refs)
+{
+	const struct pts_fields *f = pts_fields(p);
+	uint32_t r;
+	if (!pts_hugetlb_have_vma_lock(p) || !pts_try_u64(p, lock + f->off[PTS_FLD_HVL_VMA], vma) ||
+	    !pts_try_u32(p, lock + f->off[PTS_FLD_HVL_REFS], &r))
+		return false;
+	*refs = (int32_t)r;
+	return true;
+}
+
+uint64_t pts_hugetlb_vma_lock_sema(struct pts_program *p, uint64_t lock)
+{
+	return lock + pts_fields(p)->off[PTS_FLD_HVL_SEMA];
+}
+
+bool pts_resv_map_sema(struct pts_program *p, uint64_t resv_map, uint64_t *sema)
+{
+	const struct pts_fields *f = pts_fields(p);
+	if (!f->have[PTS_FLD_RESV_SEMA])
+		return false;
+	*sema = resv_map + f->off[PTS_FLD_RESV_SEMA];
+	return true;
+}
+
+bool pts_pt_share_count_known(struct pts_program *p)
+{
+	return pts_fields(p)->have[PTS_FLD_PT_SHARE_COUNT];
+}
+
+bool pts_pt_share_count_read(struct pts_program *p, uint64_t pfn, int32_t *count)
+{
+	const struct pts_fields *f = pts_fields(p);
+	uint64_t page = 0;
+	uint32_t c;
+	if (!f->have[PTS_FLD_PT_SHARE_COUNT])
+		return false;
+	struct pts_error *e = pts_page_addr(p, pfn, &page);
+	pts_error_destroy(e);
+	if (e || !pts_try_u32(p, page + f->off[PTS_FLD_PT_SHARE_COUNT], &c))
+		return false;
+	*count = (int32_t)c;
+	return true;
 }

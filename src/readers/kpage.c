@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "readers/kpage.h"
+#include "readers/kfields.h"
 #include "base/util.h"
 
 struct page_layout {
@@ -274,4 +275,13 @@ struct pts_error *pts_page_read(struct pts_program *p, uint64_t pfn, struct pts_
 		ret->is_table = (ret->page_type & (0xf0000000u | l->pg_table)) == 0xf0000000u;
 	ret->hugetlb = ret->head ? is_hugetlb(p, l, ret) : 0;
 	return NULL;
+}
+
+bool pts_page_mapping_read(struct pts_program *p, uint64_t pfn, uint64_t *mapping)
+{
+	const struct pts_fields *f = pts_fields(p);
+	uint64_t page;
+	struct pts_error *e = pts_page_addr(p, pfn, &page);
+	pts_error_destroy(e);
+	return !e && f->have[PTS_FLD_PAGE_MAPPING] && pts_try_u64(p, page + f->off[PTS_FLD_PAGE_MAPPING], mapping);
 }

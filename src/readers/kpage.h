@@ -24,6 +24,9 @@ struct pts_page {
 struct pts_error *pts_page_read(struct pts_program *p, uint64_t pfn, struct pts_page *ret);
 /* The struct page address of pfn, and back. */
 struct pts_error *pts_page_addr(struct pts_program *p, uint64_t pfn, uint64_t *ret);
+/* page->mapping of the frame pfn (its struct page alone); false if the
+ * dump lacks it */
+bool pts_page_mapping_read(struct pts_program *p, uint64_t pfn, uint64_t *mapping);
 struct pts_error *pts_page_pfn(struct pts_program *p, uint64_t page, uint64_t *ret);
 /* Offset of page->lru, for lists of pages. */
 struct pts_error *pts_page_lru_offset(struct pts_program *p, uint64_t *ret);

@@ -289,3 +289,8 @@ bool pts_entry_continues(const struct pts_entry *first, uint64_t va0, uint64_t c
 		return e->pfn == first->pfn + count * (size >> 12);
 	return e->raw == first->raw;
 }
+
+struct pts_error *pts_table_read(struct pts_program *p, uint64_t pfn, uint64_t raw[512])
+{
+	return pts_dump_read(p->dump, PTS_PHYS, pfn << 12, raw, 512 * sizeof(uint64_t));
+}

@@ -92,6 +92,8 @@ struct pts_xlate {
 	bool mapped;		/* ends in a present leaf */
 	uint64_t pa;		/* physical address when mapped */
 };
+/* The 512 entries of the page-table page at frame pfn, as they are. */
+struct pts_error *pts_table_read(struct pts_program *p, uint64_t pfn, uint64_t raw[512]);
 struct pts_error *pts_translate(struct pts_program *p, uint64_t pgd, uint64_t va,
 				struct pts_xlate *ret);
 #endif
