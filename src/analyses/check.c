@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "analyses/checks/family.h"
+#include "readers/kmmlock.h"
 
 /* The registry, in the order check --json lists the checks and findings
  * come (sized by the compiler). */
@@ -364,13 +365,10 @@ static bool same_finding(const struct pts_finding *a, const struct pts_finding *
  * finding about a settled state. */
 static bool mmap_write_held(struct pts_program *p, const struct pts_task *t)
 {
-	uint64_t off;
-	if (!t || !t->mm || (!pts_offsetof_opt(p, "struct mm_struct", "mmap_lock", &off) &&
-			     /* v5.8 da1c55f1b272 renamed mmap_sem */
-			     !pts_offsetof_opt(p, "struct mm_struct", "mmap_sem", &off)))
+	if (!t || !t->mm || !pts_mmap_lock_known(p))
 		return false;
 	struct pts_lock_state st;
-	struct pts_error *err = pts_lock_read(p, PTS_LOCK_RWSEM, t->mm + off, &st, NULL);
+	struct pts_error *err = pts_lock_read(p, PTS_LOCK_RWSEM, pts_mmap_lock_addr(p, t->mm), &st, NULL);
 	if (err) {
 		pts_error_destroy(err);
 		return false;

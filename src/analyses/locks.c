@@ -9,89 +9,13 @@
 #include <string.h>
 #include "arch/arch.h"
 #include "readers/kmm.h"
+#include "readers/khugetlb.h"
+#include "readers/kmmlock.h"
 #include "analyses/locks.h"
 #include "readers/walk.h"
 
 #define MAX_STACK_HOLDERS 8
 #define MAX_CYCLE 64
-
-struct ll {
-	uint64_t mmap_lock;
-	/* per-VMA locks: v6.4 5e31275cc997 "mm: add per-VMA lock and helper
-	 * functions to control it" (vm_lock -> struct vma_lock, an rwsem);
-	 * v6.15 "mm: replace vm_lock and detached flag with a reference
-	 * count" (vm_refcnt) */
-	bool vma_rwsem, vma_refcnt, vma_seq;
-	uint64_t vm_lock, vm_lock_seq, vm_refcnt, vma_lock_lock, mm_lock_seq, writer_wait;
-	bool have_writer_wait;
-	uint64_t anon_root, anon_rwsem, i_mmap_rwsem;
-	bool have_hvl, have_resv;
-	uint64_t hvl_sema, resv_sema;
-	bool have_blocker;
-	uint64_t blocker, task_stack, thread_sp, thread_size;
-	/* lockdep (CONFIG_LOCKDEP; no Debian kernel has it): each task's
-	 * held_locks[lockdep_depth], whose instance is the lock's dep_map */
-	bool lockdep;
-	uint64_t held_locks, lockdep_depth, held_size, hl_instance, max_held;
-	uint64_t depmap[3];	/* by enum pts_lock_kind: dep_map's offset in the lock */
-	bool have_depmap[3];
-};
-
-static void layout(struct pts_program *p, struct ll *l)
-{
-	memset(l, 0, sizeof(*l));
-	if (!pts_offsetof_opt(p, "struct mm_struct", "mmap_lock", &l->mmap_lock))
-		/* v5.8 da1c55f1b272 renamed mmap_sem */
-		pts_offsetof_opt(p, "struct mm_struct", "mmap_sem", &l->mmap_lock);
-	l->vma_seq = pts_offsetof_opt(p, "struct vm_area_struct", "vm_lock_seq", &l->vm_lock_seq) &&
-		     pts_offsetof_opt(p, "struct mm_struct", "mm_lock_seq", &l->mm_lock_seq);
-	l->vma_refcnt = pts_offsetof_opt(p, "struct vm_area_struct", "vm_refcnt", &l->vm_refcnt);
-	if (!l->vma_refcnt) {
-		struct pts_member m;
-		struct pts_error *err = pts_types_member(p->types, "struct vm_area_struct", "vm_lock", &m);
-		if (!err) {
-			l->vm_lock = m.offset;
-			/* a pointer to struct vma_lock, or (v6.13) embedded */
-			l->vma_rwsem = pts_offsetof_opt(p, "struct vma_lock", "lock", &l->vma_lock_lock);
-			if (m.size != 8)
-				l->vm_lock |= 1ULL << 63;	/* embedded: no pointer to follow */
-		}
-		pts_error_destroy(err);
-	}
-	l->have_writer_wait = pts_offsetof_opt(p, "struct mm_struct", "vma_writer_wait.task",
-					       &l->writer_wait);
-	pts_offsetof_opt(p, "struct anon_vma", "root", &l->anon_root);
-	pts_offsetof_opt(p, "struct anon_vma", "rwsem", &l->anon_rwsem);
-	pts_offsetof_opt(p, "struct address_space", "i_mmap_rwsem", &l->i_mmap_rwsem);
-	l->have_hvl = pts_offsetof_opt(p, "struct hugetlb_vma_lock", "rw_sema", &l->hvl_sema);
-	l->have_resv = pts_offsetof_opt(p, "struct resv_map", "rw_sema", &l->resv_sema);
-	/* v6.16 "hung_task: show the blocker task if the task is hung on
-	 * mutex" (CONFIG_DETECT_HUNG_TASK_BLOCKER) */
-	l->have_blocker = pts_offsetof_opt(p, "struct task_struct", "blocker", &l->blocker);
-	pts_offsetof_opt(p, "struct task_struct", "stack", &l->task_stack);
-	pts_offsetof_opt(p, "struct task_struct", "thread.sp", &l->thread_sp);
-	l->lockdep = pts_offsetof_opt(p, "struct task_struct", "held_locks", &l->held_locks) &&
-		     pts_offsetof_opt(p, "struct task_struct", "lockdep_depth", &l->lockdep_depth) &&
-		     pts_offsetof_opt(p, "struct held_lock", "instance", &l->hl_instance);
-	if (l->lockdep) {
-		struct pts_error *e = pts_types_sizeof(p->types, "struct held_lock", &l->held_size);
-		if (!e)
-			e = pts_types_member_array_len(p->types, "struct task_struct", "held_locks",
-						       &l->max_held);
-		l->lockdep = !e && l->held_size;
-		pts_error_destroy(e);
-		l->have_depmap[PTS_LOCK_RWSEM] = pts_offsetof_opt(p, "struct rw_semaphore", "dep_map",
-								  &l->depmap[PTS_LOCK_RWSEM]);
-		l->have_depmap[PTS_LOCK_MUTEX] = pts_offsetof_opt(p, "struct mutex", "dep_map",
-								  &l->depmap[PTS_LOCK_MUTEX]);
-		l->have_depmap[PTS_LOCK_SPIN] = pts_offsetof_opt(p, "spinlock_t", "rlock.dep_map",
-								 &l->depmap[PTS_LOCK_SPIN]);
-	}
-	struct pts_error *err = pts_types_sizeof(p->types, "union thread_union", &l->thread_size);
-	if (err || l->thread_size < 4096 || l->thread_size > (1 << 20))
-		l->thread_size = 16384;	/* THREAD_SIZE without KASAN */
-	pts_error_destroy(err);
-}
 
 const char *pts_lock_class_name(enum pts_lock_class c)
 {
@@ -114,7 +38,7 @@ const char *pts_holder_how_name(enum pts_holder_how h)
 
 struct scan {
 	struct pts_program *p;
-	struct ll l;
+	uint64_t thread_size;		/* THREAD_SIZE: each stack read */
 	struct pts_locks *out;
 	struct u64map byaddr;
 	struct pts_task_list tl;
@@ -204,14 +128,15 @@ static void ptl_table(void *arg, const struct pts_table *t)
 static void vma_lock(struct scan *s, const struct pts_task *t, const struct pts_vma *v,
 		     uint32_t mm_seq)
 {
-	const struct ll *l = &s->l;
 	struct pts_program *p = s->p;
-	uint32_t seq = 0, ref = 0;
-	bool wlocked = l->vma_seq && pts_try_u32(p, v->addr + l->vm_lock_seq, &seq) && seq == mm_seq;
-	if (l->vma_refcnt) {
+	uint32_t ref = 0;
+	uint64_t ref_at;
+	bool wlocked = pts_vma_write_locked(p, v->addr, mm_seq);
+	enum pts_vma_lock_kind kind = pts_vma_lock_kind(p);
+	if (kind == PTS_VMA_LOCK_REFCNT) {
 		/* 0 detached, 1 attached, +1 per reader; VMA_LOCK_OFFSET
 		 * 0x40000000 while a writer waits for the readers to leave */
-		if (!pts_try_u32(p, v->addr + l->vm_refcnt, &ref))
+		if (!pts_vma_refcnt_read(p, v->addr, &ref, &ref_at))
 			return;
 		s->out->examined[PTS_LC_VMA]++;
 		uint32_t readers = (ref & 0x3fffffffu) ? (ref & 0x3fffffffu) - 1 : 0;
@@ -222,7 +147,7 @@ static void vma_lock(struct scan *s, const struct pts_task *t, const struct pts_
 				      .vma_write_locked = wlocked, .vma_readers = readers,
 				      .vma_writer_waiting = writer, .interesting = true };
 		k.st.kind = PTS_LOCK_RWSEM;
-		k.st.addr = v->addr + l->vm_refcnt;
+		k.st.addr = ref_at;
 		k.st.readable = k.st.decoded = true;
 		k.st.raw = ref;
 		k.st.held = wlocked || readers;
@@ -230,7 +155,7 @@ static void vma_lock(struct scan *s, const struct pts_task *t, const struct pts_
 		k.st.readers = readers;
 		k.st.tail_cpu = -1;
 		uint64_t wt;
-		if (writer && l->have_writer_wait && pts_try_u64(p, v->mm + l->writer_wait, &wt) && wt) {
+		if (writer && pts_mm_vma_writer(p, v->mm, &wt)) {
 			struct pts_lock_waiter w = { wt, true };
 			VEC_PUSH(&k.st.waiters, w);
 		}
@@ -240,15 +165,9 @@ static void vma_lock(struct scan *s, const struct pts_task *t, const struct pts_
 		VEC_PUSH(&s->out->locks, k);
 		return;
 	}
-	if (!l->vm_lock)
-		return;
 	uint64_t at;
-	if (l->vm_lock >> 63)
-		at = v->addr + (l->vm_lock & ~(1ULL << 63)) + l->vma_lock_lock;
-	else if (!pts_try_u64(p, v->addr + l->vm_lock, &at) || !at)
+	if (!pts_vma_lock_rwsem(p, v->addr, &at))
 		return;
-	else
-		at += l->vma_lock_lock;
 	struct pts_lock *k = add_lock(s, PTS_LC_VMA, PTS_LOCK_RWSEM, at, v->addr, t->tgid, wlocked,
 				      "per-VMA lock of %#" PRIx64 "-%#" PRIx64, v->start, v->end);
 	if (k && wlocked) {
@@ -261,7 +180,6 @@ static void vma_lock(struct scan *s, const struct pts_task *t, const struct pts_
 static void process(struct scan *s, const struct pts_task *t)
 {
 	struct pts_program *p = s->p;
-	const struct ll *l = &s->l;
 	struct pts_mm mm;
 	struct pts_error *err = pts_mm_read_flags(p, t, PTS_MM_HUGETLB_NAMES, &mm);
 	if (err) {
@@ -271,7 +189,7 @@ static void process(struct scan *s, const struct pts_task *t)
 	}
 	for (size_t i = 0; i < mm.missing.n; i++)
 		pts_notes_add(&s->out->missing, "pid %d: %s", t->pid, mm.missing.v[i]);
-	add_lock(s, PTS_LC_MMAP_LOCK, PTS_LOCK_RWSEM, mm.addr + l->mmap_lock, mm.addr, t->tgid, true,
+	add_lock(s, PTS_LC_MMAP_LOCK, PTS_LOCK_RWSEM, pts_mmap_lock_addr(p, mm.addr), mm.addr, t->tgid, true,
 		 "mmap_lock of pid %d (%s), mm %#" PRIx64, t->pid, t->comm, mm.addr);
 	uint64_t ptl;
 	bool split;
@@ -280,33 +198,35 @@ static void process(struct scan *s, const struct pts_task *t)
 			 "page_table_lock of pid %d (%s): PGD, P4D and PUD entries", t->pid, t->comm);
 	pts_error_destroy(err);
 	uint32_t mm_seq = 0;
-	if (l->vma_seq && !pts_try_u32(p, mm.addr + l->mm_lock_seq, &mm_seq))
+	if (!pts_mm_lock_seq(p, mm.addr, &mm_seq))
 		mm_seq = 0xffffffffu;	/* unknown: never equal by chance below */
 	for (size_t i = 0; i < mm.nvmas; i++) {
 		const struct pts_vma *v = &mm.vmas[i];
 		if (v->gate)
 			continue;
 		vma_lock(s, t, v, mm_seq);
-		if (v->mapping && l->i_mmap_rwsem)
-			add_lock(s, PTS_LC_I_MMAP, PTS_LOCK_RWSEM, v->mapping + l->i_mmap_rwsem, v->mapping,
+		uint64_t at;
+		if (v->mapping && pts_i_mmap_rwsem(p, v->mapping, &at))
+			add_lock(s, PTS_LC_I_MMAP, PTS_LOCK_RWSEM, at, v->mapping,
 				 t->tgid, true, "i_mmap_rwsem of address_space %#" PRIx64
 				 " (mapped by pid %d at %#" PRIx64 ")", v->mapping, t->pid, v->start);
 		uint64_t root;
-		if (v->anon_vma && l->anon_rwsem && pts_try_u64(p, v->anon_vma + l->anon_root, &root) &&
-		    root)
-			add_lock(s, PTS_LC_ANON_VMA, PTS_LOCK_RWSEM, root + l->anon_rwsem, root, t->tgid,
+		if (v->anon_vma && pts_anon_root_rwsem(p, v->anon_vma, &root, &at))
+			add_lock(s, PTS_LC_ANON_VMA, PTS_LOCK_RWSEM, at, root, t->tgid,
 				 true, "rwsem of anon_vma root %#" PRIx64 " (anon_vma of pid %d at %#"
 				 PRIx64 ")", root, t->pid, v->start);
 		if ((v->flags & PTS_VM_HUGETLB) && v->private_data) {
-			if ((v->flags & PTS_VM_MAYSHARE) && l->have_hvl)
+			if ((v->flags & PTS_VM_MAYSHARE) &&
+			    pts_hugetlb_vma_lock_sema_at(p, v->private_data, &at))
 				add_lock(s, PTS_LC_HUGETLB_VMA, PTS_LOCK_RWSEM,
-					 v->private_data + l->hvl_sema, v->addr, t->tgid, true,
+					 at, v->addr, t->tgid, true,
 					 "hugetlb vma_lock %#" PRIx64 " of pid %d's %#" PRIx64 "-%#" PRIx64
 					 " (%s)", v->private_data, t->pid, v->start, v->end,
 					 v->name ? v->name : "?");
-			else if (!(v->flags & PTS_VM_MAYSHARE) && l->have_resv && (v->private_data & ~3ULL))
+			else if (!(v->flags & PTS_VM_MAYSHARE) && (v->private_data & ~3ULL) &&
+				 pts_resv_map_sema(p, v->private_data & ~3ULL, &at))
 				add_lock(s, PTS_LC_RESV_MAP, PTS_LOCK_RWSEM,
-					 (v->private_data & ~3ULL) + l->resv_sema, v->addr, t->tgid, true,
+					 at, v->addr, t->tgid, true,
 					 "resv_map %#" PRIx64 " of pid %d's %#" PRIx64 "-%#" PRIx64,
 					 (uint64_t)(v->private_data & ~3ULL), t->pid, v->start, v->end);
 		}
@@ -340,17 +260,14 @@ static void process(struct scan *s, const struct pts_task *t)
 
 static void fault_mutexes(struct scan *s)
 {
-	uint64_t tab_at, n_at, tab, msize;
+	uint64_t tab, msize;
 	uint32_t n;
-	struct pts_error *err;
-	if ((err = pts_symbol(s->p, "hugetlb_fault_mutex_table", &tab_at)) ||
-	    (err = pts_symbol(s->p, "num_fault_mutexes", &n_at)) ||
-	    (err = pts_types_sizeof(s->p->types, "struct mutex", &msize))) {
+	struct pts_error *err = pts_hugetlb_fault_mutexes(s->p, &tab, &n, &msize);
+	if (err) {
+		/* none in this kernel is no news */
+		if (err->code == PTS_ERR_NODATA)
+			pts_notes_add(&s->out->missing, "hugetlb_fault_mutex_table: not in the dump");
 		pts_error_destroy(err);
-		return;	/* no hugetlb in this kernel */
-	}
-	if (!pts_try_u64(s->p, tab_at, &tab) || !pts_try_u32(s->p, n_at, &n) || !tab) {
-		pts_notes_add(&s->out->missing, "hugetlb_fault_mutex_table: not in the dump");
 		return;
 	}
 	for (uint32_t i = 0; i < n && i < 65536; i++)
@@ -390,15 +307,14 @@ static void holder(struct scan *s, struct pts_lock *k, uint64_t task, enum pts_h
 
 static const uint8_t *stack_of(struct scan *s, size_t ti, uint64_t *lo, uint64_t *base)
 {
-	const struct ll *l = &s->l;
-	uint64_t stk = 0, sp = 0;
-	if (!pts_try_u64(s->p, s->tl.v[ti].addr + l->task_stack, &stk) || !stk)
+	uint64_t stk = 0, sp = 0, size = pts_thread_size(s->p);
+	if (!pts_task_stack_base(s->p, s->tl.v[ti].addr, &stk))
 		return NULL;
 	*base = stk;
 	if (!s->stack_tried[ti]) {
 		s->stack_tried[ti] = true;
-		uint8_t *buf = xcalloc(1, l->thread_size);
-		struct pts_error *err = pts_read(s->p, stk, buf, l->thread_size);
+		uint8_t *buf = xcalloc(1, size);
+		struct pts_error *err = pts_task_stack_read(s->p, stk, buf);
 		if (err) {
 			pts_error_destroy(err);
 			free(buf);
@@ -406,8 +322,8 @@ static const uint8_t *stack_of(struct scan *s, size_t ti, uint64_t *lo, uint64_t
 		}
 		s->out->stacks_scanned++;
 		s->stacks[ti] = buf;
-		s->stack_lo[ti] = pts_try_u64(s->p, s->tl.v[ti].addr + l->thread_sp, &sp) &&
-				  sp > stk && sp < stk + l->thread_size ? sp - stk : 0;
+		s->stack_lo[ti] = pts_task_saved_sp(s->p, s->tl.v[ti].addr, &sp) &&
+				  sp > stk && sp < stk + size ? sp - stk : 0;
 	}
 	*lo = s->stack_lo[ti];
 	return s->stacks[ti];
@@ -429,7 +345,7 @@ static void stack_scan(struct scan *s, struct pts_lock *k)
 		const uint8_t *stk = stack_of(s, i, &lo, &base);
 		if (!stk)
 			continue;
-		for (uint64_t off = lo & ~7ULL; off + 8 <= s->l.thread_size; off += 8) {
+		for (uint64_t off = lo & ~7ULL; off + 8 <= s->thread_size; off += 8) {
 			uint64_t v;
 			memcpy(&v, stk + off, 8);
 			if (v == k->st.addr) {
@@ -463,7 +379,7 @@ static void blockers(struct scan *s)
 {
 	for (size_t i = 0; i < s->tl.n; i++) {
 		uint64_t b;
-		if (!pts_try_u64(s->p, s->tl.v[i].addr + s->l.blocker, &b) || !b)
+		if (!pts_task_blocker(s->p, s->tl.v[i].addr, &b))
 			continue;
 		uint64_t addr = b & ~3ULL;
 		unsigned type = (unsigned)(b & 3);
@@ -487,22 +403,23 @@ static void blockers(struct scan *s)
 /* lockdep's record of what each task holds: exact holders, readers too. */
 static void lockdep_holders(struct scan *s)
 {
-	const struct ll *l = &s->l;
 	struct u64map bydep = { 0 };
 	for (size_t k = 0; k < s->out->locks.n; k++) {
 		const struct pts_lock *lk = &s->out->locks.v[k];
-		if (lk->st.kind <= PTS_LOCK_SPIN && l->have_depmap[lk->st.kind] && !lk->vma_refcnt)
-			u64map_put(&bydep, lk->st.addr + l->depmap[lk->st.kind], k);
+		uint64_t dm;
+		if (!lk->vma_refcnt && pts_lock_dep_map(s->p, lk->st.kind, &dm))
+			u64map_put(&bydep, lk->st.addr + dm, k);
 	}
+	uint32_t max = pts_lockdep_max(s->p);
 	for (size_t i = 0; i < s->tl.n; i++) {
 		uint32_t depth;
-		if (!pts_try_u32(s->p, s->tl.v[i].addr + l->lockdep_depth, &depth))
+		if (!pts_lockdep_depth(s->p, s->tl.v[i].addr, &depth))
 			continue;
-		for (uint32_t d = 0; d < depth && d < l->max_held; d++) {
+		for (uint32_t d = 0; d < depth && d < max; d++) {
 			uint64_t inst;
 			size_t k;
-			if (pts_try_u64(s->p, s->tl.v[i].addr + l->held_locks + d * l->held_size +
-					l->hl_instance, &inst) && u64map_get(&bydep, inst, &k))
+			if (pts_lockdep_instance(s->p, s->tl.v[i].addr, d, &inst) &&
+			    u64map_get(&bydep, inst, &k))
 				holder(s, &s->out->locks.v[k], s->tl.v[i].addr, PTS_HOLD_EXACT);
 		}
 	}
@@ -666,8 +583,9 @@ struct pts_error *pts_locks_scan_fed(struct pts_program *p, const struct pts_ptl
 	if (!p->types)
 		return pts_error(PTS_ERR_LOOKUP, "locks need the kernel's types");
 	struct scan s = { .p = p, .out = ret, .fed = fed };
-	layout(p, &s.l);
-	ret->have_blocker = s.l.have_blocker;
+	s.thread_size = pts_thread_size(p);
+	bool lockdep = pts_lockdep_known(p);
+	ret->have_blocker = pts_task_blocker_known(p);
 	struct pts_error *err = pts_tasks(p, true, &s.tl);
 	if (err)
 		return err;
@@ -691,11 +609,11 @@ struct pts_error *pts_locks_scan_fed(struct pts_program *p, const struct pts_ptl
 		for (size_t w = 0; w < ret->locks.v[k].st.waiters.n; w++)
 			blocked(&s, ret->locks.v[k].st.waiters.v[w].task, k,
 				ret->locks.v[k].st.waiters.v[w].write, "wait list");
-	if (s.l.have_blocker)
+	if (ret->have_blocker)
 		blockers(&s);
 	/* holders: lockdep's record where the kernel keeps one, else the
 	 * owner words, hints and stacks */
-	if (s.l.lockdep)
+	if (lockdep)
 		lockdep_holders(&s);
 	for (size_t k = 0; k < ret->locks.n; k++) {
 		struct pts_lock *lk = &ret->locks.v[k];
@@ -703,7 +621,7 @@ struct pts_error *pts_locks_scan_fed(struct pts_program *p, const struct pts_ptl
 			continue;
 		if (lk->st.owner)
 			holder(&s, lk, lk->st.owner, lk->st.owner_exact ? PTS_HOLD_EXACT : PTS_HOLD_HINT);
-		if (!s.l.lockdep && !lk->st.owner_exact && !lk->vma_refcnt &&
+		if (!lockdep && !lk->st.owner_exact && !lk->vma_refcnt &&
 		    (lk->st.waiters.n || lk->st.kind == PTS_LOCK_SPIN))
 			stack_scan(&s, lk);
 	}

@@ -112,6 +112,23 @@ static struct pts_error *derive(struct pts_program *p, void **ret)
 			t->size[f] = m.size;
 		}
 	}
+	static const char *const sized[PTS_SZ_N] = {
+		[PTS_SZ_THREAD_UNION] = "union thread_union",
+		[PTS_SZ_HELD_LOCK] = "struct held_lock",
+		[PTS_SZ_MUTEX] = "struct mutex",
+	};
+	for (int z = 0; z < PTS_SZ_N && p->types; z++) {
+		struct pts_error *err = pts_types_sizeof(p->types, sized[z], &t->size_of[z]);
+		t->have_sizeof[z] = !err;
+		pts_error_destroy(err);
+	}
+	if (t->have[PTS_FLD_TASK_HELD_LOCKS]) {
+		struct pts_error *err = pts_types_member_array_len(p->types, "struct task_struct",
+								   "held_locks", &t->held_locks_len);
+		if (err)
+			t->held_locks_len = 0;
+		pts_error_destroy(err);
+	}
 	*ret = t;
 	return NULL;
 }

@@ -72,10 +72,21 @@ enum pts_field {
 	PTS_FLD_N
 };
 
+/* Sizes of whole types the readers step by. */
+enum pts_type_size {
+	PTS_SZ_THREAD_UNION,	/* THREAD_SIZE: a kernel stack */
+	PTS_SZ_HELD_LOCK,	/* lockdep's held_locks[] element */
+	PTS_SZ_MUTEX,		/* hugetlb_fault_mutex_table[] element */
+	PTS_SZ_N
+};
+
 struct pts_fields {
 	bool have[PTS_FLD_N];
 	uint64_t off[PTS_FLD_N];
 	uint64_t size[PTS_FLD_N];	/* the member's size in bytes */
+	bool have_sizeof[PTS_SZ_N];
+	uint64_t size_of[PTS_SZ_N];
+	uint64_t held_locks_len;	/* task_struct.held_locks[]: MAX_LOCK_DEPTH, 0 if none */
 };
 
 /* The table for p's kernel (never NULL once the program has types; with

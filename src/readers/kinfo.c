@@ -48,3 +48,29 @@ struct pts_error *pts_kernel_cmdline(struct pts_program *p, char **ret)
 	*ret = s;
 	return NULL;
 }
+
+bool pts_kernel_has(struct pts_program *p, enum pts_kfeature f)
+{
+	struct pts_error *err = NULL;
+	uint64_t u;
+	int64_t v;
+	if (!p->types)
+		return false;
+	switch (f) {
+	case PTS_K_HGM:
+		err = pts_types_sizeof(p->types, "struct hugetlb_pte", &u);
+		break;
+	case PTS_K_HUGETLB_VMA_LOCK:
+		return pts_types_has_member(p->types, "struct hugetlb_vma_lock", "vma");
+	case PTS_K_PG_ANON_EXCLUSIVE:
+		err = pts_types_enum(p->types, "PG_anon_exclusive", &v);
+		break;
+	case PTS_K_PGTABLES_BYTES:
+		return pts_types_has_member(p->types, "struct mm_struct", "pgtables_bytes");
+	case PTS_K_THP:
+		err = pts_symbol(p, "transparent_hugepage_flags", &u);
+		break;
+	}
+	pts_error_destroy(err);
+	return !err;
+}

@@ -285,3 +285,67 @@ bool pts_page_mapping_read(struct pts_program *p, uint64_t pfn, uint64_t *mappin
 	pts_error_destroy(e);
 	return !e && f->have[PTS_FLD_PAGE_MAPPING] && pts_try_u64(p, page + f->off[PTS_FLD_PAGE_MAPPING], mapping);
 }
+
+struct pts_error *pts_pmd_deposits(struct pts_program *p, uint64_t table_pfn, uint64_t *first,
+				   uint64_t *n)
+{
+	struct pts_page pg;
+	uint64_t lru;
+	struct pts_error *err = pts_page_read(p, table_pfn, &pg);
+	if (!err)
+		err = pts_page_lru_offset(p, &lru);
+	*n = 0;
+	*first = err ? 0 : pg.pmd_huge_pte;
+	if (!err && pg.pmd_huge_pte) {
+		/* the first deposit, then the others on its lru list */
+		uint64_t head = pg.pmd_huge_pte + lru, node;
+		*n = 1;
+		err = pts_read_u64(p, head, &node);
+		while (!err && node != head && *n <= 512) {
+			(*n)++;
+			err = pts_read_u64(p, node, &node);
+		}
+	}
+	return err;
+}
+
+#define TAIL_CHUNK 1024	/* struct pages read at once */
+
+struct pts_error *pts_tail_mapcounts(struct pts_program *p, uint64_t head_pfn, unsigned order,
+				     unsigned *bad, uint64_t *first_bad, int32_t *bad_val)
+{
+	uint64_t psize, fsize = 0, moff, head;
+	struct pts_error *err;
+	*bad = 0;
+	if ((err = pts_types_sizeof(p->types, "struct page", &psize)))
+		return err;
+	if (psize == 0 || psize > 256)
+		return pts_error(PTS_ERR_LOOKUP, "struct page of %" PRIu64 " bytes", psize);
+	if ((err = pts_offsetof(p, "struct page", "_mapcount", &moff)) ||
+	    (err = pts_page_addr(p, head_pfn, &head))) {
+		err->code = PTS_ERR_LOOKUP;	/* the same lookups serve every read of pages: said there */
+		return err;
+	}
+	/* struct folio overlays its first pages' words (and, from v6.9, the
+	 * head's _mapcount holds the hugetlb page type): those pages skipped */
+	err = pts_types_sizeof(p->types, "struct folio", &fsize);
+	pts_error_destroy(err);
+	uint64_t first = fsize ? (fsize + psize - 1) / psize : 1, n = 1ULL << order;
+	uint8_t *buf = xmalloc(TAIL_CHUNK * psize);
+	err = NULL;
+	for (uint64_t i = first; i < n; i += TAIL_CHUNK) {
+		uint64_t k = n - i < TAIL_CHUNK ? n - i : TAIL_CHUNK;
+		if ((err = pts_read(p, head + i * psize, buf, k * psize)))
+			break;
+		for (uint64_t j = 0; j < k; j++) {
+			int32_t m;
+			memcpy(&m, buf + j * psize + moff, sizeof(m));
+			if (m != -1 && !(*bad)++) {
+				*first_bad = head_pfn + i + j;
+				*bad_val = m;
+			}
+		}
+	}
+	free(buf);
+	return err;
+}

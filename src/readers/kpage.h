@@ -27,6 +27,18 @@ struct pts_error *pts_page_addr(struct pts_program *p, uint64_t pfn, uint64_t *r
 /* page->mapping of the frame pfn (its struct page alone); false if the
  * dump lacks it */
 bool pts_page_mapping_read(struct pts_program *p, uint64_t pfn, uint64_t *mapping);
+/* The PTE tables deposited with a PMD table's THP leaves (pmd_huge_pte
+ * and its lru list, pgtable_trans_huge_deposit()): the first and how
+ * many, counted up to 513. */
+struct pts_error *pts_pmd_deposits(struct pts_program *p, uint64_t table_pfn, uint64_t *first,
+				   uint64_t *n);
+/* The _mapcount of each page of the 2^order pages from head_pfn that
+ * struct folio does not overlay: how many are not -1 (bad), the first
+ * such pfn and its value.  PTS_ERR_LOOKUP when the layout is unknown
+ * (nothing read); another error when the dump lacks struct pages (what
+ * was read before is counted). */
+struct pts_error *pts_tail_mapcounts(struct pts_program *p, uint64_t head_pfn, unsigned order,
+				     unsigned *bad, uint64_t *first_bad, int32_t *bad_val);
 struct pts_error *pts_page_pfn(struct pts_program *p, uint64_t page, uint64_t *ret);
 /* Offset of page->lru, for lists of pages. */
 struct pts_error *pts_page_lru_offset(struct pts_program *p, uint64_t *ret);

@@ -73,3 +73,9 @@ bool pts_vma_mm(struct pts_program *p, uint64_t vma, uint64_t *mm)
 {
 	return u64_at(p, vma, PTS_FLD_VMA_MM, mm);
 }
+
+bool pts_vma_links_known(struct pts_program *p)
+{
+	const struct pts_fields *f = pts_fields(p);
+	return f->have[PTS_FLD_VMA_ANON_VMA] && f->have[PTS_FLD_VMA_MM];
+}

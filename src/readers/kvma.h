@@ -38,4 +38,6 @@ bool pts_avc_vma(struct pts_program *p, uint64_t avc, uint64_t *vma);
 bool pts_anon_vma_root(struct pts_program *p, uint64_t anon_vma, uint64_t *root);
 bool pts_vma_anon_vma(struct pts_program *p, uint64_t vma, uint64_t *anon_vma);
 bool pts_vma_mm(struct pts_program *p, uint64_t vma, uint64_t *mm);
+/* vma->anon_vma and vma->vm_mm are known to this kernel's types */
+bool pts_vma_links_known(struct pts_program *p);
 #endif

@@ -13,9 +13,11 @@
 #include "analyses/rmap.h"
 #include "readers/kanon.h"
 #include "readers/kfolio.h"
+#include "readers/kinfo.h"
 #include "readers/klock.h"
 #include "readers/kmm.h"
 #include "readers/kpage.h"
+#include "readers/kvma.h"
 #include "readers/walk.h"
 #include "base/util.h"
 
@@ -89,9 +91,6 @@ struct ctx {
 	uint64_t h_vstart, h_vend;
 	bool h_revisit;		/* a table holding its pieces was reached twice */
 	int32_t only_pid;	/* check -p: tables of other processes are not its */
-	bool have_av_root;
-	uint64_t av_root;	/* offsetof(struct anon_vma, root) */
-	uint64_t d2_vma_av, d2_vma_mm;	/* offsetof(struct vm_area_struct, anon_vma, vm_mm) */
 	struct u64set d3_seen;	/* hugetlb folios checked in this mm (pfn + 1) */
 	/* D1 and D5 look at the same entries' folios: the last one read */
 	bool folio_ok;

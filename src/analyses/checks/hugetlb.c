@@ -16,10 +16,7 @@ bool pts_chk_hgm_kernel(struct pts_program *p)
 	const char *force = getenv("PTSCOPE_TEST_HGM");
 	if (force && *force == '1')
 		return true;
-	uint64_t sz;
-	struct pts_error *err = pts_types_sizeof(p->types, "struct hugetlb_pte", &sz);
-	pts_error_destroy(err);
-	return !err;
+	return pts_kernel_has(p, PTS_K_HGM);
 }
 
 static bool hgm_applies(struct pts_program *p, const char **why)
@@ -139,42 +136,17 @@ static void b3_on_done(struct ctx *c)
  * (v6.2+); no page of it keeps a mapcount of its own (_mapcount -1);
  * and its refcount covers the mappings, the page cache's reference and
  * the pins. */
-#define D3_CHUNK 1024	/* struct pages read at once */
 
 static void d3_tails(struct ctx *c, const struct pts_folio *f, uint64_t t_pfn, uint64_t va)
 {
-	struct pts_program *p = c->p;
-	uint64_t psize, fsize = 0, moff, head;
-	if (pts_types_sizeof(p->types, "struct page", &psize) || psize == 0 || psize > 256 ||
-	    pts_offsetof(p, "struct page", "_mapcount", &moff) || pts_page_addr(p, f->head_pfn, &head))
-		return;	/* the same lookups serve every read of pages: said there */
-	/* struct folio overlays its first pages' words (and, from v6.9, the
-	 * head's _mapcount holds the hugetlb page type): those pages skipped */
-	struct pts_error *err = pts_types_sizeof(p->types, "struct folio", &fsize);
-	pts_error_destroy(err);
-	uint64_t first = fsize ? (fsize + psize - 1) / psize : 1, n = 1ULL << f->order;
-	uint8_t *buf = xmalloc(D3_CHUNK * psize);
 	unsigned bad = 0;
 	uint64_t first_bad = 0;
 	int32_t bad_val = 0;
-	for (uint64_t i = first; i < n; i += D3_CHUNK) {
-		uint64_t k = n - i < D3_CHUNK ? n - i : D3_CHUNK;
-		if ((err = pts_read(p, head + i * psize, buf, k * psize))) {
-			pts_notes_add(&c->out->missing, "D3: struct pages of folio %#" PRIx64 ": %s",
-				      f->head_pfn, pts_error_text(err));
-			pts_error_destroy(err);
-			break;
-		}
-		for (uint64_t j = 0; j < k; j++) {
-			int32_t m;
-			memcpy(&m, buf + j * psize + moff, sizeof(m));
-			if (m != -1 && !bad++) {
-				first_bad = f->head_pfn + i + j;
-				bad_val = m;
-			}
-		}
-	}
-	free(buf);
+	struct pts_error *err = pts_tail_mapcounts(c->p, f->head_pfn, f->order, &bad, &first_bad, &bad_val);
+	if (err && err->code != PTS_ERR_LOOKUP)
+		pts_notes_add(&c->out->missing, "D3: struct pages of folio %#" PRIx64 ": %s",
+			      f->head_pfn, pts_error_text(err));
+	pts_error_destroy(err);
 	if (bad)
 		pts_chk_finding(c, "page", first_bad, true, va, "hugetlb folio %#" PRIx64 " (order %u): %u of "
 			"its pages keep a _mapcount of their own, the first pfn %#" PRIx64 " with %d "
@@ -338,7 +310,7 @@ static void b7_on_dump(struct ctx *c, const struct pts_hugetlb *h)
 
 static bool lock_applies(struct pts_program *p, const char **why)
 {
-	if (pts_types_has_member(p->types, "struct hugetlb_vma_lock", "vma"))
+	if (pts_kernel_has(p, PTS_K_HUGETLB_VMA_LOCK))
 		return true;
 	*why = "no struct hugetlb_vma_lock (before v6.1)";
 	return false;

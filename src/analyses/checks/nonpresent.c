@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analyses/checks/family.h"
-#include "types/btfinfo.h"
+#include "readers/kswap.h"
 
 static void kind_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 			  const struct pts_table *t, unsigned idx, const struct pts_vma *v)
@@ -63,60 +63,9 @@ static void kind_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 			v->end, v->flags);
 }
 
-struct swap_layout {
-	bool ok, have_map;
-	uint64_t swap_info, nswap, flags, max, map;
-	int64_t used;
-};
-
-/* MAX_SWAPFILES: swap_info[]'s length (DWARF), or as the arch layer
- * derived it (BTF mode keeps no global variables' types) */
-static struct pts_error *swap_slots(struct pts_program *p, uint64_t *ret)
-{
-	const struct pts_arch *a;
-	if (pts_types_backend(p->types, &pts_btf_ops)) {
-		struct pts_error *err = pts_arch_get(p, &a);
-		if (err)
-			return err;
-		if (!a->swap_known)
-			return pts_error(PTS_ERR_LOOKUP, "%s", a->swap_why);
-		*ret = (uint64_t)a->max_swapfiles;
-		return NULL;
-	}
-	return pts_types_var_array_len(p->types, "swap_info", ret);
-}
-
-static struct pts_error *swap_layout_derive(struct pts_program *p, void **ret)
-{
-	struct swap_layout *l = xcalloc(1, sizeof(*l));
-	struct pts_error *err;
-	if ((err = pts_symbol(p, "swap_info", &l->swap_info)) ||
-	    (err = swap_slots(p, &l->nswap)) ||
-	    (err = pts_offsetof(p, "struct swap_info_struct", "flags", &l->flags)) ||
-	    (err = pts_offsetof(p, "struct swap_info_struct", "max", &l->max)) ||
-	    (err = pts_types_enum(p->types, "SWP_USED", &l->used))) {
-		pts_error_destroy(err);
-	} else {
-		l->have_map = pts_offsetof_opt(p, "struct swap_info_struct", "swap_map", &l->map);
-		l->ok = true;
-	}
-	*ret = l;
-	return NULL;
-}
-
-/* Derived once per program, in its layout slot: every address space's
- * checks ask, from several threads (the runner, sweep.c).  Never fails:
- * a kernel without what E5 reads has ok false. */
-static const struct swap_layout *swap_layout(struct pts_program *p)
-{
-	void *l = NULL;
-	pts_error_destroy(pts_layout(p, PTS_LAYOUT_SWAP, swap_layout_derive, free, &l));
-	return l;
-}
-
 static bool e5_applies(struct pts_program *p, const char **why)
 {
-	if (swap_layout(p)->ok)
+	if (pts_swap_known(p))
 		return true;
 	*why = "swap_info layout unknown";
 	return false;
@@ -128,36 +77,36 @@ static void e5_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 	(void)v;
 	if (e->kind != PTS_EK_SWAP)
 		return;
-	const struct swap_layout *l = swap_layout(c->p);
-	if (!l->ok)
+	if (!pts_swap_known(c->p))
 		return;
-	uint64_t si = 0, flags = 0, map = 0;
-	uint32_t max = 0;
-	uint8_t count = 0;
+	struct pts_swap_slot sl;
 	const char *why = NULL;
-	struct pts_error *err = NULL;
-	if (e->swap_type >= l->nswap)
+	struct pts_error *err = pts_swap_slot_read(c->p, e->swap_type, e->swap_offset, &sl);
+	if (err)
+		goto nodata;
+	uint64_t si = sl.si, flags = sl.flags;
+	uint32_t max = sl.max;
+	uint8_t count = sl.count;
+	switch (sl.state) {
+	case PTS_SWAP_TYPE_BEYOND:
 		why = "its type is beyond MAX_SWAPFILES";
-	else if ((err = pts_read_u64(c->p, l->swap_info + 8 * e->swap_type, &si)))
-		goto nodata;
-	else if (!si)
+		break;
+	case PTS_SWAP_NO_DEVICE:
 		why = "no swap device has this type";
-	else if ((err = pts_read_u64(c->p, si + l->flags, &flags)) ||
-		 (err = pts_read_u32(c->p, si + l->max, &max)))
-		goto nodata;
-	else if (!(flags & (uint64_t)l->used))
+		break;
+	case PTS_SWAP_UNUSED:
 		why = "its swap device is not in use (SWP_USED clear)";
-	else if (e->swap_offset >= max)
+		break;
+	case PTS_SWAP_BEYOND_MAX:
 		why = "its offset is beyond the device's max";
-	else if (l->have_map) {
-		if ((err = pts_read_u64(c->p, si + l->map, &map)) ||
-		    (map && (err = pts_read(c->p, map + e->swap_offset, &count, 1))))
-			goto nodata;
+		break;
+	case PTS_SWAP_SLOT:
 		/* swap_count(): SWAP_HAS_CACHE 0x40 and COUNT_CONTINUED 0x80 aside */
-		if (map && !(count & 0x3f))
+		if (sl.map && !(count & 0x3f))
 			why = "its slot's swap_map count is zero";
-		else if (map && (count & 0x3f) == 0x3f)
+		else if (sl.map && (count & 0x3f) == 0x3f)
 			why = "its slot is marked bad (SWAP_MAP_BAD)";
+		break;
 	}
 	if (why)
 		pts_chk_finding(c, "entry", t->pfn, true, va, "swap entry %#" PRIx64 " (type %u offset %#" PRIx64

@@ -126,7 +126,7 @@ static struct d2_memo_tree *d2_read_tree(struct ctx *c, uint64_t av)
 		return t;
 	}
 	if (tr.nodes.n)
-		t->first_mm_ok = pts_try_u64(c->p, tr.nodes.v[0].vma + c->d2_vma_mm, &t->first_mm);
+		t->first_mm_ok = pts_vma_mm(c->p, tr.nodes.v[0].vma, &t->first_mm);
 	if (tr.loop)
 		d2_pend(t, "anon_vma %#" PRIx64 "'s interval tree: %s", av, tr.loop);
 	uint64_t prev = 0, active = 0;
@@ -149,7 +149,7 @@ static struct d2_memo_tree *d2_read_tree(struct ctx *c, uint64_t av)
 				"at %#" PRIx64, n->avc, av, n->subtree_last, n->want_subtree_last);
 		/* whose anon_vma is this, and which anon_vmas has it below av */
 		uint64_t own;
-		if (!pts_try_u64(c->p, n->vma + c->d2_vma_av, &own)) {
+		if (!pts_vma_anon_vma(c->p, n->vma, &own)) {
 			whole = false;
 			continue;
 		}
@@ -246,8 +246,7 @@ static struct d2_tree *d2_tree(struct ctx *c, struct d2_trees *trees, uint64_t a
 
 static void d2_on_mm(struct ctx *c)
 {
-	if (!c->d2_vma_av && (!pts_offsetof_opt(c->p, "struct vm_area_struct", "anon_vma", &c->d2_vma_av) ||
-			      !pts_offsetof_opt(c->p, "struct vm_area_struct", "vm_mm", &c->d2_vma_mm)))
+	if (!pts_vma_links_known(c->p))
 		return;
 	struct d2_trees trees = { 0 };
 	for (size_t i = 0; i < c->mm.nvmas; i++) {
@@ -321,15 +320,12 @@ static void d1_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 	if (e->kind != PTS_EK_PRESENT || !e->has_pfn || !v || !v->anon_vma ||
 	    (e->flags & (1u << PTS_F_SPECIAL)) || (v->flags & PTS_VM_HUGETLB))
 		return;
-	if (!c->have_av_root)
-		c->have_av_root = pts_offsetof_opt(c->p, "struct anon_vma", "root", &c->av_root);
 	const struct pts_folio *f;
 	if (!pts_chk_folio_of(c, e->pfn, "D1", &f) || !f->anon || f->ksm)
 		return;
 	uint64_t froot = 0, vroot = 0;
 	uint64_t av = f->mapping & ~3ULL;
-	if (!c->have_av_root || !pts_try_u64(c->p, av + c->av_root, &froot) ||
-	    !pts_try_u64(c->p, v->anon_vma + c->av_root, &vroot))
+	if (!pts_anon_vma_root(c->p, av, &froot) || !pts_anon_vma_root(c->p, v->anon_vma, &vroot))
 		return;
 	uint64_t want = v->pgoff + ((va - v->start) >> 12), got = f->index + (e->pfn - f->head_pfn);
 	if (froot != vroot)
@@ -346,12 +342,10 @@ static void d1_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 
 static bool d5_applies(struct pts_program *p, const char **why)
 {
-	int64_t v;
-	struct pts_error *err = pts_types_enum(p->types, "PG_anon_exclusive", &v);
-	pts_error_destroy(err);
-	if (err)
-		*why = "no PG_anon_exclusive in this kernel (v5.19)";
-	return !err;
+	if (pts_kernel_has(p, PTS_K_PG_ANON_EXCLUSIVE))
+		return true;
+	*why = "no PG_anon_exclusive in this kernel (v5.19)";
+	return false;
 }
 
 static void d5_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,

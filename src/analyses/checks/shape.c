@@ -100,7 +100,7 @@ static void a4_on_done(struct ctx *c)
 
 static bool a4_applies(struct pts_program *p, const char **why)
 {
-	if (pts_types_has_member(p->types, "struct mm_struct", "pgtables_bytes"))
+	if (pts_kernel_has(p, PTS_K_PGTABLES_BYTES))
 		return true;
 	*why = "the kernel has no mm->pgtables_bytes";
 	return false;

@@ -28,22 +28,8 @@ static void a3_on_table_end(struct ctx *c, const struct pts_table *t)
 {
 	if (t->level != PTS_PMD || t->revisit)
 		return;
-	struct pts_page pg;
-	uint64_t lru;
-	struct pts_error *err = pts_page_read(c->p, t->pfn, &pg);
-	if (!err)
-		err = pts_page_lru_offset(c->p, &lru);
-	uint64_t n = 0;
-	if (!err && pg.pmd_huge_pte) {
-		/* the first deposit, then the others on its lru list */
-		uint64_t head = pg.pmd_huge_pte + lru, node;
-		n = 1;
-		err = pts_read_u64(c->p, head, &node);
-		while (!err && node != head && n <= 512) {
-			n++;
-			err = pts_read_u64(c->p, node, &node);
-		}
-	}
+	uint64_t first, n;
+	struct pts_error *err = pts_pmd_deposits(c->p, t->pfn, &first, &n);
 	if (err) {
 		c->deposits_known = false;
 		pts_notes_add(&c->out->missing, "A3: deposits of pmd table pfn %#" PRIx64 ": %s",
@@ -56,7 +42,7 @@ static void a3_on_table_end(struct ctx *c, const struct pts_table *t)
 		pts_chk_finding(c, "table", t->pfn, true, t->va, "pmd table pfn %#" PRIx64 " holds %" PRIu64
 			" anonymous THP leaves but %s%" PRIu64 " deposited PTE tables (pmd_huge_pte %#"
 			PRIx64 ")", t->pfn, c->thp_in_table[PTS_PMD], n > 512 ? "more than " : "", n,
-			pg.pmd_huge_pte);
+			first);
 }
 
 static bool a3_applies(struct pts_program *p, const char **why)
@@ -64,10 +50,7 @@ static bool a3_applies(struct pts_program *p, const char **why)
 	/* CONFIG_TRANSPARENT_HUGEPAGE (off on PREEMPT_RT before v6.x allowed
 	 * it): without it nothing deposits, and pmd_huge_pte is never even
 	 * initialised (pgtable_pmd_page_ctor) */
-	uint64_t a;
-	struct pts_error *err = pts_symbol(p, "transparent_hugepage_flags", &a);
-	if (err) {
-		pts_error_destroy(err);
+	if (!pts_kernel_has(p, PTS_K_THP)) {
 		*why = "no transparent hugepages in this kernel (no transparent_hugepage_flags)";
 		return false;
 	}
