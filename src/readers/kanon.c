@@ -22,24 +22,24 @@ struct layout {
 static struct pts_error *layout_derive(struct pts_program *p, struct layout *l)
 {
 	struct pts_error *err;
-#define OFF(v, t, m) if ((err = pts_offsetof(p, t, m, &l->v))) return err
-	OFF(av_root, "struct anon_vma", "root");
-	OFF(av_parent, "struct anon_vma", "parent");
-	OFF(av_tree, "struct anon_vma", "rb_root.rb_root.rb_node");
-	OFF(vma_chain, "struct vm_area_struct", "anon_vma_chain");
-	OFF(vma_pgoff, "struct vm_area_struct", "vm_pgoff");
-	OFF(vma_start, "struct vm_area_struct", "vm_start");
-	OFF(vma_end, "struct vm_area_struct", "vm_end");
-	OFF(avc_vma, "struct anon_vma_chain", "vma");
-	OFF(avc_av, "struct anon_vma_chain", "anon_vma");
-	OFF(avc_same, "struct anon_vma_chain", "same_vma");
-	OFF(avc_rb, "struct anon_vma_chain", "rb");
-	OFF(avc_last, "struct anon_vma_chain", "rb_subtree_last");
+#define OFF(v, f) if ((err = pts_field_need(p, f, &l->v))) return err
+	OFF(av_root, PTS_FLD_AV_ROOT);
+	OFF(av_parent, PTS_FLD_ANON_VMA_PARENT);
+	OFF(av_tree, PTS_FLD_AV_RB_ROOT);
+	OFF(vma_chain, PTS_FLD_VM_AREA_STRUCT_ANON_VMA_CHAIN);
+	OFF(vma_pgoff, PTS_FLD_VMA_PGOFF);
+	OFF(vma_start, PTS_FLD_VMA_START);
+	OFF(vma_end, PTS_FLD_VMA_END);
+	OFF(avc_vma, PTS_FLD_AVC_VMA);
+	OFF(avc_av, PTS_FLD_ANON_VMA_CHAIN_ANON_VMA);
+	OFF(avc_same, PTS_FLD_ANON_VMA_CHAIN_SAME_VMA);
+	OFF(avc_rb, PTS_FLD_AVC_RB);
+	OFF(avc_last, PTS_FLD_ANON_VMA_CHAIN_RB_SUBTREE_LAST);
 #undef OFF
 	/* before 2555283eb40d (v6.1, and the stable kernels it went to) one
 	 * ambiguous "degree" stood for both counts */
-	l->counts = pts_offsetof_opt(p, "struct anon_vma", "num_children", &l->av_children) &&
-		    pts_offsetof_opt(p, "struct anon_vma", "num_active_vmas", &l->av_active);
+	l->counts = pts_field_opt(p, PTS_FLD_ANON_VMA_NUM_CHILDREN, &l->av_children) &&
+		    pts_field_opt(p, PTS_FLD_ANON_VMA_NUM_ACTIVE_VMAS, &l->av_active);
 	return NULL;
 }
 
@@ -251,11 +251,10 @@ struct pts_error *pts_ksm_layout(struct pts_program *p)
 
 bool pts_ksm_stable_node_read(struct pts_program *p, uint64_t node, uint64_t *first, int32_t *len)
 {
-	const struct pts_fields *f = pts_fields(p);
 	uint32_t n;
-	if (!f->have[PTS_FLD_KSM_SN_HLIST] || !f->have[PTS_FLD_KSM_SN_LEN] ||
-	    !pts_try_u64(p, node + f->off[PTS_FLD_KSM_SN_HLIST], first) ||
-	    !pts_try_u32(p, node + f->off[PTS_FLD_KSM_SN_LEN], &n))
+	if (!pts_field_has(p, PTS_FLD_KSM_SN_HLIST) || !pts_field_has(p, PTS_FLD_KSM_SN_LEN) ||
+	    !pts_try_u64(p, node + pts_field_off(p, PTS_FLD_KSM_SN_HLIST), first) ||
+	    !pts_try_u32(p, node + pts_field_off(p, PTS_FLD_KSM_SN_LEN), &n))
 		return false;
 	*len = (int32_t)n;
 	return true;
@@ -263,15 +262,14 @@ bool pts_ksm_stable_node_read(struct pts_program *p, uint64_t node, uint64_t *fi
 
 uint64_t pts_ksm_item_of(struct pts_program *p, uint64_t hnode)
 {
-	return hnode - pts_fields(p)->off[PTS_FLD_KSM_RI_HLIST];
+	return hnode - pts_field_off(p, PTS_FLD_KSM_RI_HLIST);
 }
 
 bool pts_ksm_item_read(struct pts_program *p, uint64_t item, uint64_t *anon_vma, uint64_t *address)
 {
-	const struct pts_fields *f = pts_fields(p);
-	return f->have[PTS_FLD_KSM_RI_AV] && f->have[PTS_FLD_KSM_RI_ADDR] &&
-	       pts_try_u64(p, item + f->off[PTS_FLD_KSM_RI_AV], anon_vma) &&
-	       pts_try_u64(p, item + f->off[PTS_FLD_KSM_RI_ADDR], address);
+	return pts_field_has(p, PTS_FLD_KSM_RI_AV) && pts_field_has(p, PTS_FLD_KSM_RI_ADDR) &&
+	       pts_try_u64(p, item + pts_field_off(p, PTS_FLD_KSM_RI_AV), anon_vma) &&
+	       pts_try_u64(p, item + pts_field_off(p, PTS_FLD_KSM_RI_ADDR), address);
 }
 
 bool pts_hlist_next(struct pts_program *p, uint64_t hnode, uint64_t *next)

@@ -1,9 +1,8 @@
 /* The fields of kernel structures that readers read by, in one table:
  * each named once with its type, member path and the kernel change that
- * moved or renamed it; resolved all together, once per program, on the
- * first read that needs one (readers/kfields.c).  A field this kernel
- * lacks is have[] false; a reader that cannot do without it asks
- * pts_field_need for the lookup's own error. */
+ * moved or renamed it (readers/kfields.c), looked up once per program.
+ * A field this kernel lacks is pts_field_has() false; a reader that
+ * cannot do without it asks pts_field_need for the lookup's own error. */
 #ifndef PTS_KFIELDS_H
 #define PTS_KFIELDS_H
 #include <stdbool.h>
@@ -69,6 +68,138 @@ enum pts_field {
 	PTS_FLD_SWAP_FLAGS,
 	PTS_FLD_SWAP_MAX,
 	PTS_FLD_SWAP_MAP,
+	/* the other readers' fields, named by type and member */
+	PTS_FLD_ANON_VMA_NUM_CHILDREN,
+	PTS_FLD_ANON_VMA_NUM_ACTIVE_VMAS,
+	PTS_FLD_ANON_VMA_PARENT,
+	PTS_FLD_VM_AREA_STRUCT_ANON_VMA_CHAIN,
+	PTS_FLD_ANON_VMA_CHAIN_ANON_VMA,
+	PTS_FLD_ANON_VMA_CHAIN_SAME_VMA,
+	PTS_FLD_ANON_VMA_CHAIN_RB_SUBTREE_LAST,
+	PTS_FLD_PAGE_INDEX,
+	PTS_FLD_FOLIO_INDEX,
+	PTS_FLD_FOLIO_FOLIO_ORDER,
+	PTS_FLD_FOLIO_FLAGS_1,
+	PTS_FLD_PAGE_COMPOUND_ORDER,
+	PTS_FLD_FOLIO_ENTIRE_MAPCOUNT,
+	PTS_FLD_FOLIO_TOTAL_MAPCOUNT,
+	PTS_FLD_PAGE_COMPOUND_MAPCOUNT,
+	PTS_FLD_FOLIO_LARGE_MAPCOUNT,
+	PTS_FLD_FOLIO_NR_PAGES_MAPPED,
+	PTS_FLD_FOLIO_PINCOUNT,
+	PTS_FLD_PAGE_COMPOUND_PINCOUNT,
+	PTS_FLD_PAGE_HPAGE_PINNED_REFCOUNT,
+	PTS_FLD_PAGE_FLAGS,
+	PTS_FLD_HSTATE_ORDER,
+	PTS_FLD_HSTATE_NR_HUGE_PAGES,
+	PTS_FLD_HSTATE_FREE_HUGE_PAGES,
+	PTS_FLD_HSTATE_RESV_HUGE_PAGES,
+	PTS_FLD_HSTATE_SURPLUS_HUGE_PAGES,
+	PTS_FLD_HSTATE_NAME,
+	PTS_FLD_UTS_NAMESPACE_NAME,
+	PTS_FLD_RW_SEMAPHORE_WAIT_LIST,
+	PTS_FLD_RW_SEMAPHORE_FIRST_WAITER,
+	PTS_FLD_RW_SEMAPHORE_COUNT,
+	PTS_FLD_RW_SEMAPHORE_OWNER,
+	PTS_FLD_RWSEM_WAITER_LIST,
+	PTS_FLD_RWSEM_WAITER_TASK,
+	PTS_FLD_RWSEM_WAITER_TYPE,
+	PTS_FLD_MUTEX_WAIT_LIST,
+	PTS_FLD_MUTEX_FIRST_WAITER,
+	PTS_FLD_MUTEX_OWNER,
+	PTS_FLD_MUTEX_WAITER_LIST,
+	PTS_FLD_MUTEX_WAITER_TASK,
+	PTS_FLD_SPINLOCK_T_RLOCK_RAW_LOCK_VAL,
+	PTS_FLD_MM_STRUCT_PAGE_TABLE_LOCK,
+	PTS_FLD_PTDESC_PTL,
+	PTS_FLD_PAGE_PTL,
+	PTS_FLD_MM_STRUCT_PGTABLES_BYTES,
+	PTS_FLD_VM_AREA_STRUCT_ANON_NAME,
+	PTS_FLD_ANON_VMA_NAME_NAME,
+	PTS_FLD_VM_AREA_STRUCT_SHARED,
+	PTS_FLD_SUPER_BLOCK_S_FS_INFO,
+	PTS_FLD_HUGETLBFS_SB_INFO_HSTATE,
+	PTS_FLD_MM_STRUCT_MAP_COUNT,
+	PTS_FLD_MM_STRUCT_START_BRK,
+	PTS_FLD_MM_STRUCT_BRK,
+	PTS_FLD_MM_STRUCT_START_STACK,
+	PTS_FLD_MM_STRUCT_MM_MT,
+	PTS_FLD_MAPLE_TREE_MA_FLAGS,
+	PTS_FLD_MAPLE_TREE_MA_ROOT,
+	PTS_FLD_MAPLE_RANGE_64_PARENT,
+	PTS_FLD_MAPLE_RANGE_64_PIVOT,
+	PTS_FLD_MAPLE_RANGE_64_SLOT,
+	PTS_FLD_MAPLE_RANGE_64_META_END,
+	PTS_FLD_MAPLE_ARANGE_64_PIVOT,
+	PTS_FLD_MAPLE_ARANGE_64_SLOT,
+	PTS_FLD_MAPLE_ARANGE_64_META_END,
+	PTS_FLD_MM_STRUCT_MMAP,
+	PTS_FLD_VM_AREA_STRUCT_VM_NEXT,
+	PTS_FLD_VM_AREA_STRUCT_VM_FILE,
+	PTS_FLD_VM_AREA_STRUCT_VM_PRIVATE_DATA,
+	PTS_FLD_VM_AREA_STRUCT_VM_OPS,
+	PTS_FLD_VM_OPERATIONS_STRUCT_NAME,
+	PTS_FLD_VM_SPECIAL_MAPPING_NAME,
+	PTS_FLD_FILE_F_PATH_MNT,
+	PTS_FLD_FILE_F_PATH_DENTRY,
+	PTS_FLD_FILE_F_INODE,
+	PTS_FLD_INODE_I_INO,
+	PTS_FLD_INODE_I_SB,
+	PTS_FLD_SUPER_BLOCK_S_DEV,
+	PTS_FLD_FILE_F_MAPPING,
+	PTS_FLD_DENTRY_D_PARENT,
+	PTS_FLD_DENTRY_D_NAME_NAME,
+	PTS_FLD_DENTRY_D_OP,
+	PTS_FLD_DENTRY_D_HASH_PPREV,
+	PTS_FLD_DENTRY_OPERATIONS_D_DNAME,
+	PTS_FLD_MOUNT_MNT,
+	PTS_FLD_MOUNT_MNT_PARENT,
+	PTS_FLD_MOUNT_MNT_MOUNTPOINT,
+	PTS_FLD_VFSMOUNT_MNT_ROOT,
+	PTS_FLD_TASK_STRUCT_FS,
+	PTS_FLD_FS_STRUCT_ROOT_MNT,
+	PTS_FLD_FS_STRUCT_ROOT_DENTRY,
+	PTS_FLD_FOLIO_FOLIO_DTOR,
+	PTS_FLD_PAGE_COMPOUND_DTOR,
+	PTS_FLD_PAGE_COMPOUND_HEAD,
+	PTS_FLD_PTDESC_PMD_HUGE_PTE,
+	PTS_FLD_PAGE_PMD_HUGE_PTE,
+	PTS_FLD_PAGE_REFCOUNT,
+	PTS_FLD_PAGE_PAGE_TYPE,
+	PTS_FLD_PAGE_LRU,
+	PTS_FLD_PAGE_COMPOUND_INFO,
+	PTS_FLD_RB_NODE_RB_LEFT,
+	PTS_FLD_RB_NODE_RB_RIGHT,
+	PTS_FLD_TASK_STRUCT_WORKER_PRIVATE,
+	PTS_FLD_TASK_STRUCT_SET_CHILD_TID,
+	PTS_FLD_KTHREAD_DATA,
+	PTS_FLD_KTHREAD_FULL_NAME,
+	PTS_FLD_WORKER_DESC,
+	PTS_FLD_WORKER_CURRENT_WORK,
+	PTS_FLD_WORKER_POOL,
+	PTS_FLD_WORKER_ID,
+	PTS_FLD_WORKER_RESCUE_WQ,
+	PTS_FLD_WORKER_POOL_CPU,
+	PTS_FLD_WORKER_POOL_ID,
+	PTS_FLD_WORKER_POOL_ATTRS,
+	PTS_FLD_WORKQUEUE_ATTRS_NICE,
+	PTS_FLD_WORKQUEUE_STRUCT_NAME,
+	PTS_FLD_PERCPU_COUNTER_COUNT,
+	PTS_FLD_TASK_STRUCT__STATE,
+	PTS_FLD_TASK_STRUCT_STATE,
+	PTS_FLD_MM_STRUCT_RSS_STAT_COUNT,
+	PTS_FLD_MM_STRUCT_RSS_STAT,
+	PTS_FLD_TASK_STRUCT_TASKS,
+	PTS_FLD_TASK_STRUCT_PID,
+	PTS_FLD_TASK_STRUCT_TGID,
+	PTS_FLD_TASK_STRUCT_COMM,
+	PTS_FLD_TASK_STRUCT_REAL_PARENT,
+	PTS_FLD_TASK_STRUCT_MM,
+	PTS_FLD_TASK_STRUCT_FLAGS,
+	PTS_FLD_TASK_STRUCT_EXIT_STATE,
+	PTS_FLD_TASK_STRUCT_SIGNAL,
+	PTS_FLD_TASK_STRUCT_THREAD_NODE,
+	PTS_FLD_SIGNAL_STRUCT_THREAD_HEAD,
 	PTS_FLD_N
 };
 
@@ -80,24 +211,29 @@ enum pts_type_size {
 	PTS_SZ_N
 };
 
-struct pts_fields {
-	bool have[PTS_FLD_N];
-	uint64_t off[PTS_FLD_N];
-	uint64_t size[PTS_FLD_N];	/* the member's size in bytes */
-	bool have_sizeof[PTS_SZ_N];
-	uint64_t size_of[PTS_SZ_N];
-	uint64_t held_locks_len;	/* task_struct.held_locks[]: MAX_LOCK_DEPTH, 0 if none */
-};
-
-/* The table for p's kernel (never NULL once the program has types; with
- * none, every have[] is false). */
-const struct pts_fields *pts_fields(struct pts_program *p);
+/* Each row is looked up once, on its first use, whichever thread asks
+ * first: the lookups a command makes are those of the fields it reads (a
+ * command that reads no task never looks up task_struct's). */
+bool pts_field_has(struct pts_program *p, enum pts_field f);
+/* f's offset, size; 0 when this kernel lacks it. */
+uint64_t pts_field_off(struct pts_program *p, enum pts_field f);
+uint64_t pts_field_size(struct pts_program *p, enum pts_field f);
 /* f's offset, or the type lookup's error (naming the type and member)
  * when this kernel lacks it. */
 struct pts_error *pts_field_need(struct pts_program *p, enum pts_field f, uint64_t *off);
+/* f's offset if this kernel has it. */
+bool pts_field_opt(struct pts_program *p, enum pts_field f, uint64_t *off);
+/* f's offset, size and bits, or the lookup's error. */
+struct pts_error *pts_field_member(struct pts_program *p, enum pts_field f, struct pts_member *m);
 /* The first of n fields this kernel lacks, as pts_field_need says it;
  * NULL when it has them all (a reader that needs them all asks first). */
 struct pts_error *pts_fields_need(struct pts_program *p, const enum pts_field *f, size_t n);
+/* Sizes of whole types (pts_type_size_known false: no such type). */
+bool pts_type_size_known(struct pts_program *p, enum pts_type_size z);
+uint64_t pts_type_size(struct pts_program *p, enum pts_type_size z);
+/* task_struct.held_locks[]'s length (MAX_LOCK_DEPTH), 0 if none */
+uint64_t pts_held_locks_len(struct pts_program *p);
 /* The table's rows: for docs and the unit test. */
 const char *pts_field_name(enum pts_field f);
+const char *pts_field_type(enum pts_field f);
 #endif

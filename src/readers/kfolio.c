@@ -6,6 +6,7 @@
  *  - v6.12, 7.x: the order in _flags_1's low byte, _entire_mapcount,
  *    _large_mapcount (v6.10 05c5323b2a34), _nr_pages_mapped, _pincount. */
 #include "config.h"
+#include "readers/kfields.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,46 +55,45 @@ static struct pts_error *layout_derive(struct pts_program *p, void **ret)
 	struct fl *l = xcalloc(1, sizeof(*l));
 	struct pts_error *err;
 	if ((err = pts_types_sizeof(p->types, "struct page", &l->page_size)) ||
-	    (err = pts_offsetof(p, "struct page", "mapping", &l->mapping))) {
+	    (err = pts_field_need(p, PTS_FLD_PAGE_MAPPING, &l->mapping))) {
 		free(l);
 		return pts_error_wrap(err, "struct page layout");
 	}
 	/* 7.x has no page->index: the folio's, at the same place */
-	if (!pts_offsetof_opt(p, "struct page", "index", &l->index))
-		pts_offsetof_opt(p, "struct folio", "index", &l->index);
+	if (!pts_field_opt(p, PTS_FLD_PAGE_INDEX, &l->index))
+		pts_field_opt(p, PTS_FLD_FOLIO_INDEX, &l->index);
 	uint64_t off;
-	if (pts_offsetof_opt(p, "struct folio", "_folio_order", &off)) {
+	if (pts_field_opt(p, PTS_FLD_FOLIO_FOLIO_ORDER, &off)) {
 		l->order_u8 = true;
 		l->order = off;
-	} else if (pts_offsetof_opt(p, "struct folio", "_flags_1", &off)) {
+	} else if (pts_field_opt(p, PTS_FLD_FOLIO_FLAGS_1, &off)) {
 		/* folio_order(): _flags_1 & 0xff (v6.6 ebc1baf5c9b4) */
 		l->order_flags1 = true;
 		l->order = off;
-	} else if (pts_offsetof_opt(p, "struct page", "compound_order", &off)) {
+	} else if (pts_field_opt(p, PTS_FLD_PAGE_COMPOUND_ORDER, &off)) {
 		l->order_u8 = true;
 		l->order = l->page_size + off;
 	}
-	if ((l->has_entire = pts_offsetof_opt(p, "struct folio", "_entire_mapcount", &off) ||
-			     pts_offsetof_opt(p, "struct folio", "_total_mapcount", &off)))
+	if ((l->has_entire = pts_field_opt(p, PTS_FLD_FOLIO_ENTIRE_MAPCOUNT, &off) ||
+			     pts_field_opt(p, PTS_FLD_FOLIO_TOTAL_MAPCOUNT, &off)))
 		l->entire = off;
-	else if ((l->has_entire = pts_offsetof_opt(p, "struct page", "compound_mapcount", &off)))
+	else if ((l->has_entire = pts_field_opt(p, PTS_FLD_PAGE_COMPOUND_MAPCOUNT, &off)))
 		l->entire = l->page_size + off;
-	l->has_large = pts_offsetof_opt(p, "struct folio", "_large_mapcount", &l->large);
-	l->has_nr = pts_offsetof_opt(p, "struct folio", "_nr_pages_mapped", &l->nr);
-	if ((l->has_pin = pts_offsetof_opt(p, "struct folio", "_pincount", &off)))
+	l->has_large = pts_field_opt(p, PTS_FLD_FOLIO_LARGE_MAPCOUNT, &l->large);
+	l->has_nr = pts_field_opt(p, PTS_FLD_FOLIO_NR_PAGES_MAPPED, &l->nr);
+	if ((l->has_pin = pts_field_opt(p, PTS_FLD_FOLIO_PINCOUNT, &off)))
 		l->pin = off;
-	else if ((l->has_pin = pts_offsetof_opt(p, "struct page", "compound_pincount", &off)))
+	else if ((l->has_pin = pts_field_opt(p, PTS_FLD_PAGE_COMPOUND_PINCOUNT, &off)))
 		l->pin = l->page_size + off;
 	/* v5.7 47e29d32afba kept the pin count in the second tail page,
 	 * for folios of order 2 and up (hpage_pincount_available()) */
-	else if ((l->has_pin = l->pin_page2 = pts_offsetof_opt(p, "struct page",
-							       "hpage_pinned_refcount", &off)))
+	else if ((l->has_pin = l->pin_page2 = pts_field_opt(p, PTS_FLD_PAGE_HPAGE_PINNED_REFCOUNT, &off)))
 		l->pin = 2 * l->page_size + off;
 	/* v6.2 "mm,thp,rmap: simplify compound page mapcount handling"
 	 * removed PG_double_map: while it is set every subpage's _mapcount
 	 * holds one extra (__page_mapcount() subtracts it) */
 	l->pg_double_map = en(p, "PG_double_map");
-	pts_offsetof_opt(p, "struct page", "flags", &l->flags_off);
+	pts_field_opt(p, PTS_FLD_PAGE_FLAGS, &l->flags_off);
 	l->pg_locked = en(p, "PG_locked");
 	l->pg_lru = en(p, "PG_lru");
 	l->pg_swapcache = en(p, "PG_swapcache");

@@ -1,5 +1,6 @@
 /* hugetlb's own structures: the hstates (mm/hugetlb.c). */
 #include "config.h"
+#include "readers/kfields.h"
 #include "readers/khugetlb.h"
 #include "readers/kpage.h"
 
@@ -13,12 +14,12 @@ size_t pts_hstates_read(struct pts_program *p, struct pts_hstate *out, struct pt
 	if ((err = pts_symbol(p, "hstates", &arr)) ||
 	    (err = pts_symbol(p, "hugetlb_max_hstate", &maxp)) ||
 	    (err = pts_types_sizeof(p->types, "struct hstate", &size)) ||
-	    (err = pts_offsetof(p, "struct hstate", "order", &o_order)) ||
-	    (err = pts_offsetof(p, "struct hstate", "nr_huge_pages", &o_nr)) ||
-	    (err = pts_offsetof(p, "struct hstate", "free_huge_pages", &o_free)) ||
-	    (err = pts_offsetof(p, "struct hstate", "resv_huge_pages", &o_resv)) ||
-	    (err = pts_offsetof(p, "struct hstate", "surplus_huge_pages", &o_surp)) ||
-	    (err = pts_offsetof(p, "struct hstate", "name", &o_name))) {
+	    (err = pts_field_need(p, PTS_FLD_HSTATE_ORDER, &o_order)) ||
+	    (err = pts_field_need(p, PTS_FLD_HSTATE_NR_HUGE_PAGES, &o_nr)) ||
+	    (err = pts_field_need(p, PTS_FLD_HSTATE_FREE_HUGE_PAGES, &o_free)) ||
+	    (err = pts_field_need(p, PTS_FLD_HSTATE_RESV_HUGE_PAGES, &o_resv)) ||
+	    (err = pts_field_need(p, PTS_FLD_HSTATE_SURPLUS_HUGE_PAGES, &o_surp)) ||
+	    (err = pts_field_need(p, PTS_FLD_HSTATE_NAME, &o_name))) {
 		pts_notes_add(missing, "hstates: %s", pts_error_text(err));
 		pts_error_destroy(err);
 		return 0;
@@ -47,16 +48,14 @@ size_t pts_hstates_read(struct pts_program *p, struct pts_hstate *out, struct pt
 
 bool pts_hugetlb_have_vma_lock(struct pts_program *p)
 {
-	const struct pts_fields *f = pts_fields(p);
-	return f->have[PTS_FLD_HVL_REFS] && f->have[PTS_FLD_HVL_VMA] && f->have[PTS_FLD_HVL_SEMA];
+	return pts_field_has(p, PTS_FLD_HVL_REFS) && pts_field_has(p, PTS_FLD_HVL_VMA) && pts_field_has(p, PTS_FLD_HVL_SEMA);
 }
 
 bool pts_hugetlb_vma_lock_read(struct pts_program *p, uint64_t lock, uint64_t *vma, int32_t *refs)
 {
-	const struct pts_fields *f = pts_fields(p);
 	uint32_t r;
-	if (!pts_hugetlb_have_vma_lock(p) || !pts_try_u64(p, lock + f->off[PTS_FLD_HVL_VMA], vma) ||
-	    !pts_try_u32(p, lock + f->off[PTS_FLD_HVL_REFS], &r))
+	if (!pts_hugetlb_have_vma_lock(p) || !pts_try_u64(p, lock + pts_field_off(p, PTS_FLD_HVL_VMA), vma) ||
+	    !pts_try_u32(p, lock + pts_field_off(p, PTS_FLD_HVL_REFS), &r))
 		return false;
 	*refs = (int32_t)r;
 	return true;
@@ -64,33 +63,31 @@ bool pts_hugetlb_vma_lock_read(struct pts_program *p, uint64_t lock, uint64_t *v
 
 uint64_t pts_hugetlb_vma_lock_sema(struct pts_program *p, uint64_t lock)
 {
-	return lock + pts_fields(p)->off[PTS_FLD_HVL_SEMA];
+	return lock + pts_field_off(p, PTS_FLD_HVL_SEMA);
 }
 
 bool pts_resv_map_sema(struct pts_program *p, uint64_t resv_map, uint64_t *sema)
 {
-	const struct pts_fields *f = pts_fields(p);
-	if (!f->have[PTS_FLD_RESV_SEMA])
+	if (!pts_field_has(p, PTS_FLD_RESV_SEMA))
 		return false;
-	*sema = resv_map + f->off[PTS_FLD_RESV_SEMA];
+	*sema = resv_map + pts_field_off(p, PTS_FLD_RESV_SEMA);
 	return true;
 }
 
 bool pts_pt_share_count_known(struct pts_program *p)
 {
-	return pts_fields(p)->have[PTS_FLD_PT_SHARE_COUNT];
+	return pts_field_has(p, PTS_FLD_PT_SHARE_COUNT);
 }
 
 bool pts_pt_share_count_read(struct pts_program *p, uint64_t pfn, int32_t *count)
 {
-	const struct pts_fields *f = pts_fields(p);
 	uint64_t page = 0;
 	uint32_t c;
-	if (!f->have[PTS_FLD_PT_SHARE_COUNT])
+	if (!pts_field_has(p, PTS_FLD_PT_SHARE_COUNT))
 		return false;
 	struct pts_error *e = pts_page_addr(p, pfn, &page);
 	pts_error_destroy(e);
-	if (e || !pts_try_u32(p, page + f->off[PTS_FLD_PT_SHARE_COUNT], &c))
+	if (e || !pts_try_u32(p, page + pts_field_off(p, PTS_FLD_PT_SHARE_COUNT), &c))
 		return false;
 	*count = (int32_t)c;
 	return true;

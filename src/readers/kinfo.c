@@ -1,4 +1,5 @@
 #include "config.h"
+#include "readers/kfields.h"
 #include <stdlib.h>
 #include <string.h>
 #include "readers/kinfo.h"
@@ -14,7 +15,7 @@ struct pts_error *pts_kernel_uname(struct pts_program *p, struct pts_uname *ret)
 	 * uts_namespace.name offset to vmcoreinfo"); before, the vmlinux
 	 * must say (name follows a kref, at 4 on 5.10). */
 	if (!vmcoreinfo_num(p->vmci, "OFFSET(uts_namespace.name)", &off)) {
-		struct pts_error *e = pts_offsetof(p, "struct uts_namespace", "name", &off);
+		struct pts_error *e = pts_field_need(p, PTS_FLD_UTS_NAMESPACE_NAME, &off);
 		if (e)
 			return pts_error_wrap(e, "uname (VMCOREINFO lacks OFFSET(uts_namespace.name))");
 	}

@@ -1,6 +1,7 @@
 /* Lock decoding.  Layouts from the debug info; bit meanings from the
  * kernel source of each version, cited where they changed. */
 #include "config.h"
+#include "readers/kfields.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,34 +43,34 @@ static struct pts_error *layout_derive(struct pts_program *p, void **ret)
 	/* A 2026 change (in 7.2, not in 6.12) replaced the wait_list heads
 	 * of rw_semaphore and mutex by first_waiter, the first waiter of a
 	 * ring (rwsem_del_waiter(): an only waiter's list is empty). */
-	l->rw_ring = !pts_offsetof_opt(p, "struct rw_semaphore", "wait_list", &l->rw_wait_list) &&
-		     pts_offsetof_opt(p, "struct rw_semaphore", "first_waiter", &l->rw_wait_list);
-	l->have_rwsem = pts_offsetof_opt(p, "struct rw_semaphore", "count", &l->rw_count) &&
-			pts_offsetof_opt(p, "struct rw_semaphore", "owner", &l->rw_owner);
+	l->rw_ring = !pts_field_opt(p, PTS_FLD_RW_SEMAPHORE_WAIT_LIST, &l->rw_wait_list) &&
+		     pts_field_opt(p, PTS_FLD_RW_SEMAPHORE_FIRST_WAITER, &l->rw_wait_list);
+	l->have_rwsem = pts_field_opt(p, PTS_FLD_RW_SEMAPHORE_COUNT, &l->rw_count) &&
+			pts_field_opt(p, PTS_FLD_RW_SEMAPHORE_OWNER, &l->rw_owner);
 	if (!l->have_rwsem)
 		l->rw_why = "rw_semaphore not decoded: no count/owner word (a PREEMPT_RT kernel keeps "
 			    "an rt_mutex-based rwbase_rt)";
 	struct pts_error *err = pts_types_enum(p->types, "RWSEM_WAITING_FOR_WRITE", &l->rw_wait_write);
 	if (l->have_rwsem &&
-	    (err || !(pts_offsetof_opt(p, "struct rw_semaphore", "wait_list", &l->rw_wait_list) ||
+	    (err || !(pts_field_opt(p, PTS_FLD_RW_SEMAPHORE_WAIT_LIST, &l->rw_wait_list) ||
 		      l->rw_ring) ||
-	     !pts_offsetof_opt(p, "struct rwsem_waiter", "list", &l->rw_w_list) ||
-	     !pts_offsetof_opt(p, "struct rwsem_waiter", "task", &l->rw_w_task) ||
-	     !pts_offsetof_opt(p, "struct rwsem_waiter", "type", &l->rw_w_type))) {
+	     !pts_field_opt(p, PTS_FLD_RWSEM_WAITER_LIST, &l->rw_w_list) ||
+	     !pts_field_opt(p, PTS_FLD_RWSEM_WAITER_TASK, &l->rw_w_task) ||
+	     !pts_field_opt(p, PTS_FLD_RWSEM_WAITER_TYPE, &l->rw_w_type))) {
 		l->have_rwsem = false;
 		l->rw_why = "rw_semaphore not decoded: its waiters' layout is not in the debug info";
 	}
 	pts_error_destroy(err);
 	/* struct mutex_waiter { list, task, ... }; !PREEMPT_RT mutexes
 	 * keep the owner word (v4.10 3ca0ff571b09) */
-	l->mx_ring = !pts_offsetof_opt(p, "struct mutex", "wait_list", &l->mx_wait_list) &&
-		     pts_offsetof_opt(p, "struct mutex", "first_waiter", &l->mx_wait_list);
-	l->have_mutex = pts_offsetof_opt(p, "struct mutex", "owner", &l->mx_owner) &&
-			(l->mx_ring || pts_offsetof_opt(p, "struct mutex", "wait_list",
+	l->mx_ring = !pts_field_opt(p, PTS_FLD_MUTEX_WAIT_LIST, &l->mx_wait_list) &&
+		     pts_field_opt(p, PTS_FLD_MUTEX_FIRST_WAITER, &l->mx_wait_list);
+	l->have_mutex = pts_field_opt(p, PTS_FLD_MUTEX_OWNER, &l->mx_owner) &&
+			(l->mx_ring || pts_field_opt(p, PTS_FLD_MUTEX_WAIT_LIST,
 							&l->mx_wait_list)) &&
-			pts_offsetof_opt(p, "struct mutex_waiter", "list", &l->mx_w_list) &&
-			pts_offsetof_opt(p, "struct mutex_waiter", "task", &l->mx_w_task);
-	l->have_spin = pts_offsetof_opt(p, "spinlock_t", "rlock.raw_lock.val", &l->spin_val);
+			pts_field_opt(p, PTS_FLD_MUTEX_WAITER_LIST, &l->mx_w_list) &&
+			pts_field_opt(p, PTS_FLD_MUTEX_WAITER_TASK, &l->mx_w_task);
+	l->have_spin = pts_field_opt(p, PTS_FLD_SPINLOCK_T_RLOCK_RAW_LOCK_VAL, &l->spin_val);
 	/* v5.11 617f3ef95177 "locking/rwsem: Remove reader optimistic
 	 * spinning" merged RWSEM_RD_NONSPINNABLE (bit 1) and
 	 * RWSEM_WR_NONSPINNABLE (bit 2) into RWSEM_NONSPINNABLE (bit 1).
@@ -82,15 +83,15 @@ static struct pts_error *layout_derive(struct pts_program *p, void **ret)
 	uint64_t spin_size = 0;
 	/* v6.6 (ptdesc) moved ptl from struct page into struct ptdesc,
 	 * which overlays it: the same offset from the struct page */
-	if (!(err = pts_types_member(p->types, "struct ptdesc", "ptl", &m)) ||
-	    (pts_error_destroy(err), !(err = pts_types_member(p->types, "struct page", "ptl", &m)))) {
+	if (!(err = pts_field_member(p, PTS_FLD_PTDESC_PTL, &m)) ||
+	    (pts_error_destroy(err), !(err = pts_field_member(p, PTS_FLD_PAGE_PTL, &m)))) {
 		l->split_ptl = true;
 		l->page_ptl = m.offset;
 		if (!(err = pts_types_sizeof(p->types, "spinlock_t", &spin_size)))
 			l->ptl_ptr = m.size == 8 && spin_size > 8;
 	}
 	pts_error_destroy(err);
-	l->have_mm_ptl = pts_offsetof_opt(p, "struct mm_struct", "page_table_lock", &l->mm_ptl);
+	l->have_mm_ptl = pts_field_opt(p, PTS_FLD_MM_STRUCT_PAGE_TABLE_LOCK, &l->mm_ptl);
 	*ret = l;
 	return NULL;
 }

@@ -1,4 +1,5 @@
 #include "config.h"
+#include "readers/kfields.h"
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -59,35 +60,35 @@ static struct pts_error *mm_layout_derive(struct pts_program *p, void **ret)
 	struct mm_layout *l = xcalloc(1, sizeof(*l));
 	struct pts_error *err = NULL;
 	struct pts_member m;
-#define OFF(field, type, path) \
-	if ((err = pts_offsetof(p, type, path, &l->field))) goto fail
-	OFF(mm_pgd, "struct mm_struct", "pgd");
-	OFF(mm_map_count, "struct mm_struct", "map_count");
-	OFF(mm_start_brk, "struct mm_struct", "start_brk");
-	OFF(mm_brk, "struct mm_struct", "brk");
-	OFF(mm_start_stack, "struct mm_struct", "start_stack");
+#define OFF(field, f) \
+	if ((err = pts_field_need(p, f, &l->field))) goto fail
+	OFF(mm_pgd, PTS_FLD_MM_PGD);
+	OFF(mm_map_count, PTS_FLD_MM_STRUCT_MAP_COUNT);
+	OFF(mm_start_brk, PTS_FLD_MM_STRUCT_START_BRK);
+	OFF(mm_brk, PTS_FLD_MM_STRUCT_BRK);
+	OFF(mm_start_stack, PTS_FLD_MM_STRUCT_START_STACK);
 	l->have_pgtables_bytes =
-		pts_offsetof_opt(p, "struct mm_struct", "pgtables_bytes", &l->mm_pgtables_bytes);
+		pts_field_opt(p, PTS_FLD_MM_STRUCT_PGTABLES_BYTES, &l->mm_pgtables_bytes);
 	/* v6.1 d4af56c5c7c6 "mm: start tracking VMAs with maple tree",
 	 * 763ecb035029 "mm: remove the vma linked list". */
 	l->maple = pts_types_has_member(p->types, "struct mm_struct", "mm_mt");
 	if (l->maple) {
-		OFF(mm_mt, "struct mm_struct", "mm_mt");
-		OFF(mt_flags, "struct maple_tree", "ma_flags");
-		OFF(mt_root, "struct maple_tree", "ma_root");
+		OFF(mm_mt, PTS_FLD_MM_STRUCT_MM_MT);
+		OFF(mt_flags, PTS_FLD_MAPLE_TREE_MA_FLAGS);
+		OFF(mt_root, PTS_FLD_MAPLE_TREE_MA_ROOT);
 		if ((err = pts_types_enum(p->types, "maple_dense", &l->t_dense)) ||
 		    (err = pts_types_enum(p->types, "maple_leaf_64", &l->t_leaf64)) ||
 		    (err = pts_types_enum(p->types, "maple_range_64", &l->t_range64)) ||
 		    (err = pts_types_enum(p->types, "maple_arange_64", &l->t_arange64)) ||
 		    (err = pts_types_sizeof(p->types, "struct maple_node", &l->node_size)))
 			goto fail;
-		OFF(r64_parent, "struct maple_range_64", "parent");
-		OFF(r64_pivot, "struct maple_range_64", "pivot");
-		OFF(r64_slot, "struct maple_range_64", "slot");
-		OFF(r64_meta_end, "struct maple_range_64", "meta.end");
-		OFF(a64_pivot, "struct maple_arange_64", "pivot");
-		OFF(a64_slot, "struct maple_arange_64", "slot");
-		OFF(a64_meta_end, "struct maple_arange_64", "meta.end");
+		OFF(r64_parent, PTS_FLD_MAPLE_RANGE_64_PARENT);
+		OFF(r64_pivot, PTS_FLD_MAPLE_RANGE_64_PIVOT);
+		OFF(r64_slot, PTS_FLD_MAPLE_RANGE_64_SLOT);
+		OFF(r64_meta_end, PTS_FLD_MAPLE_RANGE_64_META_END);
+		OFF(a64_pivot, PTS_FLD_MAPLE_ARANGE_64_PIVOT);
+		OFF(a64_slot, PTS_FLD_MAPLE_ARANGE_64_SLOT);
+		OFF(a64_meta_end, PTS_FLD_MAPLE_ARANGE_64_META_END);
 		if ((err = pts_types_member_array_len(p->types, "struct maple_range_64", "pivot",
 						      &l->r64_npivots)) ||
 		    (err = pts_types_member_array_len(p->types, "struct maple_arange_64", "pivot",
@@ -98,65 +99,65 @@ static struct pts_error *mm_layout_derive(struct pts_program *p, void **ret)
 			goto fail;
 		}
 	} else {
-		OFF(mm_mmap, "struct mm_struct", "mmap");
-		OFF(vma_next, "struct vm_area_struct", "vm_next");
+		OFF(mm_mmap, PTS_FLD_MM_STRUCT_MMAP);
+		OFF(vma_next, PTS_FLD_VM_AREA_STRUCT_VM_NEXT);
 	}
 	if ((err = pts_types_sizeof(p->types, "struct vm_area_struct", &l->vma_size)))
 		goto fail;
-	OFF(vma_start, "struct vm_area_struct", "vm_start");
-	OFF(vma_end, "struct vm_area_struct", "vm_end");
-	OFF(vma_mm, "struct vm_area_struct", "vm_mm");
+	OFF(vma_start, PTS_FLD_VMA_START);
+	OFF(vma_end, PTS_FLD_VMA_END);
+	OFF(vma_mm, PTS_FLD_VMA_MM);
 	/* v6.3 bc292ab00f6c made vm_flags a const member of a union with
 	 * __vm_flags; the name still resolves through the union. */
-	OFF(vma_flags, "struct vm_area_struct", "vm_flags");
-	OFF(vma_pgoff, "struct vm_area_struct", "vm_pgoff");
-	OFF(vma_file, "struct vm_area_struct", "vm_file");
-	OFF(vma_anon_vma, "struct vm_area_struct", "anon_vma");
-	OFF(vma_private, "struct vm_area_struct", "vm_private_data");
-	OFF(vma_ops, "struct vm_area_struct", "vm_ops");
+	OFF(vma_flags, PTS_FLD_VMA_FLAGS);
+	OFF(vma_pgoff, PTS_FLD_VMA_PGOFF);
+	OFF(vma_file, PTS_FLD_VM_AREA_STRUCT_VM_FILE);
+	OFF(vma_anon_vma, PTS_FLD_VMA_ANON_VMA);
+	OFF(vma_private, PTS_FLD_VM_AREA_STRUCT_VM_PRIVATE_DATA);
+	OFF(vma_ops, PTS_FLD_VM_AREA_STRUCT_VM_OPS);
 	/* CONFIG_ANON_VMA_NAME (v5.17 9a10064f5625): first in a union with
 	 * ->shared, valid only without a file; its own member from v6.2
 	 * (d09e8ca6cb93). */
-	if (pts_offsetof_opt(p, "struct vm_area_struct", "anon_name", &l->vma_anon_name) &&
-	    pts_offsetof_opt(p, "struct anon_vma_name", "name", &l->avn_name)) {
+	if (pts_field_opt(p, PTS_FLD_VM_AREA_STRUCT_ANON_NAME, &l->vma_anon_name) &&
+	    pts_field_opt(p, PTS_FLD_ANON_VMA_NAME_NAME, &l->avn_name)) {
 		uint64_t shared;
 		l->have_anon_name = true;
 		l->anon_name_union =
-			pts_offsetof_opt(p, "struct vm_area_struct", "shared", &shared) &&
+			pts_field_opt(p, PTS_FLD_VM_AREA_STRUCT_SHARED, &shared) &&
 			shared == l->vma_anon_name;
 	}
 	if (l->vma_size < 64 || l->vma_size > 1024) {
 		err = pts_error(PTS_ERR_FORMAT, "vm_area_struct of %" PRIu64 " bytes", l->vma_size);
 		goto fail;
 	}
-	OFF(ops_name, "struct vm_operations_struct", "name");
-	OFF(sm_name, "struct vm_special_mapping", "name");
+	OFF(ops_name, PTS_FLD_VM_OPERATIONS_STRUCT_NAME);
+	OFF(sm_name, PTS_FLD_VM_SPECIAL_MAPPING_NAME);
 	if ((err = pts_symbol(p, "special_mapping_name", &l->special_name_fn)))
 		goto fail;
-	OFF(file_path_mnt, "struct file", "f_path.mnt");
-	OFF(file_path_dentry, "struct file", "f_path.dentry");
-	OFF(file_inode, "struct file", "f_inode");
-	OFF(inode_ino, "struct inode", "i_ino");
-	OFF(inode_sb, "struct inode", "i_sb");
-	OFF(sb_dev, "struct super_block", "s_dev");
-	OFF(file_mapping, "struct file", "f_mapping");
-	l->have_hstate = pts_offsetof_opt(p, "struct super_block", "s_fs_info", &l->sb_fs_info) &&
-			 pts_offsetof_opt(p, "struct hugetlbfs_sb_info", "hstate", &l->hsb_hstate) &&
-			 pts_offsetof_opt(p, "struct hstate", "order", &l->hstate_order);
-	OFF(d_parent, "struct dentry", "d_parent");
-	OFF(d_name_name, "struct dentry", "d_name.name");
-	OFF(d_op, "struct dentry", "d_op");
-	OFF(d_hash_pprev, "struct dentry", "d_hash.pprev");
-	OFF(dop_dname, "struct dentry_operations", "d_dname");
+	OFF(file_path_mnt, PTS_FLD_FILE_F_PATH_MNT);
+	OFF(file_path_dentry, PTS_FLD_FILE_F_PATH_DENTRY);
+	OFF(file_inode, PTS_FLD_FILE_F_INODE);
+	OFF(inode_ino, PTS_FLD_INODE_I_INO);
+	OFF(inode_sb, PTS_FLD_INODE_I_SB);
+	OFF(sb_dev, PTS_FLD_SUPER_BLOCK_S_DEV);
+	OFF(file_mapping, PTS_FLD_FILE_F_MAPPING);
+	l->have_hstate = pts_field_opt(p, PTS_FLD_SUPER_BLOCK_S_FS_INFO, &l->sb_fs_info) &&
+			 pts_field_opt(p, PTS_FLD_HUGETLBFS_SB_INFO_HSTATE, &l->hsb_hstate) &&
+			 pts_field_opt(p, PTS_FLD_HSTATE_ORDER, &l->hstate_order);
+	OFF(d_parent, PTS_FLD_DENTRY_D_PARENT);
+	OFF(d_name_name, PTS_FLD_DENTRY_D_NAME_NAME);
+	OFF(d_op, PTS_FLD_DENTRY_D_OP);
+	OFF(d_hash_pprev, PTS_FLD_DENTRY_D_HASH_PPREV);
+	OFF(dop_dname, PTS_FLD_DENTRY_OPERATIONS_D_DNAME);
 	if ((err = pts_symbol(p, "simple_dname", &l->simple_dname)))
 		goto fail;
-	OFF(mount_mnt, "struct mount", "mnt");
-	OFF(mnt_parent, "struct mount", "mnt_parent");
-	OFF(mnt_mountpoint, "struct mount", "mnt_mountpoint");
-	OFF(vfsmnt_root, "struct vfsmount", "mnt_root");
-	OFF(task_fs, "struct task_struct", "fs");
-	OFF(fs_root_mnt, "struct fs_struct", "root.mnt");
-	OFF(fs_root_dentry, "struct fs_struct", "root.dentry");
+	OFF(mount_mnt, PTS_FLD_MOUNT_MNT);
+	OFF(mnt_parent, PTS_FLD_MOUNT_MNT_PARENT);
+	OFF(mnt_mountpoint, PTS_FLD_MOUNT_MNT_MOUNTPOINT);
+	OFF(vfsmnt_root, PTS_FLD_VFSMOUNT_MNT_ROOT);
+	OFF(task_fs, PTS_FLD_TASK_STRUCT_FS);
+	OFF(fs_root_mnt, PTS_FLD_FS_STRUCT_ROOT_MNT);
+	OFF(fs_root_dentry, PTS_FLD_FS_STRUCT_ROOT_DENTRY);
 #undef OFF
 	struct pts_error *e = pts_symbol(p, "gate_vma", &l->gate_vma);
 	if (!e)

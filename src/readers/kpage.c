@@ -41,10 +41,10 @@ static void hugetlb_layout(struct pts_program *p, struct page_layout *l)
 {
 	uint64_t off;
 	if (enum_val(p, "HUGETLB_PAGE_DTOR", &l->ht_val)) {
-		if (pts_offsetof_opt(p, "struct folio", "_folio_dtor", &off)) {
+		if (pts_field_opt(p, PTS_FLD_FOLIO_FOLIO_DTOR, &off)) {
 			l->ht = HT_DTOR;
 			l->ht_off = off;
-		} else if (pts_offsetof_opt(p, "struct page", "compound_dtor", &off)) {
+		} else if (pts_field_opt(p, PTS_FLD_PAGE_COMPOUND_DTOR, &off)) {
 			l->ht = HT_DTOR;
 			l->ht_off = l->size + off;
 		}
@@ -162,22 +162,22 @@ static struct pts_error *layout_derive(struct pts_program *p, void **ret)
 		err = pts_read_u64(p, sym, &l->vmemmap);
 	pts_error_destroy(err);
 	if ((err = pts_types_sizeof(p->types, "struct page", &l->size)) ||
-	    (err = pts_offsetof(p, "struct page", "flags", &l->flags)) ||
-	    (err = pts_offsetof(p, "struct page", "_refcount", &l->refcount)) ||
-	    (err = pts_offsetof(p, "struct page", "page_type", &l->page_type)) ||
-	    (err = pts_offsetof(p, "struct page", "lru", &l->lru)) ||
-	    (!pts_offsetof_opt(p, "struct page", "compound_head", &l->compound_head) &&
+	    (err = pts_field_need(p, PTS_FLD_PAGE_FLAGS, &l->flags)) ||
+	    (err = pts_field_need(p, PTS_FLD_PAGE_REFCOUNT, &l->refcount)) ||
+	    (err = pts_field_need(p, PTS_FLD_PAGE_PAGE_TYPE, &l->page_type)) ||
+	    (err = pts_field_need(p, PTS_FLD_PAGE_LRU, &l->lru)) ||
+	    (!pts_field_opt(p, PTS_FLD_PAGE_COMPOUND_HEAD, &l->compound_head) &&
 	     /* 7.x renamed it compound_info; bit 0 still marks a tail */
-	     (err = pts_offsetof(p, "struct page", "compound_info", &l->compound_head))) ||
-	    (err = pts_offsetof(p, "struct page", "_mapcount", &l->mapcount)) ||
+	     (err = pts_field_need(p, PTS_FLD_PAGE_COMPOUND_INFO, &l->compound_head))) ||
+	    (err = pts_field_need(p, PTS_FLD_PAGE_MAPCOUNT, &l->mapcount)) ||
 	    (err = pts_types_enum(p->types, "PG_head", &l->pg_head))) {
 		free(l);
 		return pts_error_wrap(err, "struct page layout");
 	}
 	/* v6.6 (ptdesc) moved pmd_huge_pte from struct page to struct ptdesc,
 	 * which overlays it. */
-	l->have_deposit = pts_offsetof_opt(p, "struct ptdesc", "pmd_huge_pte", &l->pmd_huge_pte) ||
-			  pts_offsetof_opt(p, "struct page", "pmd_huge_pte", &l->pmd_huge_pte);
+	l->have_deposit = pts_field_opt(p, PTS_FLD_PTDESC_PMD_HUGE_PTE, &l->pmd_huge_pte) ||
+			  pts_field_opt(p, PTS_FLD_PAGE_PMD_HUGE_PTE, &l->pmd_huge_pte);
 	/* v6.12 (4ffca5a96678 "mm: support only one page_type per page"):
 	 * the type is the top byte, enum pagetype; before, a cleared bit
 	 * under PAGE_TYPE_BASE 0xf0000000, PG_table 0x200. */
@@ -279,11 +279,10 @@ struct pts_error *pts_page_read(struct pts_program *p, uint64_t pfn, struct pts_
 
 bool pts_page_mapping_read(struct pts_program *p, uint64_t pfn, uint64_t *mapping)
 {
-	const struct pts_fields *f = pts_fields(p);
 	uint64_t page;
 	struct pts_error *e = pts_page_addr(p, pfn, &page);
 	pts_error_destroy(e);
-	return !e && f->have[PTS_FLD_PAGE_MAPPING] && pts_try_u64(p, page + f->off[PTS_FLD_PAGE_MAPPING], mapping);
+	return !e && pts_field_has(p, PTS_FLD_PAGE_MAPPING) && pts_try_u64(p, page + pts_field_off(p, PTS_FLD_PAGE_MAPPING), mapping);
 }
 
 struct pts_error *pts_pmd_deposits(struct pts_program *p, uint64_t table_pfn, uint64_t *first,
@@ -321,7 +320,7 @@ struct pts_error *pts_tail_mapcounts(struct pts_program *p, uint64_t head_pfn, u
 		return err;
 	if (psize == 0 || psize > 256)
 		return pts_error(PTS_ERR_LOOKUP, "struct page of %" PRIu64 " bytes", psize);
-	if ((err = pts_offsetof(p, "struct page", "_mapcount", &moff)) ||
+	if ((err = pts_field_need(p, PTS_FLD_PAGE_MAPCOUNT, &moff)) ||
 	    (err = pts_page_addr(p, head_pfn, &head))) {
 		err->code = PTS_ERR_LOOKUP;	/* the same lookups serve every read of pages: said there */
 		return err;

@@ -1,4 +1,5 @@
 #include "config.h"
+#include "readers/kfields.h"
 #include "readers/krbtree.h"
 
 struct pts_error *pts_rbtree_init(struct pts_program *p, struct pts_rbtree_walk *w, int max_depth,
@@ -8,8 +9,8 @@ struct pts_error *pts_rbtree_init(struct pts_program *p, struct pts_rbtree_walk 
 	w->max_depth = max_depth;
 	w->max_nodes = max_nodes;
 	w->seen = seen;
-	if ((err = pts_offsetof(p, "struct rb_node", "rb_left", &w->rb_left)) ||
-	    (err = pts_offsetof(p, "struct rb_node", "rb_right", &w->rb_right)))
+	if ((err = pts_field_need(p, PTS_FLD_RB_NODE_RB_LEFT, &w->rb_left)) ||
+	    (err = pts_field_need(p, PTS_FLD_RB_NODE_RB_RIGHT, &w->rb_right)))
 		return err;
 	return NULL;
 }

@@ -1,5 +1,6 @@
 /* Swap devices (kswap.h). */
 #include "config.h"
+#include "readers/kfields.h"
 #include <stdlib.h>
 #include <string.h>
 #include "arch/arch.h"
@@ -36,12 +37,12 @@ static struct pts_error *swap_layout_derive(struct pts_program *p, void **ret)
 	struct pts_error *err;
 	if ((err = pts_symbol(p, "swap_info", &l->swap_info)) ||
 	    (err = swap_slots(p, &l->nswap)) ||
-	    (err = pts_offsetof(p, "struct swap_info_struct", "flags", &l->flags)) ||
-	    (err = pts_offsetof(p, "struct swap_info_struct", "max", &l->max)) ||
+	    (err = pts_field_need(p, PTS_FLD_SWAP_FLAGS, &l->flags)) ||
+	    (err = pts_field_need(p, PTS_FLD_SWAP_MAX, &l->max)) ||
 	    (err = pts_types_enum(p->types, "SWP_USED", &l->used))) {
 		pts_error_destroy(err);
 	} else {
-		l->have_map = pts_offsetof_opt(p, "struct swap_info_struct", "swap_map", &l->map);
+		l->have_map = pts_field_opt(p, PTS_FLD_SWAP_MAP, &l->map);
 		l->ok = true;
 	}
 	*ret = l;

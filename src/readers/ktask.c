@@ -1,4 +1,5 @@
 #include "config.h"
+#include "readers/kfields.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,24 +43,24 @@ static struct pts_error *layout(struct pts_program *p, struct task_layout *l)
 {
 	struct pts_error *err;
 	struct pts_member m;
-#define OFF(field, type, path) \
-	if ((err = pts_offsetof(p, type, path, &l->field))) return err
-	OFF(tasks, "struct task_struct", "tasks");
-	OFF(pid, "struct task_struct", "pid");
-	OFF(tgid, "struct task_struct", "tgid");
-	OFF(comm, "struct task_struct", "comm");
-	OFF(real_parent, "struct task_struct", "real_parent");
-	OFF(mm, "struct task_struct", "mm");
-	OFF(flags, "struct task_struct", "flags");
-	OFF(exit_state, "struct task_struct", "exit_state");
-	OFF(signal, "struct task_struct", "signal");
-	OFF(thread_node, "struct task_struct", "thread_node");
-	OFF(thread_head, "struct signal_struct", "thread_head");
+#define OFF(field, f) \
+	if ((err = pts_field_need(p, f, &l->field))) return err
+	OFF(tasks, PTS_FLD_TASK_STRUCT_TASKS);
+	OFF(pid, PTS_FLD_TASK_STRUCT_PID);
+	OFF(tgid, PTS_FLD_TASK_STRUCT_TGID);
+	OFF(comm, PTS_FLD_TASK_STRUCT_COMM);
+	OFF(real_parent, PTS_FLD_TASK_STRUCT_REAL_PARENT);
+	OFF(mm, PTS_FLD_TASK_STRUCT_MM);
+	OFF(flags, PTS_FLD_TASK_STRUCT_FLAGS);
+	OFF(exit_state, PTS_FLD_TASK_STRUCT_EXIT_STATE);
+	OFF(signal, PTS_FLD_TASK_STRUCT_SIGNAL);
+	OFF(thread_node, PTS_FLD_TASK_STRUCT_THREAD_NODE);
+	OFF(thread_head, PTS_FLD_SIGNAL_STRUCT_THREAD_HEAD);
 #undef OFF
 	/* v5.14 (2f064a59a11f) renamed state to __state and made it an int. */
-	if ((err = pts_types_member(p->types, "struct task_struct", "__state", &m))) {
+	if ((err = pts_field_member(p, PTS_FLD_TASK_STRUCT__STATE, &m))) {
 		pts_error_destroy(err);
-		if ((err = pts_types_member(p->types, "struct task_struct", "state", &m)))
+		if ((err = pts_field_member(p, PTS_FLD_TASK_STRUCT_STATE, &m)))
 			return err;
 	}
 	l->state = m.offset;
@@ -68,29 +69,29 @@ static struct pts_error *layout(struct pts_program *p, struct task_layout *l)
 	/* to_kthread(): task->worker_private from v5.17 (e32cf5dfbe22
 	 * "kthread: Generalize pf_io_worker so it can point to struct
 	 * kthread"), task->set_child_tid before. */
-	struct pts_error *e1 = pts_offsetof(p, "struct task_struct", "worker_private", &l->kthread_ptr);
+	struct pts_error *e1 = pts_field_need(p, PTS_FLD_TASK_STRUCT_WORKER_PRIVATE, &l->kthread_ptr);
 	if (e1) {
 		pts_error_destroy(e1);
-		e1 = pts_offsetof(p, "struct task_struct", "set_child_tid", &l->kthread_ptr);
+		e1 = pts_field_need(p, PTS_FLD_TASK_STRUCT_SET_CHILD_TID, &l->kthread_ptr);
 	}
-	if (!e1 && !(e1 = pts_offsetof(p, "struct kthread", "data", &l->kt_data))) {
+	if (!e1 && !(e1 = pts_field_need(p, PTS_FLD_KTHREAD_DATA, &l->kt_data))) {
 		l->have_kthread = true;
 		/* v5.17 d6986ce24fc0 "kthread: dynamically allocate memory to
 		 * store kthread's full name" */
-		struct pts_error *e2 = pts_offsetof(p, "struct kthread", "full_name", &l->kt_full_name);
+		struct pts_error *e2 = pts_field_need(p, PTS_FLD_KTHREAD_FULL_NAME, &l->kt_full_name);
 		l->have_full_name = !e2;
 		pts_error_destroy(e2);
 		struct pts_error *e3 = NULL;
-		if (!(e3 = pts_offsetof(p, "struct worker", "desc", &l->w_desc)) &&
-		    !(e3 = pts_offsetof(p, "struct worker", "current_work", &l->w_current_work)) &&
-		    !(e3 = pts_offsetof(p, "struct worker", "pool", &l->w_pool)) &&
-		    !(e3 = pts_offsetof(p, "struct worker", "id", &l->w_id)) &&
-		    !(e3 = pts_offsetof(p, "struct worker", "rescue_wq", &l->w_rescue_wq)) &&
-		    !(e3 = pts_offsetof(p, "struct worker_pool", "cpu", &l->pool_cpu)) &&
-		    !(e3 = pts_offsetof(p, "struct worker_pool", "id", &l->pool_id)) &&
-		    !(e3 = pts_offsetof(p, "struct worker_pool", "attrs", &l->pool_attrs)) &&
-		    !(e3 = pts_offsetof(p, "struct workqueue_attrs", "nice", &l->attrs_nice)) &&
-		    !(e3 = pts_offsetof(p, "struct workqueue_struct", "name", &l->wq_name)))
+		if (!(e3 = pts_field_need(p, PTS_FLD_WORKER_DESC, &l->w_desc)) &&
+		    !(e3 = pts_field_need(p, PTS_FLD_WORKER_CURRENT_WORK, &l->w_current_work)) &&
+		    !(e3 = pts_field_need(p, PTS_FLD_WORKER_POOL, &l->w_pool)) &&
+		    !(e3 = pts_field_need(p, PTS_FLD_WORKER_ID, &l->w_id)) &&
+		    !(e3 = pts_field_need(p, PTS_FLD_WORKER_RESCUE_WQ, &l->w_rescue_wq)) &&
+		    !(e3 = pts_field_need(p, PTS_FLD_WORKER_POOL_CPU, &l->pool_cpu)) &&
+		    !(e3 = pts_field_need(p, PTS_FLD_WORKER_POOL_ID, &l->pool_id)) &&
+		    !(e3 = pts_field_need(p, PTS_FLD_WORKER_POOL_ATTRS, &l->pool_attrs)) &&
+		    !(e3 = pts_field_need(p, PTS_FLD_WORKQUEUE_ATTRS_NICE, &l->attrs_nice)) &&
+		    !(e3 = pts_field_need(p, PTS_FLD_WORKQUEUE_STRUCT_NAME, &l->wq_name)))
 			l->have_worker = true;
 		pts_error_destroy(e3);
 		/* From v6.9 wq_worker_comm() rebuilds the worker's name with
@@ -109,16 +110,16 @@ static struct pts_error *layout(struct pts_program *p, struct task_layout *l)
 		return NULL;
 	}
 	if (pts_types_has_member(p->types, "struct mm_struct", "rss_stat.count")) {
-		if ((e4 = pts_types_member(p->types, "struct mm_struct", "rss_stat.count", &m)))
+		if ((e4 = pts_field_member(p, PTS_FLD_MM_STRUCT_RSS_STAT_COUNT, &m)))
 			return e4;
 		l->rss_stat = m.offset;
 		l->rss_stride = 8;
 		l->have_rss = true;
 	} else if (pts_types_has_member(p->types, "struct mm_struct", "rss_stat")) {
 		uint64_t n = 0, cnt;
-		if ((e4 = pts_types_member(p->types, "struct mm_struct", "rss_stat", &m)) ||
+		if ((e4 = pts_field_member(p, PTS_FLD_MM_STRUCT_RSS_STAT, &m)) ||
 		    (e4 = pts_types_member_array_len(p->types, "struct mm_struct", "rss_stat", &n)) ||
-		    (e4 = pts_offsetof(p, "struct percpu_counter", "count", &cnt))) {
+		    (e4 = pts_field_need(p, PTS_FLD_PERCPU_COUNTER_COUNT, &cnt))) {
 			pts_error_destroy(e4);
 			return NULL;
 		}

@@ -5,8 +5,7 @@
 
 static bool u64_at(struct pts_program *p, uint64_t base, enum pts_field f, uint64_t *v)
 {
-	const struct pts_fields *t = pts_fields(p);
-	return t->have[f] && pts_try_u64(p, base + t->off[f], v);
+	return pts_field_has(p, f) && pts_try_u64(p, base + pts_field_off(p, f), v);
 }
 
 bool pts_vma_head_read(struct pts_program *p, uint64_t vma, unsigned want, struct pts_vma_head *h)
@@ -41,7 +40,7 @@ bool pts_i_mmap_top(struct pts_program *p, uint64_t mapping, uint64_t *top)
 
 uint64_t pts_i_mmap_vma(struct pts_program *p, uint64_t node)
 {
-	return node - pts_fields(p)->off[PTS_FLD_VMA_SHARED_RB];
+	return node - pts_field_off(p, PTS_FLD_VMA_SHARED_RB);
 }
 
 bool pts_anon_vma_top(struct pts_program *p, uint64_t anon_vma, uint64_t *top)
@@ -51,7 +50,7 @@ bool pts_anon_vma_top(struct pts_program *p, uint64_t anon_vma, uint64_t *top)
 
 uint64_t pts_anon_avc_of(struct pts_program *p, uint64_t node)
 {
-	return node - pts_fields(p)->off[PTS_FLD_AVC_RB];
+	return node - pts_field_off(p, PTS_FLD_AVC_RB);
 }
 
 bool pts_avc_vma(struct pts_program *p, uint64_t avc, uint64_t *vma)
@@ -76,6 +75,5 @@ bool pts_vma_mm(struct pts_program *p, uint64_t vma, uint64_t *mm)
 
 bool pts_vma_links_known(struct pts_program *p)
 {
-	const struct pts_fields *f = pts_fields(p);
-	return f->have[PTS_FLD_VMA_ANON_VMA] && f->have[PTS_FLD_VMA_MM];
+	return pts_field_has(p, PTS_FLD_VMA_ANON_VMA) && pts_field_has(p, PTS_FLD_VMA_MM);
 }

@@ -20,6 +20,8 @@
 #include "mem/vmcoreinfo.h"
 #include "mem/snapshot.h"
 #include "analyses/check.h"
+#include "readers/kfields.h"
+#include "types/program.h"
 
 static void test_vmcoreinfo(void)
 {
@@ -405,8 +407,54 @@ static void test_invariants_doc(void)
 	free(path);
 }
 
+
+/* The field table: a renamed field found by its older name, a missing
+ * one's own lookup error, and a row looked up once however often asked
+ * (the types answer from a record, as a snapshot's replay does). */
+static void test_fields(void)
+{
+	static const char rec[] =
+		"member\tstruct mm_struct\tmmap_sem\t=120,40,0,0\n"
+		"member\tstruct mm_struct\tmmap_lock\t!6\tstruct mm_struct has no member mmap_lock\n"
+		"member\tstruct vm_area_struct\tvm_start\t=0,8,0,0\n"
+		"member\tstruct vm_area_struct\tvm_end\t!6\tstruct vm_area_struct has no member vm_end\n"
+		"member\tstruct vm_area_struct\tvm_lock\t=152,4,0,0\n";
+	struct pts_program p = { 0 };
+	pthread_mutexattr_t ma;
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&p.layout_lock, &ma);
+	pthread_mutexattr_destroy(&ma);
+	p.types = pts_types_from_record(rec, "unit");
+	ok(pts_field_has(&p, PTS_FLD_MM_MMAP_LOCK) && pts_field_off(&p, PTS_FLD_MM_MMAP_LOCK) == 120,
+	   "fields: mmap_lock found by its older name, mmap_sem (before v5.8)");
+	ok(pts_field_has(&p, PTS_FLD_VMA_START) && pts_field_off(&p, PTS_FLD_VMA_START) == 0,
+	   "fields: a field at offset 0 is there");
+	ok(pts_field_size(&p, PTS_FLD_VMA_LOCK) == 4, "fields: the member's size is kept (vm_lock embedded)");
+	uint64_t off = 77;
+	struct pts_error *e = pts_field_need(&p, PTS_FLD_VMA_END, &off);
+	ok(e && e->code == PTS_ERR_LOOKUP && strstr(pts_error_text(e), "vm_end") && off == 77,
+	   "fields: a missing field gives its lookup's error: %s", e ? pts_error_text(e) : "none");
+	pts_error_destroy(e);
+	ok(!pts_field_has(&p, PTS_FLD_VMA_END) && pts_field_off(&p, PTS_FLD_VMA_END) == 0,
+	   "fields: a missing field reads as absent, offset 0");
+	/* every row names a type and member, and no two rows the same */
+	size_t dup = 0;
+	for (int a = 0; a < PTS_FLD_N; a++)
+		for (int b = a + 1; b < PTS_FLD_N; b++)
+			dup += !strcmp(pts_field_name(a), pts_field_name(b)) &&
+			       !strcmp(pts_field_type(a), pts_field_type(b));
+	ok(!dup, "fields: %d rows, none named twice", (int)PTS_FLD_N);
+	for (int z = 0; z < PTS_LAYOUT_N; z++)
+		if (p.layout[z] && p.layout_free[z])
+			p.layout_free[z](p.layout[z]);
+	pts_types_close(p.types);
+	pthread_mutex_destroy(&p.layout_lock);
+}
+
 int main(void)
 {
+	test_fields();
 	test_invariants_doc();
 	test_snapshot_errors();
 	test_pcache();
