@@ -100,21 +100,21 @@ static int cmd_check(struct pts_program *p, const struct opts *o)
 		struct json j;
 		json_init(&j, stdout);
 		json_begin_object(&j);
-		json_key(&j, "dump"); json_string(&j, pts_dump_path(p->dump));
-		json_key(&j, "address_spaces_checked"); json_uint(&j, f.tasks_checked);
-		json_key(&j, "checks"); json_begin_array(&j);
+		json_kv_string(&j, "dump", pts_dump_path(p->dump));
+		json_kv_uint(&j, "address_spaces_checked", f.tasks_checked);
+		json_key_array(&j, "checks");
 		for (size_t i = 0; i < nchecks; i++) {
 			const char *why;
 			bool ap = pts_check_applies(p, i, &why);
 			json_begin_object(&j);
-			json_key(&j, "id"); json_string(&j, ci[i].id);
-			json_key(&j, "title"); json_string(&j, ci[i].title);
-			json_key(&j, "severity"); json_string(&j, pts_severity_name(ci[i].severity));
-			json_key(&j, "rule"); json_string(&j, ci[i].rule);
-			json_key(&j, "source"); json_string(&j, ci[i].source);
-			json_key(&j, "kernels"); json_string(&j, ci[i].kernels);
-			json_key(&j, "applies"); json_bool(&j, ap);
-			json_key(&j, "why_not"); json_string(&j, ap ? NULL : why);
+			json_kv_string(&j, "id", ci[i].id);
+			json_kv_string(&j, "title", ci[i].title);
+			json_kv_string(&j, "severity", pts_severity_name(ci[i].severity));
+			json_kv_string(&j, "rule", ci[i].rule);
+			json_kv_string(&j, "source", ci[i].source);
+			json_kv_string(&j, "kernels", ci[i].kernels);
+			json_kv_bool(&j, "applies", ap);
+			json_kv_string(&j, "why_not", ap ? NULL : why);
 			json_end_object(&j);
 		}
 		/* the plugins' checks, which say themselves where they apply */
@@ -122,19 +122,19 @@ static int cmd_check(struct pts_program *p, const struct opts *o)
 			const char *plugin;
 			const struct pts_check_info *pc = pts_plugin_check(i, &plugin);
 			json_begin_object(&j);
-			json_key(&j, "id"); json_string(&j, pc->id);
-			json_key(&j, "title"); json_string(&j, pc->title);
-			json_key(&j, "severity"); json_string(&j, pts_severity_name(pc->severity));
-			json_key(&j, "rule"); json_string(&j, pc->rule);
-			json_key(&j, "source"); json_string(&j, pc->source);
-			json_key(&j, "kernels"); json_string(&j, pc->kernels);
-			json_key(&j, "applies"); json_bool(&j, true);
-			json_key(&j, "why_not"); json_string(&j, NULL);
-			json_key(&j, "plugin"); json_string(&j, plugin);
+			json_kv_string(&j, "id", pc->id);
+			json_kv_string(&j, "title", pc->title);
+			json_kv_string(&j, "severity", pts_severity_name(pc->severity));
+			json_kv_string(&j, "rule", pc->rule);
+			json_kv_string(&j, "source", pc->source);
+			json_kv_string(&j, "kernels", pc->kernels);
+			json_kv_bool(&j, "applies", true);
+			json_kv_string(&j, "why_not", NULL);
+			json_kv_string(&j, "plugin", plugin);
 			json_end_object(&j);
 		}
 		json_end_array(&j);
-		json_key(&j, "findings"); json_begin_array(&j);
+		json_key_array(&j, "findings");
 		for (size_t i = 0; i < f.v.n; i++) {
 			struct pts_out_finding x = finding_of(&f.v.v[i]);
 			pts_out_finding_json(&j, &x);

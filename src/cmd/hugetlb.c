@@ -44,90 +44,92 @@ static int cmd_hugetlb(struct pts_program *p, const struct opts *o)
 		struct json j;
 		json_init(&j, stdout);
 		json_begin_object(&j);
-		json_key(&j, "dump"); json_string(&j, pts_dump_path(p->dump));
-		json_key(&j, "share_count_source"); json_string(&j, h.count_source);
+		json_kv_string(&j, "dump", pts_dump_path(p->dump));
+		json_kv_string(&j, "share_count_source", h.count_source);
 		/* struct hugetlb_vma_lock (v6.1); resv_map's rw_sema came with it */
-		json_key(&j, "kernel_has_vma_lock"); json_bool(&j, h.have_vma_lock);
-		json_key(&j, "hstates"); json_begin_array(&j);
+		json_kv_bool(&j, "kernel_has_vma_lock", h.have_vma_lock);
+		json_key_array(&j, "hstates");
 		for (size_t i = 0; i < h.hstates.n; i++) {
 			const struct pts_hstate *x = &h.hstates.v[i];
 			json_begin_object(&j);
-			json_key(&j, "name"); json_string(&j, x->name);
-			json_key(&j, "page_size"); json_uint(&j, x->page_size);
-			json_key(&j, "nr_huge_pages"); json_uint(&j, x->nr);
-			json_key(&j, "free_huge_pages"); json_uint(&j, x->free);
-			json_key(&j, "resv_huge_pages"); json_uint(&j, x->resv);
-			json_key(&j, "surplus_huge_pages"); json_uint(&j, x->surplus);
+			json_kv_string(&j, "name", x->name);
+			json_kv_uint(&j, "page_size", x->page_size);
+			json_kv_uint(&j, "nr_huge_pages", x->nr);
+			json_kv_uint(&j, "free_huge_pages", x->free);
+			json_kv_uint(&j, "resv_huge_pages", x->resv);
+			json_kv_uint(&j, "surplus_huge_pages", x->surplus);
 			json_end_object(&j);
 		}
 		json_end_array(&j);
-		json_key(&j, "vmas"); json_begin_array(&j);
+		json_key_array(&j, "vmas");
 		for (size_t i = 0; i < h.vmas.n; i++) {
 			const struct pts_hvma *hv = &h.vmas.v[i];
 			char perms[5];
 			pts_vma_perms(&hv->v, perms);
 			json_begin_object(&j);
-			json_key(&j, "pid"); json_int(&j, hv->pid);
-			json_key(&j, "comm"); json_string(&j, hv->comm);
-			json_key(&j, "mm"); json_hex(&j, hv->mm);
-			json_key(&j, "vma"); json_hex(&j, hv->v.addr);
-			json_key(&j, "start"); json_hex(&j, hv->v.start);
-			json_key(&j, "end"); json_hex(&j, hv->v.end);
-			json_key(&j, "perms"); json_string(&j, perms);
-			json_key(&j, "name"); json_string(&j, hv->v.name);
+			json_kv_int(&j, "pid", hv->pid);
+			json_kv_string(&j, "comm", hv->comm);
+			json_kv_hex(&j, "mm", hv->mm);
+			json_kv_hex(&j, "vma", hv->v.addr);
+			json_kv_hex(&j, "start", hv->v.start);
+			json_kv_hex(&j, "end", hv->v.end);
+			json_kv_string(&j, "perms", perms);
+			json_kv_string(&j, "name", hv->v.name);
 			json_key(&j, "page_size");
 			if (hv->v.huge_size) json_uint(&j, hv->v.huge_size); else json_null(&j);
-			json_key(&j, "mapping"); json_hex(&j, hv->v.mapping);
+			json_kv_hex(&j, "mapping", hv->v.mapping);
 			json_key(&j, "vma_lock");
 			if (hv->have_lock) {
 				json_begin_object(&j);
-				json_key(&j, "lock"); json_hex(&j, hv->lock);
-				json_key(&j, "vma"); json_hex(&j, hv->lock_vma);
-				json_key(&j, "refs"); json_int(&j, hv->lock_refs);
-				json_key(&j, "rw_sema"); pts_out_lock_json(&j, &names, &hv->sema_state);
+				json_kv_hex(&j, "lock", hv->lock);
+				json_kv_hex(&j, "vma", hv->lock_vma);
+				json_kv_int(&j, "refs", hv->lock_refs);
+				json_key(&j, "rw_sema");
+				pts_out_lock_json(&j, &names, &hv->sema_state);
 				json_end_object(&j);
 			} else {
 				json_null(&j);
 			}
 			json_key(&j, "resv_map");
 			if (hv->resv_map) json_hex(&j, hv->resv_map); else json_null(&j);
-			json_key(&j, "resv_owner"); json_bool(&j, hv->resv_flags & 1);
-			json_key(&j, "resv_unmapped"); json_bool(&j, hv->resv_flags & 2);
+			json_kv_bool(&j, "resv_owner", hv->resv_flags & 1);
+			json_kv_bool(&j, "resv_unmapped", hv->resv_flags & 2);
 			json_key(&j, "resv_rw_sema");
-			if (hv->resv_map && hv->have_sema) pts_out_lock_json(&j, &names, &hv->sema_state);
+			if (hv->resv_map && hv->have_sema)
+				pts_out_lock_json(&j, &names, &hv->sema_state);
 			else json_null(&j);
-			json_key(&j, "hgm"); json_begin_array(&j);
+			json_key_array(&j, "hgm");
 			for (size_t k = 0; k < hv->hgm.n; k++)
 				pts_out_hgm_json(&j, &hv->hgm.v[k]);
 			json_end_array(&j);
 			json_end_object(&j);
 		}
 		json_end_array(&j);
-		json_key(&j, "pmd_tables"); json_begin_array(&j);
+		json_key_array(&j, "pmd_tables");
 		for (size_t i = 0; i < h.tables.n; i++) {
 			const struct pts_htable *t = &h.tables.v[i];
 			json_begin_object(&j);
-			json_key(&j, "pfn"); json_hex(&j, t->pfn);
-			json_key(&j, "mapping"); json_hex(&j, t->mapping);
-			json_key(&j, "shared"); json_bool(&j, t->sharers.n > 1);
-			json_key(&j, "sharers_incomplete"); json_bool(&j, t->incomplete);
+			json_kv_hex(&j, "pfn", t->pfn);
+			json_kv_hex(&j, "mapping", t->mapping);
+			json_kv_bool(&j, "shared", t->sharers.n > 1);
+			json_kv_bool(&j, "sharers_incomplete", t->incomplete);
 			json_key(&j, "count");
 			if (t->count_known) json_int(&j, t->count); else json_null(&j);
-			json_key(&j, "count_expected"); json_int(&j, t->expected);
-			json_key(&j, "leaves"); json_uint(&j, t->leaves);
-			json_key(&j, "foreign_leaves"); json_uint(&j, t->foreign);
+			json_kv_int(&j, "count_expected", t->expected);
+			json_kv_uint(&j, "leaves", t->leaves);
+			json_kv_uint(&j, "foreign_leaves", t->foreign);
 			json_key(&j, "lock");
 			if (t->have_ptl) pts_out_lock_json(&j, &names, &t->ptl_state); else json_null(&j);
-			json_key(&j, "sharers"); json_begin_array(&j);
+			json_key_array(&j, "sharers");
 			for (size_t k = 0; k < t->sharers.n; k++) {
 				const struct pts_hsharer *x = &t->sharers.v[k];
 				json_begin_object(&j);
-				json_key(&j, "pid"); json_int(&j, x->pid);
-				json_key(&j, "comm"); json_string(&j, x->comm);
-				json_key(&j, "mm"); json_hex(&j, x->mm);
-				json_key(&j, "vma"); json_hex(&j, x->vma);
-				json_key(&j, "va"); json_hex(&j, x->va);
-				json_key(&j, "covers_pud_range"); json_bool(&j, x->covers);
+				json_kv_int(&j, "pid", x->pid);
+				json_kv_string(&j, "comm", x->comm);
+				json_kv_hex(&j, "mm", x->mm);
+				json_kv_hex(&j, "vma", x->vma);
+				json_kv_hex(&j, "va", x->va);
+				json_kv_bool(&j, "covers_pud_range", x->covers);
 				json_end_object(&j);
 			}
 			json_end_array(&j);

@@ -59,47 +59,47 @@ static int cmd_info(struct pts_program *p, const struct opts *o)
 		struct json j;
 		json_init(&j, stdout);
 		json_begin_object(&j);
-		json_key(&j, "dump"); json_string(&j, pts_dump_path(p->dump));
-		json_key(&j, "release"); json_string(&j, p->osrelease);
-		json_key(&j, "build_id"); json_string(&j, p->build_id);
+		json_kv_string(&j, "dump", pts_dump_path(p->dump));
+		json_kv_string(&j, "release", p->osrelease);
+		json_kv_string(&j, "build_id", p->build_id);
 		json_key(&j, "uname");
 		if (have_uname) {
 			json_begin_object(&j);
-			json_key(&j, "sysname"); json_string(&j, u.sysname);
-			json_key(&j, "nodename"); json_string(&j, u.nodename);
-			json_key(&j, "release"); json_string(&j, u.release);
-			json_key(&j, "version"); json_string(&j, u.version);
-			json_key(&j, "machine"); json_string(&j, u.machine);
+			json_kv_string(&j, "sysname", u.sysname);
+			json_kv_string(&j, "nodename", u.nodename);
+			json_kv_string(&j, "release", u.release);
+			json_kv_string(&j, "version", u.version);
+			json_kv_string(&j, "machine", u.machine);
 			json_end_object(&j);
 		} else {
 			json_null(&j);
 		}
-		json_key(&j, "cmdline"); json_string(&j, cmdline);
-		json_key(&j, "arch"); json_string(&j, di->arch);
-		json_key(&j, "paging_levels"); json_int(&j, p->paging_levels);
-		json_key(&j, "kaslr_offset"); json_hex(&j, p->kaslr_offset);
-		json_key(&j, "page_size"); json_uint(&j, p->page_size);
-		json_key(&j, "format"); json_string(&j, fmt);
-		json_key(&j, "live"); json_bool(&j, di->live);
-		json_key(&j, "flattened"); json_bool(&j, di->flattened);
-		json_key(&j, "compression"); json_string(&j, di->compression);
+		json_kv_string(&j, "cmdline", cmdline);
+		json_kv_string(&j, "arch", di->arch);
+		json_kv_int(&j, "paging_levels", p->paging_levels);
+		json_kv_hex(&j, "kaslr_offset", p->kaslr_offset);
+		json_kv_uint(&j, "page_size", p->page_size);
+		json_kv_string(&j, "format", fmt);
+		json_kv_bool(&j, "live", di->live);
+		json_kv_bool(&j, "flattened", di->flattened);
+		json_kv_string(&j, "compression", di->compression);
 		json_key(&j, "dump_level");
 		if (di->dump_level >= 0) json_int(&j, di->dump_level); else json_null(&j);
-		json_key(&j, "excluded"); json_begin_array(&j);
+		json_key_array(&j, "excluded");
 		for (size_t i = 0; i < ARRAY_SIZE(excluded_names); i++)
 			if (di->dump_level > 0 && (di->dump_level & (1 << i)))
 				json_string(&j, excluded_names[i]);
 		json_end_array(&j);
-		json_key(&j, "memory_bytes"); json_uint(&j, mem);
-		json_key(&j, "max_pfn"); json_uint(&j, di->max_pfn);
-		json_key(&j, "cpus"); if (di->ncpus) json_uint(&j, di->ncpus); else json_null(&j);
-		json_key(&j, "crash_time"); if (crashed) json_uint(&j, crash); else json_null(&j);
-		json_key(&j, "panic"); json_string(&j, panic);
-		json_key(&j, "log_note"); json_string(&j, klog_note);
+		json_kv_uint(&j, "memory_bytes", mem);
+		json_kv_uint(&j, "max_pfn", di->max_pfn);
+		json_kv_uint_if(&j, "cpus", di->ncpus, di->ncpus);
+		json_kv_uint_if(&j, "crash_time", crashed, crash);
+		json_kv_string(&j, "panic", panic);
+		json_kv_string(&j, "log_note", klog_note);
 		json_key(&j, "vmlinux");
 		json_string(&j, p->types && !pts_types_backend(p->types, &pts_btf_ops) ? pts_types_path(p->types) : NULL);
-		json_key(&j, "types"); json_string(&j, p->types_source);
-		json_key(&j, "vmlinux_note"); json_string(&j, p->vmlinux_note);
+		json_kv_string(&j, "types", p->types_source);
+		json_kv_string(&j, "vmlinux_note", p->vmlinux_note);
 		json_end_object(&j);
 		json_finish(&j);
 	} else {

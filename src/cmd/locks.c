@@ -56,97 +56,99 @@ static int cmd_locks(struct pts_program *p, const struct opts *o)
 		struct json j;
 		json_init(&j, stdout);
 		json_begin_object(&j);
-		json_key(&j, "dump"); json_string(&j, pts_dump_path(p->dump));
-		json_key(&j, "examined"); json_begin_object(&j);
+		json_kv_string(&j, "dump", pts_dump_path(p->dump));
+		json_key_object(&j, "examined");
 		for (int c = 0; c < PTS_LC_N; c++) {
 			json_key(&j, pts_lock_class_name(c));
 			json_uint(&j, L.examined[c]);
 		}
 		json_end_object(&j);
-		json_key(&j, "task_blocker"); json_bool(&j, L.have_blocker);
-		json_key(&j, "not_decodable"); json_begin_array(&j);
+		json_kv_bool(&j, "task_blocker", L.have_blocker);
+		json_key_array(&j, "not_decodable");
 		for (int kd = 0; kd < 3; kd++) {
 			if (!L.undecodable[kd])
 				continue;
 			json_begin_object(&j);
-			json_key(&j, "kind"); json_string(&j, pts_lock_kind_name(kd));
-			json_key(&j, "locks"); json_uint(&j, L.undecodable[kd]);
-			json_key(&j, "why"); json_string(&j, L.undecodable_why[kd]);
+			json_kv_string(&j, "kind", pts_lock_kind_name(kd));
+			json_kv_uint(&j, "locks", L.undecodable[kd]);
+			json_kv_string(&j, "why", L.undecodable_why[kd]);
 			json_end_object(&j);
 		}
 		json_end_array(&j);
-		json_key(&j, "locks"); json_begin_array(&j);
+		json_key_array(&j, "locks");
 		for (size_t i = 0; i < L.locks.n; i++) {
 			const struct pts_lock *k = &L.locks.v[i];
 			if (!lock_shown(o, k))
 				continue;
 			json_begin_object(&j);
-			json_key(&j, "class"); json_string(&j, pts_lock_class_name(k->cls));
-			json_key(&j, "guards"); json_string(&j, k->what);
-			json_key(&j, "object"); json_hex(&j, k->obj);
-			json_key(&j, "pids"); json_begin_array(&j);
+			json_kv_string(&j, "class", pts_lock_class_name(k->cls));
+			json_kv_string(&j, "guards", k->what);
+			json_kv_hex(&j, "object", k->obj);
+			json_key_array(&j, "pids");
 			for (size_t x = 0; x < k->pids.n; x++)
-				if (k->pids.v[x]) json_int(&j, k->pids.v[x]);
+				if (k->pids.v[x])
+					json_int(&j, k->pids.v[x]);
 			json_end_array(&j);
 			if (k->cls == PTS_LC_VMA) {
-				json_key(&j, "vma_write_locked"); json_bool(&j, k->vma_write_locked);
-				json_key(&j, "vm_refcnt"); json_bool(&j, k->vma_refcnt);
+				json_kv_bool(&j, "vma_write_locked", k->vma_write_locked);
+				json_kv_bool(&j, "vm_refcnt", k->vma_refcnt);
 			}
-			json_key(&j, "lock"); pts_out_lock_json(&j, &names, &k->st);
+			json_key(&j, "lock");
+			pts_out_lock_json(&j, &names, &k->st);
 			pts_out_holders_json(&j, k);
 			json_end_object(&j);
 		}
 		json_end_array(&j);
-		json_key(&j, "blocked"); json_begin_array(&j);
+		json_key_array(&j, "blocked");
 		for (size_t i = 0; i < L.blocked.n; i++) {
 			const struct pts_blocked *b = &L.blocked.v[i];
 			const struct pts_lock *k = &L.locks.v[b->lock];
 			json_begin_object(&j);
-			json_key(&j, "task"); json_hex(&j, b->task);
-			json_key(&j, "pid"); json_int(&j, b->pid);
-			json_key(&j, "tgid"); json_int(&j, b->tgid);
-			json_key(&j, "comm"); json_string(&j, b->comm);
-			json_key(&j, "state"); json_string(&j, (char[]){ b->state ? b->state : '?', 0 });
-			json_key(&j, "waits_for"); json_hex(&j, k->st.addr);
-			json_key(&j, "class"); json_string(&j, pts_lock_class_name(k->cls));
-			json_key(&j, "guards"); json_string(&j, k->what);
-			json_key(&j, "mode"); json_string(&j, b->write ? "write" : "read");
-			json_key(&j, "found_by"); json_string(&j, b->found_by);
+			json_kv_hex(&j, "task", b->task);
+			json_kv_int(&j, "pid", b->pid);
+			json_kv_int(&j, "tgid", b->tgid);
+			json_kv_string(&j, "comm", b->comm);
+			json_kv_string(&j, "state", (char[]){ b->state ? b->state : '?', 0 });
+			json_kv_hex(&j, "waits_for", k->st.addr);
+			json_kv_string(&j, "class", pts_lock_class_name(k->cls));
+			json_kv_string(&j, "guards", k->what);
+			json_kv_string(&j, "mode", b->write ? "write" : "read");
+			json_kv_string(&j, "found_by", b->found_by);
 			pts_out_holders_json(&j, k);
 			json_end_object(&j);
 		}
 		json_end_array(&j);
-		json_key(&j, "deadlocks"); json_begin_array(&j);
+		json_key_array(&j, "deadlocks");
 		for (size_t i = 0; i < L.cycles.n; i++) {
 			const struct pts_lock_cycle *c = &L.cycles.v[i];
 			json_begin_object(&j);
-			json_key(&j, "exact"); json_bool(&j, c->exact);
-			json_key(&j, "cycle"); json_begin_array(&j);
+			json_kv_bool(&j, "exact", c->exact);
+			json_key_array(&j, "cycle");
 			for (size_t x = 0; x < c->blocked.n; x++) {
 				const struct pts_blocked *b = &L.blocked.v[c->blocked.v[x]];
 				json_begin_object(&j);
-				json_key(&j, "pid"); json_int(&j, b->pid);
-				json_key(&j, "comm"); json_string(&j, b->comm);
-				json_key(&j, "waits_for"); json_hex(&j, L.locks.v[b->lock].st.addr);
-				json_key(&j, "class"); json_string(&j, pts_lock_class_name(L.locks.v[b->lock].cls));
+				json_kv_int(&j, "pid", b->pid);
+				json_kv_string(&j, "comm", b->comm);
+				json_kv_hex(&j, "waits_for", L.locks.v[b->lock].st.addr);
+				json_kv_string(&j, "class", pts_lock_class_name(L.locks.v[b->lock].cls));
 				json_end_object(&j);
 			}
 			json_end_array(&j);
 			json_end_object(&j);
 		}
 		json_end_array(&j);
-		json_key(&j, "lock_order"); json_begin_array(&j);
+		json_key_array(&j, "lock_order");
 		for (size_t i = 0; i < L.order.n; i++) {
 			const struct pts_lock_order *x = &L.order.v[i];
 			const struct pts_blocked *b = &L.blocked.v[x->blocked];
 			json_begin_object(&j);
-			json_key(&j, "pid"); json_int(&j, b->pid);
-			json_key(&j, "comm"); json_string(&j, b->comm);
-			json_key(&j, "waits_for"); json_hex(&j, L.locks.v[b->lock].st.addr);
-			json_key(&j, "waits_for_class"); json_string(&j, pts_lock_class_name(L.locks.v[b->lock].cls));
-			json_key(&j, "holds"); json_hex(&j, L.locks.v[x->held].st.addr);
-			json_key(&j, "holds_class"); json_string(&j, pts_lock_class_name(L.locks.v[x->held].cls));
-			json_key(&j, "rule"); json_string(&j, x->rule);
+			json_kv_int(&j, "pid", b->pid);
+			json_kv_string(&j, "comm", b->comm);
+			json_kv_hex(&j, "waits_for", L.locks.v[b->lock].st.addr);
+			json_kv_string(&j, "waits_for_class", pts_lock_class_name(L.locks.v[b->lock].cls));
+			json_kv_hex(&j, "holds", L.locks.v[x->held].st.addr);
+			json_kv_string(&j, "holds_class", pts_lock_class_name(L.locks.v[x->held].cls));
+			json_kv_string(&j, "rule", x->rule);
 			json_end_object(&j);
 		}
 		json_end_array(&j);

@@ -20,10 +20,10 @@ static int cmd_offsetof(struct pts_program *p, const struct opts *o)
 		struct json j;
 		json_init(&j, stdout);
 		json_begin_object(&j);
-		json_key(&j, "type"); json_string(&j, o->args[0]);
-		json_key(&j, "member"); json_string(&j, o->args[1]);
-		json_key(&j, "offset"); json_uint(&j, m.offset);
-		json_key(&j, "size"); json_uint(&j, m.size);
+		json_kv_string(&j, "type", o->args[0]);
+		json_kv_string(&j, "member", o->args[1]);
+		json_kv_uint(&j, "offset", m.offset);
+		json_kv_uint(&j, "size", m.size);
 		json_end_object(&j);
 		json_finish(&j);
 	} else {

@@ -88,13 +88,13 @@ static int report_one(const struct opts *o, const char *dump, FILE *out)
 		c.j = &j;
 		json_init(&j, out);
 		json_begin_object(&j);
-		json_key(&j, "dump"); json_string(&j, dump);
-		json_key(&j, "release"); json_string(&j, ptscope_kernel_release(d));
-		json_key(&j, "findings"); json_begin_array(&j);
+		json_kv_string(&j, "dump", dump);
+		json_kv_string(&j, "release", ptscope_kernel_release(d));
+		json_key_array(&j, "findings");
 		if (ptscope_findings(d, rep_json_finding, &c, &incomplete) < 0)
 			rc = 2;
 		json_end_array(&j);
-		json_key(&j, "not_checked"); json_uint(&j, incomplete);
+		json_kv_uint(&j, "not_checked", incomplete);
 		json_end_object(&j);
 		json_finish(&j);
 	} else {

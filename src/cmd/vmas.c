@@ -20,19 +20,19 @@ static int cmd_vmas(struct pts_program *p, const struct opts *o)
 		struct json j;
 		json_init(&j, stdout);
 		json_begin_object(&j);
-		json_key(&j, "dump"); json_string(&j, pts_dump_path(p->dump));
-		json_key(&j, "pid"); json_int(&j, t.pid);
-		json_key(&j, "comm"); json_string(&j, t.comm);
-		json_key(&j, "mm"); json_hex(&j, mm.addr);
-		json_key(&j, "map_count"); json_int(&j, mm.map_count);
+		json_kv_string(&j, "dump", pts_dump_path(p->dump));
+		json_kv_int(&j, "pid", t.pid);
+		json_kv_string(&j, "comm", t.comm);
+		json_kv_hex(&j, "mm", mm.addr);
+		json_kv_int(&j, "map_count", mm.map_count);
 		json_key(&j, "pgtables_bytes");
 		if (mm.have_pgtables_bytes) json_int(&j, mm.pgtables_bytes); else json_null(&j);
-		json_key(&j, "tree_root"); json_hex(&j, mm.tree_root);
-		json_key(&j, "vmas"); json_begin_array(&j);
+		json_kv_hex(&j, "tree_root", mm.tree_root);
+		json_key_array(&j, "vmas");
 		for (size_t i = 0; i < mm.nvmas; i++)
 			pts_out_vma_json(&j, p, &mm.vmas[i], false);
 		json_end_array(&j);
-		json_key(&j, "anomalies"); json_begin_array(&j);
+		json_key_array(&j, "anomalies");
 		for (size_t i = 0; i < mm.anomalies.n; i++)
 			json_string(&j, mm.anomalies.v[i].text);
 		json_end_array(&j);

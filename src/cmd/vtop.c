@@ -46,49 +46,49 @@ static void vtop_json(struct json *j, struct pts_program *p, const char *dump, c
 	const struct pts_vma *v = r->vma;
 	json_begin_object(j);
 	pts_out_walk_meta(j, dump, t, mm, a);
-	json_key(j, "va"); json_hex(j, r->va);
-	json_key(j, "steps"); json_begin_array(j);
+	json_kv_hex(j, "va", r->va);
+	json_key_array(j, "steps");
 	for (int i = 0; i < x->nsteps; i++) {
 		const struct pts_xlate_step *s = &x->step[i];
 		json_begin_object(j);
-		json_key(j, "level"); json_string(j, pts_level_name((unsigned)s->level));
-		json_key(j, "table_pfn"); json_hex(j, s->table_pfn);
-		json_key(j, "index"); json_uint(j, s->index);
-		json_key(j, "entry_pa"); json_hex(j, s->entry_pa);
+		json_kv_string(j, "level", pts_level_name((unsigned)s->level));
+		json_kv_hex(j, "table_pfn", s->table_pfn);
+		json_kv_uint(j, "index", s->index);
+		json_kv_hex(j, "entry_pa", s->entry_pa);
 		json_key(j, "table_page");
 		if (r->table_page_ok[i]) json_hex(j, r->table_page[i]); else json_null(j);
-		json_key(j, "raw"); json_hex(j, s->e.raw);
-		json_key(j, "kind"); json_string(j, pts_ekind_name(s->e.kind));
-		json_key(j, "pfn"); if (s->e.has_pfn) json_hex(j, s->e.pfn); else json_null(j);
-		json_key(j, "flags"); json_begin_array(j);
+		json_kv_hex(j, "raw", s->e.raw);
+		json_kv_string(j, "kind", pts_ekind_name(s->e.kind));
+		json_kv_hex_if(j, "pfn", s->e.has_pfn, s->e.pfn);
+		json_key_array(j, "flags");
 		for (unsigned f = 0; f < PTS_F_N; f++)
 			if (s->e.flags & (1u << f))
 				json_string(j, pts_eflag_name(f));
 		json_end_array(j);
 		if (s->e.kind == PTS_EK_SWAP) {
-			json_key(j, "swap"); json_begin_object(j);
-			json_key(j, "type"); json_uint(j, s->e.swap_type);
-			json_key(j, "offset"); json_uint(j, s->e.swap_offset);
+			json_key_object(j, "swap");
+			json_kv_uint(j, "type", s->e.swap_type);
+			json_kv_uint(j, "offset", s->e.swap_offset);
 			json_end_object(j);
 		}
 		json_end_object(j);
 	}
 	json_end_array(j);
-	json_key(j, "mapped"); json_bool(j, x->mapped);
+	json_kv_bool(j, "mapped", x->mapped);
 	json_key(j, "page");
 	if (x->mapped && !r->page_err) {
 		json_begin_object(j);
-		json_key(j, "pfn"); json_hex(j, r->pg.pfn);
-		json_key(j, "struct_page"); json_hex(j, r->pg.addr);
-		json_key(j, "flags"); json_hex(j, r->pg.flags);
-		json_key(j, "refcount"); json_int(j, r->pg.refcount);
-		json_key(j, "mapcount_or_type"); json_hex(j, r->pg.page_type);
+		json_kv_hex(j, "pfn", r->pg.pfn);
+		json_kv_hex(j, "struct_page", r->pg.addr);
+		json_kv_hex(j, "flags", r->pg.flags);
+		json_kv_int(j, "refcount", r->pg.refcount);
+		json_kv_hex(j, "mapcount_or_type", r->pg.page_type);
 		json_end_object(j);
 	} else {
 		json_null(j);
 	}
-	json_key(j, "page_note"); json_string(j, r->page_err ? pts_error_text(r->page_err) : NULL);
-	json_key(j, "pa"); if (x->mapped) json_hex(j, x->pa); else json_null(j);
+	json_kv_string(j, "page_note", r->page_err ? pts_error_text(r->page_err) : NULL);
+	json_kv_hex_if(j, "pa", x->mapped, x->pa);
 	json_key(j, "page_size");
 	json_uint(j, pts_level_size(a, x->step[x->nsteps - 1].level));
 	json_key(j, "vma");

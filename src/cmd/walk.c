@@ -229,14 +229,14 @@ static int cmd_walk(struct pts_program *p, const struct opts *o)
 		for (size_t i = 0; i < w.tables.n; i++) {
 			const struct pts_table *tb = &w.tables.v[i];
 			json_begin_object(&j);
-			json_key(&j, "level"); json_string(&j, pts_level_name((unsigned)tb->level));
-			json_key(&j, "pfn"); json_hex(&j, tb->pfn);
-			json_key(&j, "va"); json_hex(&j, tb->va);
-			json_key(&j, "used"); json_uint(&j, tb->used);
+			json_kv_string(&j, "level", pts_level_name((unsigned)tb->level));
+			json_kv_hex(&j, "pfn", tb->pfn);
+			json_kv_hex(&j, "va", tb->va);
+			json_kv_uint(&j, "used", tb->used);
 			json_key(&j, "parent_pfn");
 			if (tb->parent_pfn) json_hex(&j, tb->parent_pfn); else json_null(&j);
-			json_key(&j, "parent_index"); json_uint(&j, tb->parent_index);
-			json_key(&j, "revisit"); json_bool(&j, tb->revisit);
+			json_kv_uint(&j, "parent_index", tb->parent_index);
+			json_kv_bool(&j, "revisit", tb->revisit);
 			json_end_object(&j);
 		}
 		json_end_array(&j);

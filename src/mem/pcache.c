@@ -278,12 +278,25 @@ bool pts_pcache_parse_size(const char *s, size_t *ret)
 		return false;
 	unsigned shift = 0;
 	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case '\0': break;
-	default: return false;
+	case 'k':
+	case 'K':
+		shift = 10;
+		break;
+	case 'm':
+	case 'M':
+		shift = 20;
+		break;
+	case 'g':
+	case 'G':
+		shift = 30;
+		break;
+	case '\0':
+		break;
+	default:
+		return false;
 	}
+	if (shift)
+		end++;
 	if (*end == 'i' && end[1] == 'B')
 		end += 2;
 	else if (*end == 'B' && shift)

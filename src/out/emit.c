@@ -190,19 +190,19 @@ char *pts_out_entry_json(char *o, uint64_t va, uint64_t size, const struct pts_e
 void pts_out_walk_meta(struct json *j, const char *dump, const struct pts_task *t,
 		       const struct pts_mm *mm, const struct pts_arch *a)
 {
-	json_key(j, "dump"); json_string(j, dump);
-	json_key(j, "pid"); json_int(j, t->pid);
-	json_key(j, "comm"); json_string(j, t->comm);
-	json_key(j, "mm"); json_hex(j, mm->addr);
-	json_key(j, "pgd"); json_hex(j, mm->pgd);
-	json_key(j, "paging_levels"); json_int(j, a->levels);
+	json_kv_string(j, "dump", dump);
+	json_kv_int(j, "pid", t->pid);
+	json_kv_string(j, "comm", t->comm);
+	json_kv_hex(j, "mm", mm->addr);
+	json_kv_hex(j, "pgd", mm->pgd);
+	json_kv_int(j, "paging_levels", a->levels);
 	json_key(j, "swap_types");
 	json_begin_object(j);
-	json_key(j, "known"); json_bool(j, a->swap_known);
-	json_key(j, "derived"); json_bool(j, a->swap_derived);
-	json_key(j, "max_swapfiles"); json_int(j, a->max_swapfiles);
+	json_kv_bool(j, "known", a->swap_known);
+	json_kv_bool(j, "derived", a->swap_derived);
+	json_kv_int(j, "max_swapfiles", a->max_swapfiles);
 	if (!a->swap_known) {
-		json_key(j, "why"); json_string(j, a->swap_why);
+		json_kv_string(j, "why", a->swap_why);
 	} else {
 		static const char *const names[] = { "hwpoison", "migration_read",
 			"migration_read_exclusive", "migration_write", "device_private_write",
@@ -229,29 +229,29 @@ void pts_out_vma_json(struct json *j, struct pts_program *p, const struct pts_vm
 	char perms[5], dev[16];
 	pts_vma_perms(v, perms);
 	json_begin_object(j);
-	json_key(j, "start"); json_hex(j, v->start);
-	json_key(j, "end"); json_hex(j, v->end);
-	json_key(j, "perms"); json_string(j, perms);
+	json_kv_hex(j, "start", v->start);
+	json_kv_hex(j, "end", v->end);
+	json_kv_string(j, "perms", perms);
 	if (!brief) {
 		snprintf(dev, sizeof(dev), "%02x:%02x", v->dev >> 20, v->dev & 0xfffff);
-		json_key(j, "flags"); json_begin_array(j);
+		json_key_array(j, "flags");
 		pts_vm_flags_each(p, v->flags, json_flag, j);
 		json_end_array(j);
-		json_key(j, "vm_flags"); json_hex(j, v->flags);
-		json_key(j, "pgoff"); json_uint(j, v->pgoff);
-		json_key(j, "offset"); json_hex(j, v->file ? v->pgoff * p->page_size : 0);
-		json_key(j, "dev"); json_string(j, v->dev_unknown ? NULL : dev);
-		json_key(j, "inode"); if (v->dev_unknown) json_null(j); else json_uint(j, v->ino);
+		json_kv_hex(j, "vm_flags", v->flags);
+		json_kv_uint(j, "pgoff", v->pgoff);
+		json_kv_hex(j, "offset", v->file ? v->pgoff * p->page_size : 0);
+		json_kv_string(j, "dev", v->dev_unknown ? NULL : dev);
+		json_kv_uint_if(j, "inode", !v->dev_unknown, v->ino);
 	}
-	json_key(j, "name"); json_string(j, v->name);
+	json_kv_string(j, "name", v->name);
 	if (!brief) {
-		json_key(j, "name_note"); json_string(j, v->name_note);
+		json_kv_string(j, "name_note", v->name_note);
 	}
-	json_key(j, "vma"); json_hex(j, v->addr);
+	json_kv_hex(j, "vma", v->addr);
 	if (!brief) {
-		json_key(j, "file"); if (v->file) json_hex(j, v->file); else json_null(j);
-		json_key(j, "anon_vma"); if (v->anon_vma) json_hex(j, v->anon_vma); else json_null(j);
-		json_key(j, "gate"); json_bool(j, v->gate);
+		json_kv_hex_if(j, "file", v->file, v->file);
+		json_kv_hex_if(j, "anon_vma", v->anon_vma, v->anon_vma);
+		json_kv_bool(j, "gate", v->gate);
 		json_key(j, "hugetlb_page_size");
 		if (v->huge_size) json_uint(j, v->huge_size); else json_null(j);
 	}
@@ -277,12 +277,12 @@ static void task_json(struct json *j, const struct pts_out_names *n, uint64_t ta
 {
 	const struct pts_out_task *t = pts_out_name(n, task);
 	bool ok = t && t->ok;
-	json_key(j, "task"); json_hex(j, task);
+	json_kv_hex(j, "task", task);
 	json_key(j, "pid");
 	if (!ok) json_null(j); else json_int(j, t->pid);
 	json_key(j, "tgid");
 	if (!ok) json_null(j); else json_int(j, t->tgid);
-	json_key(j, "comm"); json_string(j, ok ? t->comm : NULL);
+	json_kv_string(j, "comm", ok ? t->comm : NULL);
 }
 
 static void task_label(const struct pts_out_names *n, uint64_t task, char *buf, size_t len)
@@ -298,22 +298,22 @@ void pts_out_lock_json(struct json *j, const struct pts_out_names *n, const stru
 {
 	char buf[64];
 	json_begin_object(j);
-	json_key(j, "kind"); json_string(j, pts_lock_kind_name(s->kind));
-	json_key(j, "addr"); json_hex(j, s->addr);
-	json_key(j, "state"); json_string(j, pts_lock_summary(s, buf, sizeof(buf)));
-	json_key(j, "decoded"); json_bool(j, s->decoded);
+	json_kv_string(j, "kind", pts_lock_kind_name(s->kind));
+	json_kv_hex(j, "addr", s->addr);
+	json_kv_string(j, "state", pts_lock_summary(s, buf, sizeof(buf)));
+	json_kv_bool(j, "decoded", s->decoded);
 	if (!s->decoded) {
-		json_key(j, "why"); json_string(j, s->why);
+		json_kv_string(j, "why", s->why);
 		json_end_object(j);
 		return;
 	}
-	json_key(j, "held"); json_bool(j, s->held);
+	json_kv_bool(j, "held", s->held);
 	json_key(j, "mode");
 	json_string(j, !s->held ? NULL : s->write ? "write" : "read");
-	json_key(j, "raw"); json_hex(j, s->raw);
+	json_kv_hex(j, "raw", s->raw);
 	if (s->kind == PTS_LOCK_RWSEM) {
-		json_key(j, "readers"); json_uint(j, s->readers);
-		json_key(j, "owner_raw"); json_hex(j, s->owner_raw);
+		json_kv_uint(j, "readers", s->readers);
+		json_kv_hex(j, "owner_raw", s->owner_raw);
 	}
 	json_key(j, "owner");
 	if (s->owner) {
@@ -321,33 +321,40 @@ void pts_out_lock_json(struct json *j, const struct pts_out_names *n, const stru
 		task_json(j, n, s->owner);
 		/* exact: the kernel records this task as the holder; else the
 		 * last reader the rwsem saw, which may have released it */
-		json_key(j, "exact"); json_bool(j, s->owner_exact);
+		json_kv_bool(j, "exact", s->owner_exact);
 		json_end_object(j);
 	} else {
 		json_null(j);
 	}
-	json_key(j, "flags"); json_begin_array(j);
-	if (s->flag_waiters) json_string(j, "waiters");
-	if (s->flag_handoff) json_string(j, "handoff");
-	if (s->flag_readfail) json_string(j, "readfail");
-	if (s->flag_pickup) json_string(j, "pickup");
-	if (s->reader_owned) json_string(j, "reader_owned");
-	if (s->nonspinnable) json_string(j, "nonspinnable");
-	if (s->pending) json_string(j, "pending");
+	json_key_array(j, "flags");
+	if (s->flag_waiters)
+		json_string(j, "waiters");
+	if (s->flag_handoff)
+		json_string(j, "handoff");
+	if (s->flag_readfail)
+		json_string(j, "readfail");
+	if (s->flag_pickup)
+		json_string(j, "pickup");
+	if (s->reader_owned)
+		json_string(j, "reader_owned");
+	if (s->nonspinnable)
+		json_string(j, "nonspinnable");
+	if (s->pending)
+		json_string(j, "pending");
 	json_end_array(j);
 	if (s->kind == PTS_LOCK_SPIN) {
 		json_key(j, "queue_tail_cpu");
 		if (s->tail_cpu >= 0) json_int(j, s->tail_cpu); else json_null(j);
 	}
-	json_key(j, "waiters"); json_begin_array(j);
+	json_key_array(j, "waiters");
 	for (size_t i = 0; i < s->waiters.n; i++) {
 		json_begin_object(j);
 		task_json(j, n, s->waiters.v[i].task);
-		json_key(j, "mode"); json_string(j, s->waiters.v[i].write ? "write" : "read");
+		json_kv_string(j, "mode", s->waiters.v[i].write ? "write" : "read");
 		json_end_object(j);
 	}
 	json_end_array(j);
-	json_key(j, "waiters_complete"); json_bool(j, !s->waiters_partial);
+	json_kv_bool(j, "waiters_complete", !s->waiters_partial);
 	json_end_object(j);
 }
 
@@ -382,12 +389,12 @@ void pts_out_lock_text(const struct pts_out_names *n, const struct pts_lock_stat
 void pts_out_holder_json(struct json *j, const struct pts_holder *h)
 {
 	json_begin_object(j);
-	json_key(j, "task"); json_hex(j, h->task);
-	json_key(j, "pid"); if (h->pid) json_int(j, h->pid); else json_null(j);
-	json_key(j, "tgid"); if (h->tgid) json_int(j, h->tgid); else json_null(j);
-	json_key(j, "comm"); json_string(j, h->pid ? h->comm : NULL);
-	json_key(j, "how"); json_string(j, pts_holder_how_name(h->how));
-	json_key(j, "exact"); json_bool(j, h->how == PTS_HOLD_EXACT);
+	json_kv_hex(j, "task", h->task);
+	json_kv_int_if(j, "pid", h->pid, h->pid);
+	json_kv_int_if(j, "tgid", h->tgid, h->tgid);
+	json_kv_string(j, "comm", h->pid ? h->comm : NULL);
+	json_kv_string(j, "how", pts_holder_how_name(h->how));
+	json_kv_bool(j, "exact", h->how == PTS_HOLD_EXACT);
 	json_end_object(j);
 }
 
@@ -433,26 +440,26 @@ void pts_out_finding_text(FILE *f, const struct pts_out_finding *x)
 void pts_out_finding_json(struct json *j, const struct pts_out_finding *x)
 {
 	json_begin_object(j);
-	json_key(j, "check"); json_string(j, x->id);
+	json_kv_string(j, "check", x->id);
 	if (x->title) {
-		json_key(j, "title"); json_string(j, x->title);
+		json_kv_string(j, "title", x->title);
 	}
-	json_key(j, "severity"); json_string(j, x->severity);
-	json_key(j, "pid"); json_int(j, x->pid);
-	json_key(j, "comm"); json_string(j, x->comm);
-	json_key(j, "object"); json_string(j, x->object);
-	json_key(j, "address"); json_hex(j, x->addr);
-	json_key(j, "va"); if (x->has_va) json_hex(j, x->va); else json_null(j);
-	json_key(j, "evidence"); json_string(j, x->evidence);
+	json_kv_string(j, "severity", x->severity);
+	json_kv_int(j, "pid", x->pid);
+	json_kv_string(j, "comm", x->comm);
+	json_kv_string(j, "object", x->object);
+	json_kv_hex(j, "address", x->addr);
+	json_kv_hex_if(j, "va", x->has_va, x->va);
+	json_kv_string(j, "evidence", x->evidence);
 	if (x->with_live) {
 		const struct pts_finding *l = x->live;
 		json_key(j, "live");
 		if (l && l->live_passes) {
 			json_begin_object(j);
-			json_key(j, "seen"); json_uint(j, l->live_seen);
-			json_key(j, "reads"); json_uint(j, l->live_passes);
-			json_key(j, "mmap_lock_write_held"); json_bool(j, l->live_busy);
-			json_key(j, "text"); json_string(j, pts_finding_live_text(l));
+			json_kv_uint(j, "seen", l->live_seen);
+			json_kv_uint(j, "reads", l->live_passes);
+			json_kv_bool(j, "mmap_lock_write_held", l->live_busy);
+			json_kv_string(j, "text", pts_finding_live_text(l));
 			json_end_object(j);
 		} else {
 			json_null(j);
@@ -464,16 +471,16 @@ void pts_out_finding_json(struct json *j, const struct pts_out_finding *x)
 void pts_out_folio_json(struct json *j, const struct pts_folio *f, const char *names)
 {
 	json_begin_object(j);
-	json_key(j, "pfn"); json_hex(j, f->page.pfn);
-	json_key(j, "struct_page"); json_hex(j, f->page.addr);
-	json_key(j, "flags"); json_hex(j, f->page.flags);
-	json_key(j, "flag_names"); json_string(j, names);
-	json_key(j, "head"); json_bool(j, f->page.head);
-	json_key(j, "tail"); json_bool(j, f->tail);
-	json_key(j, "folio_pfn"); json_hex(j, f->head_pfn);
-	json_key(j, "order"); json_uint(j, f->order);
-	json_key(j, "refcount"); json_int(j, f->head.refcount);
-	json_key(j, "page_mapcount"); json_int(j, f->page_mapcount);
+	json_kv_hex(j, "pfn", f->page.pfn);
+	json_kv_hex(j, "struct_page", f->page.addr);
+	json_kv_hex(j, "flags", f->page.flags);
+	json_kv_string(j, "flag_names", names);
+	json_kv_bool(j, "head", f->page.head);
+	json_kv_bool(j, "tail", f->tail);
+	json_kv_hex(j, "folio_pfn", f->head_pfn);
+	json_kv_uint(j, "order", f->order);
+	json_kv_int(j, "refcount", f->head.refcount);
+	json_kv_int(j, "page_mapcount", f->page_mapcount);
 	json_key(j, "entire_mapcount");
 	if (f->has_entire && f->page.compound) json_int(j, f->entire_mapcount); else json_null(j);
 	json_key(j, "large_mapcount");
@@ -482,36 +489,36 @@ void pts_out_folio_json(struct json *j, const struct pts_folio *f, const char *n
 	if (f->has_nr_mapped && f->page.compound) json_int(j, f->nr_pages_mapped); else json_null(j);
 	json_key(j, "pincount");
 	if (f->has_pincount && f->page.compound) json_int(j, f->pincount); else json_null(j);
-	json_key(j, "mapcount"); json_int(j, f->precise_mapcount);
-	json_key(j, "mapping"); json_hex(j, f->mapping);
+	json_kv_int(j, "mapcount", f->precise_mapcount);
+	json_kv_hex(j, "mapping", f->mapping);
 	json_key(j, "mapping_kind");
 	json_string(j, !f->mapping ? NULL : f->ksm ? "ksm" : f->anon ? "anon" : f->movable ?
 		    "movable" : "file");
-	json_key(j, "index"); json_hex(j, f->index);
-	json_key(j, "anon_exclusive"); json_bool(j, f->anon_exclusive);
-	json_key(j, "hugetlb"); json_bool(j, f->hugetlb);
-	json_key(j, "swapcache"); json_bool(j, f->swapcache);
-	json_key(j, "lru"); json_bool(j, f->lru);
-	json_key(j, "locked"); json_bool(j, f->locked);
+	json_kv_hex(j, "index", f->index);
+	json_kv_bool(j, "anon_exclusive", f->anon_exclusive);
+	json_kv_bool(j, "hugetlb", f->hugetlb);
+	json_kv_bool(j, "swapcache", f->swapcache);
+	json_kv_bool(j, "lru", f->lru);
+	json_kv_bool(j, "locked", f->locked);
 	json_end_object(j);
 }
 
 void pts_out_hgm_json(struct json *j, const struct pts_hgm *g)
 {
 	json_begin_object(j);
-	json_key(j, "va"); json_hex(j, g->va);
-	json_key(j, "level"); json_string(j, pts_level_name((unsigned)g->level));
-	json_key(j, "table_pfn"); json_hex(j, g->table_pfn);
-	json_key(j, "pieces"); json_uint(j, g->pieces);
-	json_key(j, "present"); json_uint(j, g->present);
-	json_key(j, "pages"); json_uint(j, g->pages);
+	json_kv_hex(j, "va", g->va);
+	json_kv_string(j, "level", pts_level_name((unsigned)g->level));
+	json_kv_hex(j, "table_pfn", g->table_pfn);
+	json_kv_uint(j, "pieces", g->pieces);
+	json_kv_uint(j, "present", g->present);
+	json_kv_uint(j, "pages", g->pages);
 	json_key(j, "first_pfn");
 	if (g->present) json_hex(j, g->first_pfn); else json_null(j);
 	json_key(j, "last_pfn");
 	if (g->present) json_hex(j, g->last_pfn); else json_null(j);
 	json_key(j, "folio_pfn");
 	if (g->head_pfn) json_hex(j, g->head_pfn); else json_null(j);
-	json_key(j, "one_folio"); json_bool(j, g->present && g->one_folio);
-	json_key(j, "contiguous"); json_bool(j, g->present && g->contiguous);
+	json_kv_bool(j, "one_folio", g->present && g->one_folio);
+	json_kv_bool(j, "contiguous", g->present && g->contiguous);
 	json_end_object(j);
 }

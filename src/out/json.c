@@ -49,10 +49,25 @@ static void close_(struct json *j, char c)
 	fputc(c, j->f);
 }
 
-void json_begin_object(struct json *j) { open(j, '{'); }
-void json_end_object(struct json *j) { close_(j, '}'); }
-void json_begin_array(struct json *j) { open(j, '['); }
-void json_end_array(struct json *j) { close_(j, ']'); }
+void json_begin_object(struct json *j)
+{
+	open(j, '{');
+}
+
+void json_end_object(struct json *j)
+{
+	close_(j, '}');
+}
+
+void json_begin_array(struct json *j)
+{
+	open(j, '[');
+}
+
+void json_end_array(struct json *j)
+{
+	close_(j, ']');
+}
 
 static void str(FILE *f, const char *s)
 {
@@ -94,12 +109,109 @@ void json_string(struct json *j, const char *s)
 		fputs("null", j->f);
 }
 
-void json_int(struct json *j, int64_t v) { value_prefix(j); fprintf(j->f, "%" PRId64, v); }
-void json_uint(struct json *j, uint64_t v) { value_prefix(j); fprintf(j->f, "%" PRIu64, v); }
-void json_bool(struct json *j, bool v) { value_prefix(j); fputs(v ? "true" : "false", j->f); }
-void json_null(struct json *j) { value_prefix(j); fputs("null", j->f); }
-void json_hex(struct json *j, uint64_t v) { value_prefix(j); fprintf(j->f, "\"0x%" PRIx64 "\"", v); }
-void json_finish(struct json *j) { fputc('\n', j->f); }
+void json_int(struct json *j, int64_t v)
+{
+	value_prefix(j);
+	fprintf(j->f, "%" PRId64, v);
+}
+
+void json_uint(struct json *j, uint64_t v)
+{
+	value_prefix(j);
+	fprintf(j->f, "%" PRIu64, v);
+}
+
+void json_bool(struct json *j, bool v)
+{
+	value_prefix(j);
+	fputs(v ? "true" : "false", j->f);
+}
+
+void json_null(struct json *j)
+{
+	value_prefix(j);
+	fputs("null", j->f);
+}
+
+void json_hex(struct json *j, uint64_t v)
+{
+	value_prefix(j);
+	fprintf(j->f, "\"0x%" PRIx64 "\"", v);
+}
+
+void json_finish(struct json *j)
+{
+	fputc('\n', j->f);
+}
+
+void json_kv_string(struct json *j, const char *k, const char *s)
+{
+	json_key(j, k);
+	json_string(j, s);
+}
+
+void json_kv_int(struct json *j, const char *k, int64_t v)
+{
+	json_key(j, k);
+	json_int(j, v);
+}
+
+void json_kv_uint(struct json *j, const char *k, uint64_t v)
+{
+	json_key(j, k);
+	json_uint(j, v);
+}
+
+void json_kv_bool(struct json *j, const char *k, bool v)
+{
+	json_key(j, k);
+	json_bool(j, v);
+}
+
+void json_kv_hex(struct json *j, const char *k, uint64_t v)
+{
+	json_key(j, k);
+	json_hex(j, v);
+}
+
+void json_kv_int_if(struct json *j, const char *k, bool have, int64_t v)
+{
+	json_key(j, k);
+	if (have)
+		json_int(j, v);
+	else
+		json_null(j);
+}
+
+void json_kv_uint_if(struct json *j, const char *k, bool have, uint64_t v)
+{
+	json_key(j, k);
+	if (have)
+		json_uint(j, v);
+	else
+		json_null(j);
+}
+
+void json_kv_hex_if(struct json *j, const char *k, bool have, uint64_t v)
+{
+	json_key(j, k);
+	if (have)
+		json_hex(j, v);
+	else
+		json_null(j);
+}
+
+void json_key_array(struct json *j, const char *k)
+{
+	json_key(j, k);
+	json_begin_array(j);
+}
+
+void json_key_object(struct json *j, const char *k)
+{
+	json_key(j, k);
+	json_begin_object(j);
+}
 
 void json_raw(struct json *j, const char *text, size_t len)
 {
