@@ -1,5 +1,6 @@
-/* Page-table formats behind one interface: x86-64 now (4 and 5 levels),
- * room for arm64.  An arch knows how to split a virtual address, how to
+/* Page-table formats behind one interface: x86-64 (4 and 5 levels,
+ * arch_x86_64.c) and arm64 (4 KiB pages, arch_arm64.c), chosen from the
+ * dump (arch.c).  An arch knows how to split a virtual address, how to
  * tell a table from a leaf, and how to decode every kind of entry,
  * including the kernel's swap-entry numbering, derived per kernel. */
 #ifndef PTS_ARCH_H
@@ -34,6 +35,8 @@ enum pts_eflag {
 	PTS_F_EXCLUSIVE,	/* swap-entry AnonExclusive bit */
 	PTS_F_READ, PTS_F_READ_EXCLUSIVE, PTS_F_WRITE,	/* migration / device mode */
 	PTS_F_YOUNG, PTS_F_MDIRTY,	/* migration entry A/D bits */
+	/* arm64's hardware bits (arch/arm64/include/asm/pgtable-hwdef.h) */
+	PTS_F_VALID, PTS_F_AF, PTS_F_NG, PTS_F_RDONLY, PTS_F_DBM, PTS_F_CONT, PTS_F_PXN, PTS_F_UXN,
 	PTS_F_N
 };
 
@@ -57,7 +60,8 @@ struct pts_arch {
 	unsigned shift[PTS_NLEVELS];	/* VA bits below each level's index */
 	unsigned entries;	/* per table */
 	uint64_t user_end;	/* TASK_SIZE_MAX */
-	uint64_t page_offset;	/* start of the direct map (page_offset_base) */
+	uint64_t page_offset;	/* start of the direct map (page_offset_base; arm64 PAGE_OFFSET) */
+	uint64_t phys_offset;	/* physical address of page_offset (arm64 PHYS_OFFSET; 0 on x86-64) */
 	uint64_t pfn_mask;	/* physical-address bits of an entry */
 	unsigned phys_bits;	/* MAX_PHYSMEM_BITS */
 	/* Swap types above MAX_SWAPFILES, derived from the debug info;
@@ -108,6 +112,11 @@ static inline int pts_arch_below(const struct pts_arch *a, int level)
 static inline int pts_arch_above(const struct pts_arch *a, int level)
 {
 	return level == PTS_PUD && a->levels == 4 ? PTS_PGD : level + 1;
+}
+/* The frame of a direct-map (arm64: linear map) address: a table's. */
+static inline uint64_t pts_arch_lm_pfn(const struct pts_arch *a, uint64_t va)
+{
+	return (va - a->page_offset + a->phys_offset) >> 12;
 }
 /* Size mapped by one entry at level. */
 static inline uint64_t pts_level_size(const struct pts_arch *a, int level)

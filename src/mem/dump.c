@@ -167,23 +167,23 @@ static struct pts_error *kd_setup(struct pts_dump *d, struct kslot *k)
 	}
 
 	/* QEMU's kdump header has no utsname, so libkdumpfile 0.5.1 cannot
-	 * tell the architecture (TESTBED.md).  init_top_pgt exists only on
-	 * x86_64, so VMCOREINFO settles it. */
+	 * tell the architecture (TESTBED.md); VMCOREINFO settles it. */
 	const char *arch = NULL;
 	if (kdump_get_string_attr(k->kd, KDUMP_ATTR_ARCH_NAME, &arch) != KDUMP_OK || !arch || !*arch) {
-		if (!vmcoreinfo_get(d->vmci, "SYMBOL(init_top_pgt)"))
+		arch = pts_vmcoreinfo_arch(d->vmci);
+		if (!arch)
 			return pts_error(PTS_ERR_FORMAT, "cannot tell the dump's architecture");
-		ks = kdump_set_string_attr(k->kd, KDUMP_ATTR_ARCH_NAME, "x86_64");
+		ks = kdump_set_string_attr(k->kd, KDUMP_ATTR_ARCH_NAME, arch);
 		if (ks != KDUMP_OK)
 			return kd_error(k, ks, "setting the architecture");
-		arch = "x86_64";
 	}
 	if (k == &d->slot[0]) {
 		snprintf(d->arch, sizeof(d->arch), "%s", arch);
 		d->info.arch = d->arch;
 	}
-	if (strcmp(arch, "x86_64"))
-		return pts_error(PTS_ERR_FORMAT, "architecture %s is not supported (x86_64 only)", arch);
+	if (strcmp(arch, "x86_64") && strcmp(arch, "aarch64"))
+		return pts_error(PTS_ERR_FORMAT, "architecture %s is not supported (x86_64 and aarch64 only)",
+				 arch);
 	ks = kdump_set_string_attr(k->kd, KDUMP_ATTR_OSTYPE, "linux");
 	if (ks != KDUMP_OK)
 		return kd_error(k, ks, "setting up address translation");
@@ -244,7 +244,7 @@ static struct pts_error *kcore_open(struct pts_dump *d)
 	d->info.page_size = 4096;
 	d->info.max_pfn = pts_kcore_max_pfn(d->kc);
 	d->info.ram_pages = pts_kcore_ram_pages(d->kc);
-	d->info.arch = "x86_64";
+	d->info.arch = pts_kcore_arch(d->kc);
 	long n = sysconf(_SC_NPROCESSORS_CONF);
 	d->info.ncpus = n > 0 ? (unsigned)n : 0;
 	return NULL;
@@ -261,7 +261,7 @@ static struct pts_error *snapshot_open(struct pts_dump *d)
 	d->info.page_size = 4096;
 	d->info.max_pfn = pts_snapshot_max_pfn(d->snap);
 	d->info.ram_pages = d->info.max_pfn;
-	d->info.arch = "x86_64";
+	d->info.arch = pts_vmcoreinfo_arch(d->vmci) ? pts_vmcoreinfo_arch(d->vmci) : "x86_64";
 	return NULL;
 }
 

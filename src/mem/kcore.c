@@ -26,6 +26,7 @@ struct pts_kcore {
 	size_t nsegs;
 	size_t last[2];		/* segment of the last hit, per address space */
 	uint64_t max_pfn, ram_pages;
+	const char *arch;	/* "x86_64" or "aarch64", from the ELF header */
 };
 
 bool pts_kcore_is(int fd)
@@ -108,10 +109,12 @@ struct pts_error *pts_kcore_open(int fd, struct pts_kcore **ret, char **vmcorein
 		err = pts_error(PTS_ERR_FORMAT, "not a 64-bit ELF core file");
 		goto out;
 	}
-	if (eh.e_machine != EM_X86_64) {
-		err = pts_error(PTS_ERR_FORMAT, "ELF machine %u: only x86-64 is supported", eh.e_machine);
+	if (eh.e_machine != EM_X86_64 && eh.e_machine != EM_AARCH64) {
+		err = pts_error(PTS_ERR_FORMAT, "ELF machine %u: only x86-64 and arm64 are supported",
+				eh.e_machine);
 		goto out;
 	}
+	k->arch = eh.e_machine == EM_AARCH64 ? "aarch64" : "x86_64";
 	k->segs = xcalloc(nph ? nph : 1, sizeof(*k->segs));
 	for (size_t i = 0; i < nph; i++) {
 		GElf_Phdr ph;
@@ -179,7 +182,15 @@ void pts_kcore_close(struct pts_kcore *k)
 	free(k);
 }
 
-uint64_t pts_kcore_max_pfn(const struct pts_kcore *k) { return k->max_pfn; }
+uint64_t pts_kcore_max_pfn(const struct pts_kcore *k)
+{
+	return k->max_pfn;
+}
+
+const char *pts_kcore_arch(const struct pts_kcore *k)
+{
+	return k->arch;
+}
 uint64_t pts_kcore_ram_pages(const struct pts_kcore *k) { return k->ram_pages; }
 unsigned pts_kcore_nsegments(const struct pts_kcore *k) { return (unsigned)k->nsegs; }
 

@@ -25,6 +25,8 @@ struct pts_error *pts_kcore_open(int fd, struct pts_kcore **ret, char **vmcorein
 void pts_kcore_close(struct pts_kcore *k);
 /* Physical address space as the RAM segments describe it. */
 uint64_t pts_kcore_max_pfn(const struct pts_kcore *k);
+/* "x86_64" or "aarch64" */
+const char *pts_kcore_arch(const struct pts_kcore *k);
 uint64_t pts_kcore_ram_pages(const struct pts_kcore *k);
 unsigned pts_kcore_nsegments(const struct pts_kcore *k);
 /* Read len bytes at a kernel virtual (phys false) or physical address;

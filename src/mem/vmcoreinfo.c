@@ -65,6 +65,12 @@ bool vmcoreinfo_num(const struct vmcoreinfo *v, const char *key, uint64_t *ret)
 	/* crash_core.c prints SYMBOL() and KERNELOFFSET with %lx, the rest
 	 * with %d/%ld/%lu. */
 	int base = (!strncmp(key, "SYMBOL(", 7) || !strcmp(key, "KERNELOFFSET")) ? 16 : 10;
+	/* arm64's crash_core.c prints kimage_voffset, PHYS_OFFSET and
+	 * TCR_EL1_T1SZ as 0x%llx */
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
 	char *end;
 	unsigned long long x = strtoull(s, &end, base);
 	if (*end)
@@ -76,4 +82,13 @@ bool vmcoreinfo_num(const struct vmcoreinfo *v, const char *key, uint64_t *ret)
 const char *vmcoreinfo_raw(const struct vmcoreinfo *v)
 {
 	return v->raw;
+}
+
+const char *pts_vmcoreinfo_arch(const struct vmcoreinfo *v)
+{
+	if (vmcoreinfo_get(v, "SYMBOL(init_top_pgt)"))
+		return "x86_64";
+	if (vmcoreinfo_get(v, "NUMBER(kimage_voffset)"))
+		return "aarch64";
+	return NULL;
 }

@@ -784,14 +784,21 @@ void pts_vm_flags_each(struct pts_program *p, uint64_t flags, void (*fn)(const c
 	struct pts_error *err = mm_layout(p, &l);
 	pts_error_destroy(err);
 	char buf[32];
+	/* VM_ARCH_1 and the high arch bits differ by arch (include/linux/mm.h):
+	 * x86 VM_PAT and VM_PKEY_BIT0-3; arm64 VM_ARM64_BTI, VM_MTE and
+	 * VM_MTE_ALLOWED */
+	const char *arch = pts_dump_info(p->dump)->arch;
+	bool arm64 = arch && !strcmp(arch, "aarch64");
 	for (unsigned b = 0; b < 64; b++) {
 		if (!(flags & (1ULL << b)))
 			continue;
-		if (b < 32) {
+		if (arm64 && (b == 24 || b == 32 || b == 33)) {
+			fn(b == 24 ? "bti" : b == 32 ? "mte" : "mte_allowed", arg);
+		} else if (b < 32) {
 			fn(low_flags[b], arg);
 		} else if (l && l->uffd_minor_bit && b == l->uffd_minor_bit) {
 			fn("uffd_minor", arg);
-		} else if (b >= 32 && b < 36) {
+		} else if (b >= 32 && b < 36 && !arm64) {
 			snprintf(buf, sizeof(buf), "pkey_bit%u", b - 32);
 			fn(buf, arg);
 		} else {

@@ -5,6 +5,7 @@
 #include "readers/kpage.h"
 #include "readers/kfields.h"
 #include "base/util.h"
+#include "mem/vmcoreinfo.h"
 
 struct page_layout {
 	uint64_t vmemmap, size, flags, refcount, page_type, lru, compound_head, mapcount;
@@ -156,11 +157,34 @@ static struct pts_error *layout_derive(struct pts_program *p, void **ret)
 	struct page_layout *l = xcalloc(1, sizeof(*l));
 	struct pts_error *err;
 	uint64_t sym;
-	/* vmemmap_base moves with KASLR; VMEMMAP_START defaults otherwise */
-	l->vmemmap = p->paging_levels == 5 ? 0xffd4000000000000ULL : 0xffffea0000000000ULL;
-	if (!(err = pts_symbol(p, "vmemmap_base", &sym)))
-		err = pts_read_u64(p, sym, &l->vmemmap);
-	pts_error_destroy(err);
+	if ((err = pts_types_sizeof(p->types, "struct page", &l->size))) {
+		free(l);
+		return pts_error_wrap(err, "struct page layout");
+	}
+	const char *arch = pts_dump_info(p->dump)->arch;
+	if (arch && !strcmp(arch, "aarch64")) {
+		/* arch/arm64/include/asm/pgtable.h (v5.11 to v6.8): vmemmap is
+		 * VMEMMAP_START - (memstart_addr >> PAGE_SHIFT) struct pages,
+		 * VMEMMAP_START -(1 << (VA_BITS - VMEMMAP_SHIFT)), VMEMMAP_SHIFT
+		 * PAGE_SHIFT - order of sizeof(struct page) */
+		uint64_t va_bits = 0, phys_offset = 0;
+		unsigned order = 0;
+		while ((1ULL << order) < l->size)
+			order++;
+		if (!vmcoreinfo_num(p->vmci, "NUMBER(VA_BITS)", &va_bits) || va_bits < 36 || va_bits > 52 ||
+		    !vmcoreinfo_num(p->vmci, "NUMBER(PHYS_OFFSET)", &phys_offset) || order > 12) {
+			free(l);
+			return pts_error(PTS_ERR_FORMAT, "struct page layout: arm64: VMCOREINFO lacks "
+					 "VA_BITS or PHYS_OFFSET");
+		}
+		l->vmemmap = -(1ULL << (va_bits - (12 - order))) - (phys_offset >> 12) * l->size;
+	} else {
+		/* vmemmap_base moves with KASLR; VMEMMAP_START defaults otherwise */
+		l->vmemmap = p->paging_levels == 5 ? 0xffd4000000000000ULL : 0xffffea0000000000ULL;
+		if (!(err = pts_symbol(p, "vmemmap_base", &sym)))
+			err = pts_read_u64(p, sym, &l->vmemmap);
+		pts_error_destroy(err);
+	}
 	if ((err = pts_types_sizeof(p->types, "struct page", &l->size)) ||
 	    (err = pts_field_need(p, PTS_FLD_PAGE_FLAGS, &l->flags)) ||
 	    (err = pts_field_need(p, PTS_FLD_PAGE_REFCOUNT, &l->refcount)) ||

@@ -217,7 +217,7 @@ struct pts_error *pts_walk(struct pts_program *p, uint64_t pgd, uint64_t start, 
 	c->start = start;
 	c->end = end;
 	c->live = pts_dump_info(p->dump)->live;
-	walk_table(c, (pgd - a->page_offset) >> 12, PTS_PGD, 0, 0, 0, 0);
+	walk_table(c, pts_arch_lm_pfn(a, pgd), PTS_PGD, 0, 0, 0, 0);
 	u64set_free(&c->seen_pfn);
 	u64set_free(&c->seen_at);
 	free(c);
@@ -243,7 +243,7 @@ struct pts_error *pts_translate(struct pts_program *p, uint64_t pgd, uint64_t va
 		return err;
 	if (va >= a->user_end)
 		return pts_error(PTS_ERR_USAGE, "%#" PRIx64 " is not a user address", va);
-	uint64_t pfn = (pgd - a->page_offset) >> 12;
+	uint64_t pfn = pts_arch_lm_pfn(a, pgd);
 	uint64_t max_pfn = pts_dump_info(p->dump)->max_pfn;
 	for (int level = PTS_PGD; level >= PTS_PTE; level = pts_arch_below(a, level)) {
 		struct pts_xlate_step *s = &ret->step[ret->nsteps++];

@@ -113,8 +113,11 @@ struct pts_error *pts_dwarf_open(const char *path, struct pts_dwarf **ret)
 		err = pts_error(PTS_ERR_FORMAT, "%s: not an ELF file", path);
 		goto fail;
 	}
-	if (eh.e_machine != EM_X86_64 || eh.e_type != ET_EXEC) {
-		err = pts_error(PTS_ERR_FORMAT, "%s: not an x86-64 vmlinux", path);
+	/* arm64's vmlinux is ET_DYN (CONFIG_RELOCATABLE links it -pie) */
+	if (!(eh.e_machine == EM_X86_64 && eh.e_type == ET_EXEC) &&
+	    !(eh.e_machine == EM_AARCH64 && (eh.e_type == ET_EXEC || eh.e_type == ET_DYN))) {
+		err = pts_error(PTS_ERR_FORMAT, "%s: not a vmlinux (an x86-64 or arm64 kernel executable)",
+				path);
 		goto fail;
 	}
 	const void *id;

@@ -1,0 +1,170 @@
+/* arm64 page tables with 4 KiB pages: arch/arm64/include/asm/
+ * pgtable-hwdef.h (the hardware bits), pgtable-prot.h (the software
+ * bits) and pgtable.h (present, dirty, write, swap entries), as of v6.1.
+ * The kernel's user and kernel halves use two translation tables (TTBR0,
+ * TTBR1); a process's mm->pgd is its TTBR0 table. */
+#include "config.h"
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "arch/arch.h"
+#include "arch/arch_impl.h"
+#include "base/util.h"
+#include "mem/vmcoreinfo.h"
+
+#define B(n) (1ULL << (n))
+#define A_VALID B(0)
+#define A_TABLE B(1)		/* table (levels 0-2) or page (level 3); clear: block */
+#define A_USER B(6)		/* AP[1] */
+#define A_RDONLY B(7)		/* AP[2] */
+#define A_AF B(10)
+#define A_NG B(11)
+#define A_DBM B(51)		/* also PTE_WRITE */
+#define A_CONT B(52)
+#define A_PXN B(53)
+#define A_UXN B(54)
+#define A_DIRTY B(55)		/* software dirty */
+#define A_SPECIAL B(56)
+#define A_DEVMAP B(57)
+#define A_PROT_NONE B(58)	/* only when !VALID */
+#define A_PMD_PRESENT_INVALID B(59)	/* a THP being split: only when !VALID */
+/* Swap entries (pgtable.h, v6.1): type in bits 3-7, offset from bit 8,
+ * PTE_SWP_EXCLUSIVE bit 2. */
+#define A_SWP_TYPE_SHIFT 3
+#define A_SWP_TYPE_BITS 5
+#define A_SWP_OFFSET_BITS 50
+#define A_SWP_EXCLUSIVE B(2)
+
+static void decode_swap(const struct pts_arch *a, struct pts_entry *e)
+{
+	uint64_t raw = e->raw;
+	unsigned type = (unsigned)((raw >> A_SWP_TYPE_SHIFT) & (B(A_SWP_TYPE_BITS) - 1));
+	uint64_t off = (raw >> (A_SWP_TYPE_SHIFT + A_SWP_TYPE_BITS)) & (B(A_SWP_OFFSET_BITS) - 1);
+	set(e, raw & A_SWP_EXCLUSIVE, PTS_F_EXCLUSIVE);
+	pts_arch_swap_classify(a, e, type, off);
+}
+
+/* The bits of a leaf the kernel keeps (valid, or PROT_NONE) */
+static void leaf_bits(const struct pts_arch *a, int level, uint64_t raw, struct pts_entry *e)
+{
+	bool valid = raw & A_VALID;
+	e->kind = PTS_EK_PRESENT;
+	e->leaf = true;
+	e->has_pfn = true;
+	e->pfn = (raw & a->pfn_mask & ~(pts_level_size(a, level) - 1)) >> 12;
+	set(e, true, PTS_F_PRESENT);
+	set(e, valid, PTS_F_VALID);
+	set(e, raw & A_USER, PTS_F_USER);
+	set(e, raw & A_RDONLY, PTS_F_RDONLY);
+	set(e, raw & A_AF, PTS_F_AF);
+	set(e, raw & A_NG, PTS_F_NG);
+	set(e, raw & A_DBM, PTS_F_DBM);
+	set(e, raw & A_CONT, PTS_F_CONT);
+	set(e, raw & A_PXN, PTS_F_PXN);
+	set(e, raw & A_UXN, PTS_F_UXN);
+	/* the kernel's view: pte_write() is PTE_WRITE (DBM); pte_dirty() the
+	 * software bit or a writable entry the hardware made dirty (RDONLY
+	 * clear) */
+	set(e, raw & A_DBM, PTS_F_RW);
+	set(e, (raw & A_DIRTY) || ((raw & A_DBM) && !(raw & A_RDONLY)), PTS_F_DIRTY);
+	set(e, raw & A_SPECIAL, PTS_F_SPECIAL);
+	set(e, raw & A_DEVMAP, PTS_F_DEVMAP);
+	set(e, !valid && (raw & A_PROT_NONE), PTS_F_PROTNONE);
+}
+
+static void arm64_decode(const struct pts_arch *a, int level, uint64_t raw, struct pts_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->raw = raw;
+	e->level = (uint8_t)level;
+	if (!raw) {
+		e->kind = PTS_EK_NONE;
+		return;
+	}
+	if (!(raw & A_VALID)) {
+		/* pte_present(): VALID or PROT_NONE; pmd_present() also a THP
+		 * being split (PMD_PRESENT_INVALID) */
+		if ((level == PTS_PTE || level == PTS_PMD) &&
+		    ((raw & A_PROT_NONE) || (level == PTS_PMD && (raw & A_PMD_PRESENT_INVALID)))) {
+			leaf_bits(a, level, raw, e);
+			return;
+		}
+		/* only PTEs and (THP migration) PMDs hold swap-format entries */
+		if (level > PTS_PMD) {
+			e->kind = PTS_EK_BAD;
+			return;
+		}
+		e->leaf = true;
+		decode_swap(a, e);
+		return;
+	}
+	bool table_bit = raw & A_TABLE;
+	if (level == PTS_PTE) {
+		/* at level 3, bit 1 clear is reserved: no such entry */
+		if (!table_bit) {
+			e->kind = PTS_EK_BAD;
+			return;
+		}
+		leaf_bits(a, level, raw, e);
+		return;
+	}
+	if (table_bit) {
+		e->kind = PTS_EK_TABLE;
+		e->has_pfn = true;
+		e->pfn = (raw & a->pfn_mask) >> 12;
+		set(e, true, PTS_F_VALID);
+		return;
+	}
+	/* a block: at PMD (2 MiB) and PUD (1 GiB) levels only */
+	if (level != PTS_PMD && level != PTS_PUD) {
+		e->kind = PTS_EK_BAD;
+		return;
+	}
+	leaf_bits(a, level, raw, e);
+}
+
+struct pts_error *pts_arch_arm64_derive(struct pts_program *p, struct pts_arch *a)
+{
+	uint64_t va_bits = 0, t1sz = 0, phys_offset = 0;
+	if (!vmcoreinfo_num(p->vmci, "NUMBER(VA_BITS)", &va_bits) ||
+	    !vmcoreinfo_num(p->vmci, "NUMBER(PHYS_OFFSET)", &phys_offset))
+		return pts_error(PTS_ERR_FORMAT, "arm64: VMCOREINFO lacks VA_BITS or PHYS_OFFSET");
+	if (p->page_size != 4096)
+		return pts_error(PTS_ERR_FORMAT, "arm64 with %" PRIu64 " KiB pages: only 4 KiB pages "
+				 "are decoded", p->page_size >> 10);
+	/* vabits_actual: 64 - TCR_EL1.T1SZ (exported since v5.9); VA_BITS
+	 * where it is not */
+	uint64_t vabits = va_bits;
+	if (vmcoreinfo_num(p->vmci, "NUMBER(TCR_EL1_T1SZ)", &t1sz) && t1sz && t1sz < 64)
+		vabits = 64 - t1sz;
+	/* ARM64_HW_PGTABLE_LEVELS(va_bits) with 4 KiB pages */
+	int levels = (int)((va_bits - 4) / 9);
+	if (levels != 4 && levels != 5)
+		return pts_error(PTS_ERR_FORMAT, "arm64 with VA_BITS %" PRIu64 ": %d levels of page "
+				 "tables are not decoded (4 or 5 are)", va_bits, levels);
+	a->name = "arm64";
+	a->levels = levels;
+	a->entries = 512;
+	a->shift[PTS_PTE] = 12;
+	a->shift[PTS_PMD] = 21;
+	a->shift[PTS_PUD] = 30;
+	a->shift[PTS_P4D] = 39;
+	a->shift[PTS_PGD] = levels == 5 ? 48 : 39;
+	a->top = PTS_PGD;
+	/* TASK_SIZE_64: 1 << VA_BITS (a 52-bit kernel on 48-bit hardware
+	 * gives processes vabits_actual) */
+	a->user_end = B(vabits);
+	/* PAGE_OFFSET is _PAGE_OFFSET(vabits_actual) since v5.4; the linear
+	 * map's physical base is PHYS_OFFSET (memstart_addr) */
+	a->page_offset = ~0ULL << vabits;
+	a->phys_offset = phys_offset;
+	/* PTE_ADDR_LOW with 48-bit physical addresses (CONFIG_ARM64_PA_BITS
+	 * 48 in Debian's 4 KiB kernels) */
+	a->phys_bits = 48;
+	a->pfn_mask = (B(48) - 1) & ~0xfffULL;
+	a->devmap_bit = true;
+	pts_arch_derive_swap(p, a);
+	a->decode = arm64_decode;
+	return NULL;
+}
