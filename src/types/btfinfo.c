@@ -239,8 +239,15 @@ struct pts_error *pts_btf_member_array_len(struct pts_btf *b, const char *type, 
 struct pts_error *pts_btf_symbol(struct pts_btf *b, const char *name, uint64_t *ret)
 {
 	uint64_t a;
-	if (!b->syms || !pts_kallsyms_lookup(b->syms, name, &a, NULL))
+	if (!b->syms || !pts_kallsyms_lookup(b->syms, name, &a, NULL)) {
+		/* jiffies is data every kernel has: without it kallsyms holds
+		 * functions only (Debian's arm64 cloud kernels) */
+		if (b->syms && !pts_kallsyms_lookup(b->syms, "jiffies", &a, NULL))
+			return pts_error(PTS_ERR_LOOKUP, "symbol '%s' not in kallsyms: this kernel's kallsyms "
+					 "lists functions only (CONFIG_KALLSYMS_ALL is off), so its data "
+					 "needs the vmlinux (-k)", name);
 		return pts_error(PTS_ERR_LOOKUP, "symbol '%s' not in kallsyms", name);
+	}
 	*ret = a - b->kaslr;
 	return NULL;
 }

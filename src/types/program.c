@@ -93,6 +93,48 @@ static struct pts_error *slurp(const char *path, void **buf, size_t *len)
  * the .BTF section in its memory, found through the kallsyms tables
  * VMCOREINFO locates (v6.0+).  Live: /sys/kernel/btf/vmlinux and
  * /proc/kallsyms, each falling back to the same memory route. */
+/* Without CONFIG_KALLSYMS_ALL (Debian's arm64 cloud kernels) kallsyms has
+ * text symbols only: no __start_BTF.  The .BTF section lies in the
+ * kernel image between the text (_stext) and the init text (start_kernel):
+ * found there by its header (include/uapi/linux/btf.h: magic 0xeB9F,
+ * version 1, hdr_len 24, types then strings right after it). */
+static bool btf_scan(struct pts_program *p, struct pts_kallsyms *ks, uint64_t *start, uint64_t *stop)
+{
+	uint64_t lo, hi;
+	if (!pts_kallsyms_lookup(ks, "_stext", &lo, NULL) ||
+	    !pts_kallsyms_lookup(ks, "start_kernel", &hi, NULL) || hi <= lo || hi - lo > (512u << 20))
+		return false;
+	enum { CHUNK = 1 << 20 };
+	uint8_t *buf = xmalloc(CHUNK + 32);
+	bool found = false;
+	for (uint64_t at = lo & ~4095ULL; at < hi && !found; at += CHUNK) {
+		size_t n = hi - at < CHUNK ? hi - at : CHUNK;
+		struct pts_error *err = pts_dump_read(p->dump, PTS_KVADDR, at, buf, n + 32);
+		if (err) {
+			/* a page the dump lacks: the rest of the chunk, page by page */
+			pts_error_destroy(err);
+			continue;
+		}
+		for (size_t i = 0; i < n && !found; i++) {
+			if (buf[i] != 0x9f || buf[i + 1] != 0xeb || buf[i + 2] != 1 || buf[i + 4] != 24 ||
+			    buf[i + 5] || buf[i + 6] || buf[i + 7])
+				continue;
+			uint32_t h[6];
+			memcpy(h, buf + i, sizeof(h));
+			/* type_off 0, str_off right after the types, strings that
+			 * fit before the init text */
+			uint64_t total = 24 + (uint64_t)h[5] + h[4];
+			if (h[2] != 0 || h[4] != h[3] || !h[5] || !h[3] || at + i + total > hi)
+				continue;
+			*start = at + i;
+			*stop = *start + total;
+			found = true;
+		}
+	}
+	free(buf);
+	return found;
+}
+
 static struct pts_error *open_btf(struct pts_program *p)
 {
 	bool live = pts_dump_info(p->dump)->live;
@@ -125,13 +167,21 @@ static struct pts_error *open_btf(struct pts_program *p)
 	}
 	if (!from) {
 		uint64_t start, stop;
-		if (!pts_kallsyms_lookup(ks, "__start_BTF", &start, NULL) ||
-		    !pts_kallsyms_lookup(ks, "__stop_BTF", &stop, NULL) || stop <= start ||
-		    stop - start > (256u << 20)) {
+		bool scanned = false;
+		if ((!pts_kallsyms_lookup(ks, "__start_BTF", &start, NULL) ||
+		     !pts_kallsyms_lookup(ks, "__stop_BTF", &stop, NULL)) &&
+		    !(scanned = btf_scan(p, ks, &start, &stop))) {
 			pts_kallsyms_free(ks);
 			free(ks_note);
-			return pts_error(PTS_ERR_LOOKUP, "no .BTF section in kallsyms (__start_BTF, __stop_BTF): "
-					 "a kernel without CONFIG_DEBUG_INFO_BTF needs a vmlinux");
+			return pts_error(PTS_ERR_LOOKUP, "no .BTF section in kallsyms (__start_BTF, __stop_BTF) "
+					 "nor a BTF header between _stext and start_kernel: a kernel without "
+					 "CONFIG_DEBUG_INFO_BTF needs a vmlinux");
+		}
+		if (stop <= start || stop - start > (256u << 20)) {
+			pts_kallsyms_free(ks);
+			free(ks_note);
+			return pts_error(PTS_ERR_LOOKUP, "the .BTF section: %#" PRIx64 "-%#" PRIx64
+					 " is no section", start, stop);
 		}
 		len = stop - start;
 		buf = xmalloc(len);
@@ -141,7 +191,9 @@ static struct pts_error *open_btf(struct pts_program *p)
 			free(ks_note);
 			return pts_error_wrap(err, "the .BTF section");
 		}
-		from = live ? "the .BTF section in memory" : "the dump's memory";
+		from = scanned ? "the dump's memory (its .BTF section found by its header: kallsyms "
+				 "without CONFIG_KALLSYMS_ALL lists no __start_BTF)" :
+		       live ? "the .BTF section in memory" : "the dump's memory";
 	}
 	size_t nsyms = pts_kallsyms_count(ks);
 	char *ks_from = xstrdup(pts_kallsyms_source(ks));
