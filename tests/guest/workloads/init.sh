@@ -13,6 +13,8 @@ mount -t devtmpfs dev /dev
 mkdir -p /tmp /run/ready
 mount -t tmpfs tmp /tmp
 K=$(uname -r)
+# the console: ttyS0 on x86-64, ttyAMA0 on arm64 (scripts/testbed writes it)
+CON=$(cat /console 2>/dev/null || echo ttyS0)
 M=/lib/modules/$K/kernel
 for m in drivers/firmware/qemu_fw_cfg.ko drivers/virtio/virtio.ko \
 	 drivers/virtio/virtio_ring.ko drivers/virtio/virtio_pci_modern_dev.ko \
@@ -95,8 +97,19 @@ for i in $(seq 1 12000); do
 	sleep 0.1
 done
 
+# kexec-tools (2.0.25 to 2.0.29) places the kernel image for /proc/vmcore
+# by _text from /proc/kallsyms, which arm64 kernels do not list there
+# (only _stext): without it the capture kernel's vmcore has a kernel text
+# segment at a garbage address and makedumpfile cannot translate.  The
+# host wrote _stext - _text from the vmlinux (scripts/testbed): a copy of
+# kallsyms with _text is bound over it for kexec to read.
+if [ -f /kdump/text_delta ] && ! grep -q ' _text$' /proc/kallsyms; then
+	s=$(grep -m1 ' _stext$' /proc/kallsyms | cut -d' ' -f1)
+	{ cat /proc/kallsyms; printf '%016x T _text\n' $((0x$s - $(cat /kdump/text_delta))); } > /tmp/kallsyms
+	mount --bind /tmp/kallsyms /proc/kallsyms
+fi
 kexec -p /kdump/vmlinuz --initrd=/kdump/capture.cpio.gz \
-	--append="console=ttyS0 irqpoll nr_cpus=1 reset_devices panic=-1 $(cat /kdump/extra_args)" \
+	--append="console=$CON irqpoll nr_cpus=1 reset_devices panic=-1 $(cat /kdump/extra_args)" \
 	&& echo PTSCOPE-KEXEC-LOADED || echo PTSCOPE-KEXEC-FAILED
 
 mkdir -p /tmp/oracle && cd /tmp/oracle
@@ -135,6 +148,6 @@ for d in /proc/[0-9]*; do
 	read -r l < $d/stat && echo "PTSCOPE-TASK $l"
 done
 echo PTSCOPE-READY
-read -r go < /dev/ttyS0
+read -r go < /dev/$CON
 echo PTSCOPE-PANIC
 echo c > /proc/sysrq-trigger

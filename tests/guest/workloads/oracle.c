@@ -50,8 +50,8 @@ static int do_pid(const char *pid)
 		unsigned long start, end;
 		if (sscanf(line, "%lx-%lx", &start, &end) != 2)
 			continue;
-		if (start >= 0x800000000000UL)
-			continue;	/* [vsyscall]: no page table entries */
+		if (strstr(line, "[vsyscall]"))
+			continue;	/* x86-64's gate page: no page table entries */
 		/* In chunks: a million-page process must not cost a
 		 * million system calls under TCG. */
 		static uint64_t chunk[4096];
@@ -98,7 +98,7 @@ static void self_pfns(void)
 	size_t cap2 = 0;
 	while (maps && pm >= 0 && fgets(line, sizeof(line), maps)) {
 		unsigned long start, end;
-		if (sscanf(line, "%lx-%lx", &start, &end) != 2 || start >= 0x800000000000UL)
+		if (sscanf(line, "%lx-%lx", &start, &end) != 2 || strstr(line, "[vsyscall]"))
 			continue;
 		for (unsigned long va = start; va < end; va += 4096) {
 			uint64_t e;

@@ -1,6 +1,6 @@
 /* wl_big: a million mapped PTEs for the walk's speed target: a 64 MiB
  * memfd mapped 64 times, every page populated.  READY_DIR/wl-big when
- * set up, then pauses forever. */
+ * set up, then pauses forever.  READY: 1 (the ready file below) */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
