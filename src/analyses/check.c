@@ -21,7 +21,7 @@ static const struct check *const checks[] = {
 	&pts_check_b1, &pts_check_b2, &pts_check_b4, &pts_check_b5,
 	&pts_check_b7, &pts_check_a3, &pts_check_a4, &pts_check_f2,
 	&pts_check_f3, &pts_check_d4, &pts_check_d1, &pts_check_d5,
-	&pts_check_d2, &pts_check_d3,
+	&pts_check_d2, &pts_check_d3, &pts_check_cont,
 };
 _Static_assert(sizeof(checks) / sizeof(checks[0]) <= PTS_CHECKS_MAX,
 	       "struct ctx: applies[] and entry_checks[] hold PTS_CHECKS_MAX");

@@ -114,7 +114,8 @@ static void hgm_entry(void *arg, uint64_t va, const struct pts_entry *e, const s
 	(void)index;
 	struct hgm_walk *w = arg;
 	struct pts_hgm done;
-	if (e->kind == PTS_EK_TABLE || pts_level_size(w->acc.a, e->level) >= w->acc.hsize)
+	if (e->kind == PTS_EK_TABLE ||
+	    pts_level_size(w->acc.a, e->level) >= pts_arch_hstate_piece(w->acc.a, w->acc.hsize))
 		return;
 	if (pts_hgm_piece(&w->acc, va, e, t->pfn, &done))
 		VEC_PUSH(&w->hv->hgm, done);

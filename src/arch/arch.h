@@ -74,6 +74,9 @@ struct pts_arch {
 	bool mig_ad;		/* swap_migration_ad_supported */
 	bool devmap_bit;	/* bit 58 is devmap (before v6.17) */
 	bool saved_dirty_bit;	/* bit 57 is SavedDirty (shadow stacks, v6.6+) */
+	/* arm64: hugetlb sizes of 16 entries with the contiguous bit
+	 * (CONT_PTE_SIZE, CONT_PMD_SIZE) */
+	unsigned cont_entries;
 	void (*decode)(const struct pts_arch *a, int level, uint64_t raw, struct pts_entry *e);
 };
 
@@ -122,5 +125,15 @@ static inline uint64_t pts_arch_lm_pfn(const struct pts_arch *a, uint64_t va)
 static inline uint64_t pts_level_size(const struct pts_arch *a, int level)
 {
 	return 1ULL << a->shift[level];
+}
+/* The size of each entry that maps a hugetlb page of hsize: hsize itself,
+ * or on arm64 a sixteenth of a contiguous size (64 KiB from 16 PTEs,
+ * 32 MiB from 16 PMD blocks: arch/arm64/mm/hugetlbpage.c). */
+static inline uint64_t pts_arch_hstate_piece(const struct pts_arch *a, uint64_t hsize)
+{
+	if (a->cont_entries && (hsize == a->cont_entries * pts_level_size(a, PTS_PTE) ||
+				hsize == a->cont_entries * pts_level_size(a, PTS_PMD)))
+		return hsize / a->cont_entries;
+	return hsize;
 }
 #endif

@@ -164,6 +164,7 @@ struct pts_error *pts_arch_arm64_derive(struct pts_program *p, struct pts_arch *
 	a->phys_bits = 48;
 	a->pfn_mask = (B(48) - 1) & ~0xfffULL;
 	a->devmap_bit = true;
+	a->cont_entries = 16;	/* CONT_PTES, CONT_PMDS with 4 KiB pages */
 	pts_arch_derive_swap(p, a);
 	a->decode = arm64_decode;
 	return NULL;

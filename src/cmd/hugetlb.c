@@ -76,7 +76,10 @@ static int cmd_hugetlb(struct pts_program *p, const struct opts *o)
 			json_kv_string(&j, "perms", perms);
 			json_kv_string(&j, "name", hv->v.name);
 			json_key(&j, "page_size");
-			if (hv->v.huge_size) json_uint(&j, hv->v.huge_size); else json_null(&j);
+			if (hv->v.huge_size)
+				json_uint(&j, hv->v.huge_size);
+			else
+				json_null(&j);
 			json_kv_hex(&j, "mapping", hv->v.mapping);
 			json_key(&j, "vma_lock");
 			if (hv->have_lock) {

@@ -58,7 +58,8 @@ static void run_flush(struct walk_out *w)
 	const struct pts_vma *v = vma_at(w->mm, r->va);
 	if (v && (v->flags & PTS_VM_HUGETLB) && v->huge_size && r->e.kind != PTS_EK_NONE)
 		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "  hugetlb %" PRIu64 "K%s",
-			 v->huge_size >> 10, r->size < v->huge_size ? " (below the hstate's level)" : "");
+			 v->huge_size >> 10,
+			 r->size < pts_arch_hstate_piece(w->a, v->huge_size) ? " (below the hstate's level)" : "");
 	/* "%*s%#x-%#x %5u %s %s%s%s%s\n" */
 	char *o = w->line;
 	memset(o, ' ', (size_t)(2 * r->depth));

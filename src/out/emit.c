@@ -253,7 +253,10 @@ void pts_out_vma_json(struct json *j, struct pts_program *p, const struct pts_vm
 		json_kv_hex_if(j, "anon_vma", v->anon_vma, v->anon_vma);
 		json_kv_bool(j, "gate", v->gate);
 		json_key(j, "hugetlb_page_size");
-		if (v->huge_size) json_uint(j, v->huge_size); else json_null(j);
+		if (v->huge_size)
+			json_uint(j, v->huge_size);
+		else
+			json_null(j);
 	}
 	json_end_object(j);
 }

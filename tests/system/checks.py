@@ -419,7 +419,41 @@ def main():
         off = d3.offsetof("struct ptdesc", "pmd_huge_pte")
         d3.check([("K", int(pmd_step["table_page"], 16) + off, 0)],
                  "deb13: a THP's deposited table lost", "A3")
+    arm64()
     sys.exit(tap.plan())
+
+
+def arm64():
+    """CONT, arm64's own check: wl-cont's 64 KiB hugetlb pages are runs of
+    16 PTEs with the contiguous bit (its 32 MiB page 16 PMD blocks)."""
+    da = Dump("deb12-arm64")
+    tasks = [l for l in open(os.path.join(da.d, "oracle", "tasks")) if "(wl-cont)" in l]
+    ok(tasks, "deb12-arm64: the guest runs wl-cont")
+    if not tasks:
+        return
+    da.pid = int(tasks[0].split()[0])
+    rc, out, err = run(["check", "--json", "-p", str(da.pid), "-k", da.vml, da.path])
+    c = json.loads(out) if out else {}
+    cont = [x for x in c.get("checks", []) if x["id"] == "CONT"]
+    ok(rc == 0 and not c["findings"] and cont and cont[0]["applies"],
+       "deb12-arm64: wl-cont is clean, with CONT applied", out[-800:] + err)
+    w = da.json("walk", "-p", str(da.pid))
+    for level, size in (("pte", 64 << 10), ("pmd", 32 << 20)):
+        runs = [e for e in w["entries"] if e["level"] == level and e["kind"] == "present"
+                and "cont" in e["flags"]]
+        ok(len(runs) >= 16, f"deb12-arm64: wl-cont's {size >> 10} KiB pages are {level}s with the "
+           f"contiguous bit ({len(runs)})", [e["flags"] for e in w["entries"][:4]])
+        if not runs:
+            continue
+        e = runs[0]
+        step = 1 << (12 if level == "pte" else 21)
+        idx = (int(e["va"], 16) // step) % 512
+        base = int(e["table_pfn"], 16) * 4096 + (idx - idx % 16) * 8
+        r0 = int(e["raw"], 16) - (idx % 16) * step  # the run's first entry, as it is
+        da.check([("P", base + 5 * 8, r0 + 6 * step)],
+                 f"deb12-arm64: a {level} of a contiguous run maps the wrong frame", "CONT")
+        da.check([("P", base + 7 * 8, (r0 + 7 * step) & ~(1 << 52))],
+                 f"deb12-arm64: a {level} of a contiguous run lacks the contiguous bit", "CONT")
 
 
 main()

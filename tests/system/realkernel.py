@@ -514,14 +514,21 @@ def check_hugetlb(k, d, kind):
     un = [v for v in h["vmas"] if v["pid"] == tasks["wl-huge-un"]]
     ok(un and not any(tasks["wl-huge-un"] in g for g in got),
        f"{tag}: the unaligned mapping shares nothing", un)
-    ok(all(v["page_size"] == 2 << 20 for v in h["vmas"]) and len(h["vmas"]) >= 67,
-       f"{tag}: {len(h['vmas'])} hugetlb VMAs, hstate 2 MiB", [(v["pid"], v["page_size"]) for v in h["vmas"]])
+    # wl-cont's contiguous sizes (arm64) apart: the rest are wl-huge's 2 MiB
+    cont = [v for v in h["vmas"] if v["pid"] == tasks.get("wl-cont")]
+    hv = [v for v in h["vmas"] if v["pid"] != tasks.get("wl-cont")]
+    ok(all(v["page_size"] == 2 << 20 for v in hv) and len(hv) >= 67,
+       f"{tag}: {len(hv)} hugetlb VMAs, hstate 2 MiB", [(v["pid"], v["page_size"]) for v in hv])
+    if kernel_opts(k).get("arch") == "arm64":
+        ok(sorted(v["page_size"] for v in cont) == [64 << 10, 32 << 20],
+           f"{tag}: wl-cont's hugetlb VMAs have arm64's contiguous sizes, 64 KiB and 32 MiB",
+           [(v["start"], v["page_size"]) for v in cont])
     priv = [v for v in h["vmas"] if v["pid"] == tasks["wl-huge"]]
     ok(priv and priv[0]["resv_map"] and priv[0]["resv_owner"],
        f"{tag}: the private mapping's owner holds its resv_map", priv)
     # Locks: on a quiet guest every vma_lock and resv_map rw_sema and
     # every shared table's split lock is free, nobody waiting.
-    sems = [x for v in h["vmas"] for x in ([v["vma_lock"]["rw_sema"]] if v["vma_lock"] else []) +
+    sems = [x for v in hv for x in ([v["vma_lock"]["rw_sema"]] if v["vma_lock"] else []) +
             [v["resv_rw_sema"]] if x]
     # 64 sharers and wl-huge-un have vma_locks, wl-huge's resv_map a
     # rw_sema; before v6.1 neither exists

@@ -100,6 +100,9 @@ struct ctx {
 	/* A3/A4: anon THP leaves, per PMD table being walked and in all */
 	uint64_t anon_pmd_leaves, thp_in_table[PTS_NLEVELS], deposits;
 	bool deposits_known;
+	/* CONT (arm64): the run last checked, as table pfn + 1 and index */
+	uint64_t cont_table;
+	unsigned cont_run;
 };
 
 /* A finding of the check running (c->cur) about c's process. */
@@ -131,4 +134,5 @@ extern const struct check pts_check_b3, pts_check_c2, pts_check_b1, pts_check_b2
 extern const struct check pts_check_a3;						/* thp.c */
 extern const struct check pts_check_f2, pts_check_f3;				/* locks.c */
 extern const struct check pts_check_d4, pts_check_d1, pts_check_d5, pts_check_d2;	/* rmap.c */
+extern const struct check pts_check_cont;					/* arm64.c */
 #endif

@@ -77,9 +77,11 @@ static void b3_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 	if (!v || !(v->flags & PTS_VM_HUGETLB) || !v->huge_size || e->kind == PTS_EK_TABLE)
 		return;
 	uint64_t size = pts_level_size(c->a, e->level);
+	/* each entry of an arm64 contiguous run maps a sixteenth */
+	uint64_t piece = pts_arch_hstate_piece(c->a, v->huge_size);
 	const char *why = NULL;
 	char buf[160];
-	if (size < v->huge_size) {
+	if (size < piece) {
 		struct pts_hgm done;
 		if (c->hacc.hsize != v->huge_size && c->hacc.open && pts_hgm_end(&c->hacc, &done))
 			hgm_flush(c, &done);
@@ -93,7 +95,7 @@ static void b3_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 		c->h_revisit |= t->revisit;
 		return;
 	}
-	if (size > v->huge_size) {
+	if (size > piece) {
 		why = "a leaf larger than the hstate";
 	} else if (e->kind == PTS_EK_SWAP || e->kind == PTS_EK_DEVICE_PRIVATE ||
 		   e->kind == PTS_EK_DEVICE_EXCLUSIVE || e->kind == PTS_EK_UNKNOWN) {
@@ -106,6 +108,12 @@ static void b3_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 			pts_notes_add(&c->out->missing, "B3: struct page of pfn %#" PRIx64 ": %s",
 				      e->pfn, pts_error_text(err));
 			pts_error_destroy(err);
+		} else if (piece < v->huge_size) {
+			/* a contiguous run's entry: its frame at its offset in
+			 * a folio aligned to the hstate's size (CONT runs are
+			 * CONT's to check) */
+			if ((e->pfn & ((v->huge_size >> 12) - 1)) != ((va & (v->huge_size - 1)) >> 12))
+				why = "its frame is not at its offset in an aligned hugetlb page";
 		} else if (e->pfn & ((v->huge_size >> 12) - 1)) {
 			why = "its frame is not aligned to the hstate's size";
 		} else if (!pg.head || pg.hugetlb == 0) {

@@ -45,7 +45,10 @@ static void leaf_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 		return;
 	/* Bits 13 up to the leaf size are reserved in a PMD/PUD leaf (12 is PAT). */
 	uint64_t mask = (pts_level_size(c->a, e->level) - 1) & ~0x1fffULL;
-	uint64_t raw = (e->raw & (1ULL << 8)) && !(e->raw & 1) ? ~e->raw : e->raw;
+	/* x86-64 keeps a PROT_NONE leaf's PFN inverted (L1TF); arm64's bit 8
+	 * is a shareability bit */
+	bool x86 = !strcmp(c->a->name, "x86_64");
+	uint64_t raw = x86 && (e->raw & (1ULL << 8)) && !(e->raw & 1) ? ~e->raw : e->raw;
 	if (raw & mask & c->a->pfn_mask)
 		pts_chk_finding(c, "entry", t->pfn, true, va, "%s leaf %#" PRIx64 " (entry %u of table %#"
 			PRIx64 ") has reserved address bits %#" PRIx64 " set: not aligned to %" PRIu64
