@@ -77,6 +77,7 @@ struct pts_arch {
 	/* arm64: hugetlb sizes of 16 entries with the contiguous bit
 	 * (CONT_PTE_SIZE, CONT_PMD_SIZE) */
 	unsigned cont_entries;
+	bool arm64_v610;	/* arm64's PTE layout of v6.10+ (uffd-wp, PTE_PRESENT_INVALID) */
 	void (*decode)(const struct pts_arch *a, int level, uint64_t raw, struct pts_entry *e);
 };
 

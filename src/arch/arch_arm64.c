@@ -29,19 +29,27 @@
 #define A_DEVMAP B(57)
 #define A_PROT_NONE B(58)	/* only when !VALID */
 #define A_PMD_PRESENT_INVALID B(59)	/* a THP being split: only when !VALID */
-/* Swap entries (pgtable.h, v6.1): type in bits 3-7, offset from bit 8,
- * PTE_SWP_EXCLUSIVE bit 2. */
-#define A_SWP_TYPE_SHIFT 3
+/* Swap entries (pgtable.h): v6.1 type in bits 3-7, offset from bit 8;
+ * v6.10 (arm64 uffd-wp, Ryan Roberts' series) type in bits 6-10, offset
+ * from bit 12 (bit 11, PTE_PRESENT_INVALID, kept clear), uffd-wp bit 3;
+ * PTE_SWP_EXCLUSIVE bit 2 in both. */
 #define A_SWP_TYPE_BITS 5
 #define A_SWP_OFFSET_BITS 50
 #define A_SWP_EXCLUSIVE B(2)
+#define A_SWP_UFFD_WP B(3)	/* v6.10 */
+/* v6.10: PTE_PROT_NONE and PMD_PRESENT_INVALID gave way to one
+ * PTE_PRESENT_INVALID, nG when !VALID; bit 58 became PTE_UFFD_WP. */
+#define A_PRESENT_INVALID A_NG
+#define A_UFFD_WP B(58)
 
 static void decode_swap(const struct pts_arch *a, struct pts_entry *e)
 {
 	uint64_t raw = e->raw;
-	unsigned type = (unsigned)((raw >> A_SWP_TYPE_SHIFT) & (B(A_SWP_TYPE_BITS) - 1));
-	uint64_t off = (raw >> (A_SWP_TYPE_SHIFT + A_SWP_TYPE_BITS)) & (B(A_SWP_OFFSET_BITS) - 1);
+	unsigned tshift = a->arm64_v610 ? 6 : 3, oshift = a->arm64_v610 ? 12 : 8;
+	unsigned type = (unsigned)((raw >> tshift) & (B(A_SWP_TYPE_BITS) - 1));
+	uint64_t off = (raw >> oshift) & (B(A_SWP_OFFSET_BITS) - 1);
 	set(e, raw & A_SWP_EXCLUSIVE, PTS_F_EXCLUSIVE);
+	set(e, a->arm64_v610 && (raw & A_SWP_UFFD_WP), PTS_F_UFFD_WP);
 	pts_arch_swap_classify(a, e, type, off);
 }
 
@@ -69,8 +77,16 @@ static void leaf_bits(const struct pts_arch *a, int level, uint64_t raw, struct 
 	set(e, raw & A_DBM, PTS_F_RW);
 	set(e, (raw & A_DIRTY) || ((raw & A_DBM) && !(raw & A_RDONLY)), PTS_F_DIRTY);
 	set(e, raw & A_SPECIAL, PTS_F_SPECIAL);
-	set(e, raw & A_DEVMAP, PTS_F_DEVMAP);
-	set(e, !valid && (raw & A_PROT_NONE), PTS_F_PROTNONE);
+	set(e, a->devmap_bit && (raw & A_DEVMAP), PTS_F_DEVMAP);
+	if (a->arm64_v610) {
+		set(e, valid && (raw & A_UFFD_WP), PTS_F_UFFD_WP);
+		set(e, !valid, PTS_F_PROTNONE);
+		/* nG means present-invalid when !VALID, not non-global */
+		if (!valid)
+			e->flags &= ~(1u << PTS_F_NG);
+	} else {
+		set(e, !valid && (raw & A_PROT_NONE), PTS_F_PROTNONE);
+	}
 }
 
 static void arm64_decode(const struct pts_arch *a, int level, uint64_t raw, struct pts_entry *e)
@@ -84,9 +100,11 @@ static void arm64_decode(const struct pts_arch *a, int level, uint64_t raw, stru
 	}
 	if (!(raw & A_VALID)) {
 		/* pte_present(): VALID or PROT_NONE; pmd_present() also a THP
-		 * being split (PMD_PRESENT_INVALID) */
-		if ((level == PTS_PTE || level == PTS_PMD) &&
-		    ((raw & A_PROT_NONE) || (level == PTS_PMD && (raw & A_PMD_PRESENT_INVALID)))) {
+		 * being split (PMD_PRESENT_INVALID); from v6.10 both are
+		 * PTE_PRESENT_INVALID */
+		bool pinv = a->arm64_v610 ? (raw & A_PRESENT_INVALID) != 0 :
+			    (raw & A_PROT_NONE) || (level == PTS_PMD && (raw & A_PMD_PRESENT_INVALID));
+		if ((level == PTS_PTE || level == PTS_PMD) && pinv) {
 			leaf_bits(a, level, raw, e);
 			return;
 		}
@@ -140,9 +158,12 @@ struct pts_error *pts_arch_arm64_derive(struct pts_program *p, struct pts_arch *
 		vabits = 64 - t1sz;
 	/* ARM64_HW_PGTABLE_LEVELS(va_bits) with 4 KiB pages */
 	int levels = (int)((va_bits - 4) / 9);
-	if (levels != 4 && levels != 5)
+	/* 52-bit VAs with 4 KiB pages (LPA2, v6.9) have a 16-entry top table
+	 * that is not a page, and address bits 50-51 in bits 8-9 */
+	if (levels != 4)
 		return pts_error(PTS_ERR_FORMAT, "arm64 with VA_BITS %" PRIu64 ": %d levels of page "
-				 "tables are not decoded (4 or 5 are)", va_bits, levels);
+				 "tables (LPA2) are not decoded yet (48-bit VAs, 4 levels, are)", va_bits,
+				 levels);
 	a->name = "arm64";
 	a->levels = levels;
 	a->entries = 512;
@@ -163,7 +184,11 @@ struct pts_error *pts_arch_arm64_derive(struct pts_program *p, struct pts_arch *
 	 * 48 in Debian's 4 KiB kernels) */
 	a->phys_bits = 48;
 	a->pfn_mask = (B(48) - 1) & ~0xfffULL;
-	a->devmap_bit = true;
+	unsigned v = pts_kernel_version(p);
+	/* macros both, so by version: the uffd-wp layout from v6.10; pte_devmap
+	 * removed in v6.17 (as on x86-64) */
+	a->arm64_v610 = v >= PTS_KVER(6, 10);
+	a->devmap_bit = v && v < PTS_KVER(6, 17);
 	a->cont_entries = 16;	/* CONT_PTES, CONT_PMDS with 4 KiB pages */
 	pts_arch_derive_swap(p, a);
 	a->decode = arm64_decode;

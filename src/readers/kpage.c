@@ -152,6 +152,39 @@ static int8_t is_hugetlb(struct pts_program *p, const struct page_layout *l,
 	return -1;
 }
 
+/* arm64's vmemmap from the first present memory section at or above
+ * PHYS_OFFSET (VMCOREINFO: SYMBOL(mem_section), the roots array of
+ * SPARSEMEM_EXTREME, SIZE(mem_section), NUMBER(SECTION_SIZE_BITS)). */
+static struct pts_error *arm64_vmemmap(struct pts_program *p, uint64_t *ret)
+{
+	uint64_t roots, msz, sbits, phys, nroots = 0, smm_off = 0;
+	if (!vmcoreinfo_num(p->vmci, "SYMBOL(mem_section)", &roots) ||
+	    !vmcoreinfo_num(p->vmci, "SIZE(mem_section)", &msz) || !msz || msz > 4096 ||
+	    !vmcoreinfo_num(p->vmci, "NUMBER(SECTION_SIZE_BITS)", &sbits) || sbits < 12 || sbits > 40 ||
+	    !vmcoreinfo_num(p->vmci, "NUMBER(PHYS_OFFSET)", &phys))
+		return pts_error(PTS_ERR_FORMAT, "VMCOREINFO lacks mem_section, SECTION_SIZE_BITS or "
+				 "PHYS_OFFSET");
+	vmcoreinfo_num(p->vmci, "LENGTH(mem_section)", &nroots);
+	vmcoreinfo_num(p->vmci, "OFFSET(mem_section.section_mem_map)", &smm_off);
+	uint64_t per_root = 4096 / msz;
+	/* a bounded search: 4096 sections are 512 GiB of 128 MiB sections */
+	for (uint64_t nr = (phys >> 12) >> (sbits - 12), n = 0; n < 4096; nr++, n++) {
+		uint64_t root, smm;
+		if (nroots && nr / per_root >= nroots)
+			break;
+		if (!pts_try_u64(p, roots + nr / per_root * 8, &root) || !root)
+			continue;
+		if (!pts_try_u64(p, root + nr % per_root * msz + smm_off, &smm))
+			continue;
+		/* SECTION_HAS_MEM_MAP (bit 1); the flags sit in the low bits */
+		if (smm & 2) {
+			*ret = smm & ~0xffULL;
+			return NULL;
+		}
+	}
+	return pts_error(PTS_ERR_NODATA, "no present memory section from PHYS_OFFSET %#" PRIx64, phys);
+}
+
 static struct pts_error *layout_derive(struct pts_program *p, void **ret)
 {
 	struct page_layout *l = xcalloc(1, sizeof(*l));
@@ -163,21 +196,16 @@ static struct pts_error *layout_derive(struct pts_program *p, void **ret)
 	}
 	const char *arch = pts_dump_info(p->dump)->arch;
 	if (arch && !strcmp(arch, "aarch64")) {
-		/* arch/arm64/include/asm/pgtable.h (v5.11 to v6.8): vmemmap is
-		 * VMEMMAP_START - (memstart_addr >> PAGE_SHIFT) struct pages,
-		 * VMEMMAP_START -(1 << (VA_BITS - VMEMMAP_SHIFT)), VMEMMAP_SHIFT
-		 * PAGE_SHIFT - order of sizeof(struct page) */
-		uint64_t va_bits = 0, phys_offset = 0;
-		unsigned order = 0;
-		while ((1ULL << order) < l->size)
-			order++;
-		if (!vmcoreinfo_num(p->vmci, "NUMBER(VA_BITS)", &va_bits) || va_bits < 36 || va_bits > 52 ||
-		    !vmcoreinfo_num(p->vmci, "NUMBER(PHYS_OFFSET)", &phys_offset) || order > 12) {
+		/* vmemmap moved between versions (VMEMMAP_START was -(1 <<
+		 * (VA_BITS - VMEMMAP_SHIFT)) in v6.1, VMEMMAP_END - VMEMMAP_SIZE
+		 * with VMEMMAP_END -1 GiB in v7.x): it is read from the kernel
+		 * instead, from a present memory section, whose section_mem_map
+		 * encodes it (mm/sparse.c sparse_encode_mem_map(): mem_map less
+		 * the section's first pfn, with SPARSEMEM_VMEMMAP vmemmap). */
+		if ((err = arm64_vmemmap(p, &l->vmemmap))) {
 			free(l);
-			return pts_error(PTS_ERR_FORMAT, "struct page layout: arm64: VMCOREINFO lacks "
-					 "VA_BITS or PHYS_OFFSET");
+			return pts_error_wrap(err, "struct page layout: arm64 vmemmap");
 		}
-		l->vmemmap = -(1ULL << (va_bits - (12 - order))) - (phys_offset >> 12) * l->size;
 	} else {
 		/* vmemmap_base moves with KASLR; VMEMMAP_START defaults otherwise */
 		l->vmemmap = p->paging_levels == 5 ? 0xffd4000000000000ULL : 0xffffea0000000000ULL;
