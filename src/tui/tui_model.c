@@ -234,7 +234,12 @@ void tui_load(struct tui_model *m, unsigned jobs, tui_progress_fn fn, void *arg)
 	tl.v = NULL;
 	pts_task_list_free(&tl);
 	m->bg = bg;
-	m->bg_stage = "checking";	/* until the first tui_poll says more */
+	/* the thread's stage from the start: a poll before the thread has
+	 * run must not read "nothing running" (a slow start, as under ASan,
+	 * showed the status of a finished load while the checks had not
+	 * begun) */
+	bg->stage = "checking";
+	m->bg_stage = "checking";
 	if (pthread_create(&bg->th, NULL, bg_main, bg)) {
 		/* no thread: do it all here, then take it in */
 		bg->nothread = true;
