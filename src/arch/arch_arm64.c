@@ -156,8 +156,8 @@ struct pts_error *pts_arch_arm64_derive(struct pts_program *p, struct pts_arch *
 	uint64_t vabits = va_bits;
 	if (vmcoreinfo_num(p->vmci, "NUMBER(TCR_EL1_T1SZ)", &t1sz) && t1sz && t1sz < 64)
 		vabits = 64 - t1sz;
-	/* ARM64_HW_PGTABLE_LEVELS(va_bits) with 4 KiB pages */
-	int levels = (int)((va_bits - 4) / 9);
+	/* ARM64_HW_PGTABLE_LEVELS(VA_BITS) with 4 KiB pages (program.c) */
+	int levels = p->paging_levels;
 	/* 52-bit VAs with 4 KiB pages (LPA2, v6.9) have a 16-entry top table
 	 * that is not a page, and address bits 50-51 in bits 8-9 */
 	if (levels != 4)

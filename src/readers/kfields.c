@@ -407,3 +407,13 @@ const char *pts_field_type(enum pts_field f)
 {
 	return f < PTS_FLD_N ? rows[f].type : "?";
 }
+
+bool pts_field_u64(struct pts_program *p, uint64_t base, enum pts_field f, uint64_t *v)
+{
+	return pts_field_has(p, f) && pts_try_u64(p, base + pts_field_off(p, f), v);
+}
+
+bool pts_field_u32(struct pts_program *p, uint64_t base, enum pts_field f, uint32_t *v)
+{
+	return pts_field_has(p, f) && pts_try_u32(p, base + pts_field_off(p, f), v);
+}

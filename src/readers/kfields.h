@@ -221,6 +221,10 @@ uint64_t pts_field_size(struct pts_program *p, enum pts_field f);
 /* f's offset, or the type lookup's error (naming the type and member)
  * when this kernel lacks it. */
 struct pts_error *pts_field_need(struct pts_program *p, enum pts_field f, uint64_t *off);
+/* The u64 or u32 at base + f's offset; false if this kernel lacks f or
+ * the dump the word. */
+bool pts_field_u64(struct pts_program *p, uint64_t base, enum pts_field f, uint64_t *v);
+bool pts_field_u32(struct pts_program *p, uint64_t base, enum pts_field f, uint32_t *v);
 /* f's offset if this kernel has it. */
 bool pts_field_opt(struct pts_program *p, enum pts_field f, uint64_t *off);
 /* f's offset, size and bits, or the lookup's error. */

@@ -21,14 +21,14 @@ enum pts_vma_lock_kind pts_vma_lock_kind(struct pts_program *p)
 
 bool pts_mm_lock_seq(struct pts_program *p, uint64_t mm, uint32_t *seq)
 {
-	return pts_field_has(p, PTS_FLD_MM_LOCK_SEQ) && pts_try_u32(p, mm + pts_field_off(p, PTS_FLD_MM_LOCK_SEQ), seq);
+	return pts_field_u32(p, mm, PTS_FLD_MM_LOCK_SEQ, seq);
 }
 
 bool pts_vma_write_locked(struct pts_program *p, uint64_t vma, uint32_t mm_seq)
 {
 	uint32_t seq;
-	return pts_field_has(p, PTS_FLD_VMA_LOCK_SEQ) && pts_field_has(p, PTS_FLD_MM_LOCK_SEQ) &&
-	       pts_try_u32(p, vma + pts_field_off(p, PTS_FLD_VMA_LOCK_SEQ), &seq) && seq == mm_seq;
+	return pts_field_has(p, PTS_FLD_MM_LOCK_SEQ) && pts_field_u32(p, vma, PTS_FLD_VMA_LOCK_SEQ, &seq) &&
+	       seq == mm_seq;
 }
 
 bool pts_vma_refcnt_read(struct pts_program *p, uint64_t vma, uint32_t *ref, uint64_t *addr)
@@ -39,8 +39,7 @@ bool pts_vma_refcnt_read(struct pts_program *p, uint64_t vma, uint32_t *ref, uin
 
 bool pts_mm_vma_writer(struct pts_program *p, uint64_t mm, uint64_t *task)
 {
-	return pts_field_has(p, PTS_FLD_MM_WRITER_WAIT) &&
-	       pts_try_u64(p, mm + pts_field_off(p, PTS_FLD_MM_WRITER_WAIT), task) && *task;
+	return pts_field_u64(p, mm, PTS_FLD_MM_WRITER_WAIT, task) && *task;
 }
 
 bool pts_vma_lock_rwsem(struct pts_program *p, uint64_t vma, uint64_t *at)
@@ -126,8 +125,7 @@ bool pts_task_blocker_known(struct pts_program *p)
 
 bool pts_task_blocker(struct pts_program *p, uint64_t task, uint64_t *blocker)
 {
-	return pts_field_has(p, PTS_FLD_TASK_BLOCKER) &&
-	       pts_try_u64(p, task + pts_field_off(p, PTS_FLD_TASK_BLOCKER), blocker) && *blocker;
+	return pts_field_u64(p, task, PTS_FLD_TASK_BLOCKER, blocker) && *blocker;
 }
 
 bool pts_lockdep_known(struct pts_program *p)

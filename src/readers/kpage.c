@@ -213,8 +213,7 @@ static struct pts_error *layout_derive(struct pts_program *p, void **ret)
 			err = pts_read_u64(p, sym, &l->vmemmap);
 		pts_error_destroy(err);
 	}
-	if ((err = pts_types_sizeof(p->types, "struct page", &l->size)) ||
-	    (err = pts_field_need(p, PTS_FLD_PAGE_FLAGS, &l->flags)) ||
+	if ((err = pts_field_need(p, PTS_FLD_PAGE_FLAGS, &l->flags)) ||
 	    (err = pts_field_need(p, PTS_FLD_PAGE_REFCOUNT, &l->refcount)) ||
 	    (err = pts_field_need(p, PTS_FLD_PAGE_PAGE_TYPE, &l->page_type)) ||
 	    (err = pts_field_need(p, PTS_FLD_PAGE_LRU, &l->lru)) ||
@@ -334,7 +333,7 @@ bool pts_page_mapping_read(struct pts_program *p, uint64_t pfn, uint64_t *mappin
 	uint64_t page;
 	struct pts_error *e = pts_page_addr(p, pfn, &page);
 	pts_error_destroy(e);
-	return !e && pts_field_has(p, PTS_FLD_PAGE_MAPPING) && pts_try_u64(p, page + pts_field_off(p, PTS_FLD_PAGE_MAPPING), mapping);
+	return !e && pts_field_u64(p, page, PTS_FLD_PAGE_MAPPING, mapping);
 }
 
 struct pts_error *pts_pmd_deposits(struct pts_program *p, uint64_t table_pfn, uint64_t *first,

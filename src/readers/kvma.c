@@ -3,11 +3,6 @@
 #include <stddef.h>
 #include "readers/kvma.h"
 
-static bool u64_at(struct pts_program *p, uint64_t base, enum pts_field f, uint64_t *v)
-{
-	return pts_field_has(p, f) && pts_try_u64(p, base + pts_field_off(p, f), v);
-}
-
 bool pts_vma_head_read(struct pts_program *p, uint64_t vma, unsigned want, struct pts_vma_head *h)
 {
 	static const struct {
@@ -23,19 +18,19 @@ bool pts_vma_head_read(struct pts_program *p, uint64_t vma, unsigned want, struc
 	};
 	for (size_t i = 0; i < sizeof(order) / sizeof(*order); i++)
 		if ((want & order[i].bit) &&
-		    !u64_at(p, vma, order[i].f, (uint64_t *)((char *)h + order[i].at)))
+		    !pts_field_u64(p, vma, order[i].f, (uint64_t *)((char *)h + order[i].at)))
 			return false;
 	return true;
 }
 
 bool pts_mm_pgd_read(struct pts_program *p, uint64_t mm, uint64_t *pgd)
 {
-	return u64_at(p, mm, PTS_FLD_MM_PGD, pgd);
+	return pts_field_u64(p, mm, PTS_FLD_MM_PGD, pgd);
 }
 
 bool pts_i_mmap_top(struct pts_program *p, uint64_t mapping, uint64_t *top)
 {
-	return u64_at(p, mapping, PTS_FLD_AS_I_MMAP, top);
+	return pts_field_u64(p, mapping, PTS_FLD_AS_I_MMAP, top);
 }
 
 uint64_t pts_i_mmap_vma(struct pts_program *p, uint64_t node)
@@ -45,7 +40,7 @@ uint64_t pts_i_mmap_vma(struct pts_program *p, uint64_t node)
 
 bool pts_anon_vma_top(struct pts_program *p, uint64_t anon_vma, uint64_t *top)
 {
-	return u64_at(p, anon_vma, PTS_FLD_AV_RB_ROOT, top);
+	return pts_field_u64(p, anon_vma, PTS_FLD_AV_RB_ROOT, top);
 }
 
 uint64_t pts_anon_avc_of(struct pts_program *p, uint64_t node)
@@ -55,22 +50,22 @@ uint64_t pts_anon_avc_of(struct pts_program *p, uint64_t node)
 
 bool pts_avc_vma(struct pts_program *p, uint64_t avc, uint64_t *vma)
 {
-	return u64_at(p, avc, PTS_FLD_AVC_VMA, vma);
+	return pts_field_u64(p, avc, PTS_FLD_AVC_VMA, vma);
 }
 
 bool pts_anon_vma_root(struct pts_program *p, uint64_t anon_vma, uint64_t *root)
 {
-	return u64_at(p, anon_vma, PTS_FLD_AV_ROOT, root);
+	return pts_field_u64(p, anon_vma, PTS_FLD_AV_ROOT, root);
 }
 
 bool pts_vma_anon_vma(struct pts_program *p, uint64_t vma, uint64_t *anon_vma)
 {
-	return u64_at(p, vma, PTS_FLD_VMA_ANON_VMA, anon_vma);
+	return pts_field_u64(p, vma, PTS_FLD_VMA_ANON_VMA, anon_vma);
 }
 
 bool pts_vma_mm(struct pts_program *p, uint64_t vma, uint64_t *mm)
 {
-	return u64_at(p, vma, PTS_FLD_VMA_MM, mm);
+	return pts_field_u64(p, vma, PTS_FLD_VMA_MM, mm);
 }
 
 bool pts_vma_links_known(struct pts_program *p)
