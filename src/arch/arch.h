@@ -59,10 +59,14 @@ struct pts_arch {
 	int top;		/* level of the root table */
 	unsigned shift[PTS_NLEVELS];	/* VA bits below each level's index */
 	unsigned entries;	/* per table */
+	unsigned top_entries;	/* in the root table: arm64 with 52-bit VAs and 4 KiB pages
+				 * has 16 (PTRS_PER_PGD), in a slab object, not a page */
 	uint64_t user_end;	/* TASK_SIZE_MAX */
 	uint64_t page_offset;	/* start of the direct map (page_offset_base; arm64 PAGE_OFFSET) */
 	uint64_t phys_offset;	/* physical address of page_offset (arm64 PHYS_OFFSET; 0 on x86-64) */
 	uint64_t pfn_mask;	/* physical-address bits of an entry */
+	uint64_t pfn_hi;	/* those of them out of place: arm64 LPA2 keeps address bits
+				 * 50-51 in entry bits 8-9 (PTE_ADDR_HIGH) */
 	unsigned phys_bits;	/* MAX_PHYSMEM_BITS */
 	/* Swap types above MAX_SWAPFILES, derived from the debug info;
 	 * -1 where the kernel has no such type. */
@@ -95,7 +99,8 @@ static inline bool pts_entry_redecode(const struct pts_arch *a, const struct pts
 				      uint64_t raw, struct pts_entry *e)
 {
 	if (prev->level != PTS_PTE || prev->kind != PTS_EK_PRESENT ||
-	    (prev->flags & (1u << PTS_F_PROTNONE)) || ((prev->raw ^ raw) & ~a->pfn_mask))
+	    (prev->flags & (1u << PTS_F_PROTNONE)) || ((prev->raw ^ raw) & ~a->pfn_mask) ||
+	    (raw & a->pfn_hi))
 		return false;
 	*e = *prev;
 	e->raw = raw;
@@ -117,10 +122,10 @@ static inline int pts_arch_above(const struct pts_arch *a, int level)
 {
 	return level == PTS_PUD && a->levels == 4 ? PTS_PGD : level + 1;
 }
-/* The frame of a direct-map (arm64: linear map) address: a table's. */
-static inline uint64_t pts_arch_lm_pfn(const struct pts_arch *a, uint64_t va)
+/* Entries in a table of level: the root may have fewer. */
+static inline unsigned pts_arch_nentries(const struct pts_arch *a, int level)
 {
-	return (va - a->page_offset + a->phys_offset) >> 12;
+	return level == a->top ? a->top_entries : a->entries;
 }
 /* Size mapped by one entry at level. */
 static inline uint64_t pts_level_size(const struct pts_arch *a, int level)

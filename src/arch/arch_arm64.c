@@ -1,4 +1,4 @@
-/* arm64 page tables with 4 KiB pages: arch/arm64/include/asm/
+/* arm64 page tables with 4 KiB pages, 48- and 52-bit (LPA2) VAs: arch/arm64/include/asm/
  * pgtable-hwdef.h (the hardware bits), pgtable-prot.h (the software
  * bits) and pgtable.h (present, dirty, write, swap entries), as of v6.1.
  * The kernel's user and kernel halves use two translation tables (TTBR0,
@@ -53,6 +53,14 @@ static void decode_swap(const struct pts_arch *a, struct pts_entry *e)
 	pts_arch_swap_classify(a, e, type, off);
 }
 
+/* __pte_to_phys(): the address bits of an entry mapping size (v6.9
+ * LPA2 adds bits 50-51 from entry bits 8-9) */
+static uint64_t entry_pfn(const struct pts_arch *a, uint64_t raw, uint64_t size)
+{
+	uint64_t pa = raw & a->pfn_mask & ~a->pfn_hi & ~(size - 1);
+	return (pa | (raw & a->pfn_hi) << 42) >> 12;
+}
+
 /* The bits of a leaf the kernel keeps (valid, or PROT_NONE) */
 static void leaf_bits(const struct pts_arch *a, int level, uint64_t raw, struct pts_entry *e)
 {
@@ -60,7 +68,7 @@ static void leaf_bits(const struct pts_arch *a, int level, uint64_t raw, struct 
 	e->kind = PTS_EK_PRESENT;
 	e->leaf = true;
 	e->has_pfn = true;
-	e->pfn = (raw & a->pfn_mask & ~(pts_level_size(a, level) - 1)) >> 12;
+	e->pfn = entry_pfn(a, raw, pts_level_size(a, level));
 	set(e, true, PTS_F_PRESENT);
 	set(e, valid, PTS_F_VALID);
 	set(e, raw & A_USER, PTS_F_USER);
@@ -130,7 +138,7 @@ static void arm64_decode(const struct pts_arch *a, int level, uint64_t raw, stru
 	if (table_bit) {
 		e->kind = PTS_EK_TABLE;
 		e->has_pfn = true;
-		e->pfn = (raw & a->pfn_mask) >> 12;
+		e->pfn = entry_pfn(a, raw, 4096);
 		set(e, true, PTS_F_VALID);
 		return;
 	}
@@ -156,17 +164,18 @@ struct pts_error *pts_arch_arm64_derive(struct pts_program *p, struct pts_arch *
 	uint64_t vabits = va_bits;
 	if (vmcoreinfo_num(p->vmci, "NUMBER(TCR_EL1_T1SZ)", &t1sz) && t1sz && t1sz < 64)
 		vabits = 64 - t1sz;
-	/* ARM64_HW_PGTABLE_LEVELS(VA_BITS) with 4 KiB pages (program.c) */
-	int levels = p->paging_levels;
-	/* 52-bit VAs with 4 KiB pages (LPA2, v6.9) have a 16-entry top table
-	 * that is not a page, and address bits 50-51 in bits 8-9 */
-	if (levels != 4)
-		return pts_error(PTS_ERR_FORMAT, "arm64 with VA_BITS %" PRIu64 ": %d levels of page "
-				 "tables (LPA2) are not decoded yet (48-bit VAs, 4 levels, are)", va_bits,
-				 levels);
+	/* With 4 KiB pages, 48-bit VAs take 4 levels and 52-bit ones 5, the
+	 * root holding 16 entries (PTRS_PER_PGD), a slab object (v6.9, LPA2).
+	 * A 52-bit kernel on a CPU without LPA2 runs with 48 bits and folds
+	 * the fifth level (pgtable_l5_enabled(); its pgd is then a page). */
+	int levels = vabits == 52 ? 5 : 4;
+	if (vabits != 48 && vabits != 52)
+		return pts_error(PTS_ERR_FORMAT, "arm64 with %" PRIu64 "-bit virtual addresses: only "
+				 "48 and 52 bits are decoded", vabits);
 	a->name = "arm64";
 	a->levels = levels;
 	a->entries = 512;
+	a->top_entries = levels == 5 ? 16 : 512;
 	a->shift[PTS_PTE] = 12;
 	a->shift[PTS_PMD] = 21;
 	a->shift[PTS_PUD] = 30;
@@ -180,10 +189,23 @@ struct pts_error *pts_arch_arm64_derive(struct pts_program *p, struct pts_arch *
 	 * map's physical base is PHYS_OFFSET (memstart_addr) */
 	a->page_offset = ~0ULL << vabits;
 	a->phys_offset = phys_offset;
-	/* PTE_ADDR_LOW with 48-bit physical addresses (CONFIG_ARM64_PA_BITS
-	 * 48 in Debian's 4 KiB kernels) */
-	a->phys_bits = 48;
-	a->pfn_mask = (B(48) - 1) & ~0xfffULL;
+	/* MAX_PHYSMEM_BITS is CONFIG_ARM64_PA_BITS (48 in Debian's 6.1, 52
+	 * in 7.x), which sizes swap entries' PFNs; 48 where not exported */
+	uint64_t pbits = 48;
+	if (vmcoreinfo_num(p->vmci, "NUMBER(MAX_PHYSMEM_BITS)", &pbits) && (pbits < 36 || pbits > 52))
+		pbits = 48;
+	a->phys_bits = (unsigned)pbits;
+	/* Entries hold address bits 12-47 (PTE_ADDR_LOW with 48-bit PAs); with
+	 * LPA2, which 4 KiB pages need for 52-bit VAs (TCR_EL1.DS is set
+	 * exactly then: arch/arm64/kernel/pi/map_kernel.c, v6.9), bits 12-49
+	 * and 50-51 in entry bits 8-9.  Without it those two bits are the
+	 * shareability field (PTE_MAYBE_SHARED), which __pte_to_phys() drops. */
+	if (levels == 5) {
+		a->pfn_hi = 3ULL << 8;
+		a->pfn_mask = ((B(50) - 1) & ~0xfffULL) | a->pfn_hi;
+	} else {
+		a->pfn_mask = (B(48) - 1) & ~0xfffULL;
+	}
 	unsigned v = pts_kernel_version(p);
 	/* macros both, so by version: the uffd-wp layout from v6.10; pte_devmap
 	 * removed in v6.17 (as on x86-64) */

@@ -101,7 +101,7 @@ static void walk_table_cb(void *arg, const struct pts_table *t)
 	}
 	run_flush(w);
 	int d = w->depth[t->level];
-	uint64_t span = pts_level_size(w->a, t->level) * w->a->entries;
+	uint64_t span = pts_level_size(w->a, t->level) * pts_arch_nentries(w->a, t->level);
 	/* a PMD table under a shared hugetlb mapping: the kernel's count
 	 * of the PUD entries that use it, across processes */
 	char shared[64] = "";
@@ -115,8 +115,13 @@ static void walk_table_cb(void *arg, const struct pts_table *t)
 	if (v && (v->flags & PTS_VM_HUGETLB) && (v->flags & PTS_VM_MAYSHARE) &&
 	    pts_hugetlb_table_sharers(w->p, t->pfn, &n) && n > 1)
 		snprintf(shared, sizeof(shared), "  shared by %" PRId64 " (the kernel's count)", n);
-	printf("%*s%s table pfn %#" PRIx64 "  %#" PRIx64 "-%#" PRIx64 "  %u used%s%s\n", 2 * d, "",
-	       pts_level_name((unsigned)t->level), t->pfn, t->va, t->va + span, t->used,
+	char where[64];
+	if (t->nentries == w->a->entries)
+		snprintf(where, sizeof(where), "pfn %#" PRIx64, t->pfn);
+	else
+		snprintf(where, sizeof(where), "at physical %#" PRIx64 " (%u entries)", t->pa, t->nentries);
+	printf("%*s%s table %s  %#" PRIx64 "-%#" PRIx64 "  %u used%s%s\n", 2 * d, "",
+	       pts_level_name((unsigned)t->level), where, t->va, t->va + span, t->used,
 	       t->revisit ? "  (reached again: shared)" : "", shared);
 }
 
@@ -232,6 +237,10 @@ static int cmd_walk(struct pts_program *p, const struct opts *o)
 			json_begin_object(&j);
 			json_kv_string(&j, "level", pts_level_name((unsigned)tb->level));
 			json_kv_hex(&j, "pfn", tb->pfn);
+			if (tb->nentries != w.a->entries) {
+				json_kv_hex(&j, "pa", tb->pa);
+				json_kv_uint(&j, "entries", tb->nentries);
+			}
 			json_kv_hex(&j, "va", tb->va);
 			json_kv_uint(&j, "used", tb->used);
 			json_key(&j, "parent_pfn");

@@ -15,6 +15,7 @@ struct wctx {
 	struct pts_walk_result *res;
 	struct u64set seen_pfn, seen_at;	/* pfn+1; pfn << 3 | level, +1 */
 	uint64_t max_pfn, start, end;
+	uint64_t root_pa;	/* the root table may be smaller than a page */
 	uint64_t buf[PTS_NLEVELS][512];
 	struct pts_entry last;	/* the last entry decoded in full */
 	bool live;		/* re-read parent entries (live_reread) */
@@ -81,10 +82,11 @@ static void walk_table(struct wctx *c, uint64_t pfn, int level, uint64_t base, u
 {
 	const struct pts_arch *a = c->a;
 	uint64_t *raw = c->buf[level];
-	unsigned shift = a->shift[level];
+	unsigned shift = a->shift[level], n = pts_arch_nentries(a, level);
+	uint64_t pa = level == a->top ? c->root_pa : pfn << 12;
 	uint64_t span = 1ULL << shift;
-	struct pts_table t = { .pfn = pfn, .level = level, .va = base, .parent_pfn = parent_pfn,
-			       .parent_index = pidx, .raw = raw };
+	struct pts_table t = { .pfn = pfn, .pa = pa, .nentries = n, .level = level, .va = base,
+			       .parent_pfn = parent_pfn, .parent_index = pidx, .raw = raw };
 	if (!u64set_add(&c->seen_at, (pfn << 3 | (uint64_t)level) + 1))
 		t.revisit = true;
 	else if (!u64set_add(&c->seen_pfn, pfn + 1)) {
@@ -103,12 +105,12 @@ static void walk_table(struct wctx *c, uint64_t pfn, int level, uint64_t base, u
 			c->ops->table_end(c->arg, &t);
 		return;
 	}
-	struct pts_error *err = pts_dump_read_flags(c->p->dump, PTS_PHYS, pfn << 12, raw, 4096,
+	struct pts_error *err = pts_dump_read_flags(c->p->dump, PTS_PHYS, pa, raw, n * 8ull,
 						    PTS_READ_ONCE);
 	if (err) {
 		err = pts_notes_nodata(&c->res->missing, err, "%s table pfn %#" PRIx64 " (%#" PRIx64
 				       "-%#" PRIx64 "): ", pts_level_name((unsigned)level), pfn, base,
-				       base + span * a->entries);
+				       base + span * n);
 		bool noted = !err;
 		if (err) {
 			anomaly(c, base, level, pfn, 0, 0, "%s table pfn %#" PRIx64 ": %s",
@@ -126,19 +128,20 @@ static void walk_table(struct wctx *c, uint64_t pfn, int level, uint64_t base, u
 		if (!live_reread(c, &pfn, level, base, parent_pfn, pidx, &praw, raw))
 			return;
 		t.pfn = pfn;
+		t.pa = pfn << 12;
 		if (pfn != was)
 			u64set_add(&c->seen_pfn, pfn + 1);
 	}
 	if (!t.revisit)
 		c->res->tables[level]++;
-	for (unsigned i = 0; i < a->entries; i++)
+	for (unsigned i = 0; i < n; i++)
 		t.used += (raw[i] & ~0x60ULL) != 0;
 	if (c->ops->table)
 		c->ops->table(c->arg, &t);
-	unsigned lo = 0, hi = a->entries;
+	unsigned lo = 0, hi = n;
 	if (c->start > base)
 		lo = (unsigned)((c->start - base) >> shift);
-	if (c->end - 1 < base + span * a->entries - 1)
+	if (c->end - 1 < base + span * n - 1)
 		hi = (unsigned)(((c->end - 1 - base) >> shift) + 1);
 	for (unsigned i = lo; i < hi; i++) {
 		uint64_t r = raw[i];
@@ -204,8 +207,8 @@ struct pts_error *pts_walk(struct pts_program *p, uint64_t pgd, uint64_t start, 
 		end = a->user_end;
 	if (start >= end)
 		return NULL;
-	if (pgd < a->page_offset || (pgd & 4095))
-		return pts_error(PTS_ERR_CORRUPT, "pgd %#" PRIx64 " is not a page of the direct map",
+	if (pgd < a->page_offset || (pgd & (a->top_entries * 8ull - 1)))
+		return pts_error(PTS_ERR_CORRUPT, "pgd %#" PRIx64 " is not a table of the direct map",
 				 pgd);
 	struct wctx *c = xcalloc(1, sizeof(*c));
 	c->p = p;
@@ -217,7 +220,8 @@ struct pts_error *pts_walk(struct pts_program *p, uint64_t pgd, uint64_t start, 
 	c->start = start;
 	c->end = end;
 	c->live = pts_dump_info(p->dump)->live;
-	walk_table(c, pts_arch_lm_pfn(a, pgd), PTS_PGD, 0, 0, 0, 0);
+	c->root_pa = pgd - a->page_offset + a->phys_offset;
+	walk_table(c, c->root_pa >> 12, a->top, 0, 0, 0, 0);
 	u64set_free(&c->seen_pfn);
 	u64set_free(&c->seen_at);
 	free(c);
@@ -243,16 +247,19 @@ struct pts_error *pts_translate(struct pts_program *p, uint64_t pgd, uint64_t va
 		return err;
 	if (va >= a->user_end)
 		return pts_error(PTS_ERR_USAGE, "%#" PRIx64 " is not a user address", va);
-	uint64_t pfn = pts_arch_lm_pfn(a, pgd);
+	if (pgd < a->page_offset || (pgd & (a->top_entries * 8ull - 1)))
+		return pts_error(PTS_ERR_CORRUPT, "pgd %#" PRIx64 " is not a table of the direct map",
+				 pgd);
+	uint64_t tpa = pgd - a->page_offset + a->phys_offset;
 	uint64_t max_pfn = pts_dump_info(p->dump)->max_pfn;
-	for (int level = PTS_PGD; level >= PTS_PTE; level = pts_arch_below(a, level)) {
+	for (int level = a->top; level >= PTS_PTE; level = pts_arch_below(a, level)) {
 		struct pts_xlate_step *s = &ret->step[ret->nsteps++];
-		unsigned idx = (unsigned)((va >> a->shift[level]) & (a->entries - 1));
+		unsigned idx = (unsigned)((va >> a->shift[level]) & (pts_arch_nentries(a, level) - 1));
 		uint64_t raw;
 		s->level = level;
-		s->table_pfn = pfn;
+		s->table_pfn = tpa >> 12;
 		s->index = idx;
-		s->entry_pa = (pfn << 12) + idx * 8;
+		s->entry_pa = tpa + idx * 8;
 		if ((err = pts_dump_read(p->dump, PTS_PHYS, s->entry_pa, &raw, 8)))
 			return pts_error_wrap(err, "%s entry of %#" PRIx64 " at physical %#" PRIx64,
 					      pts_level_name((unsigned)level), va, s->entry_pa);
@@ -263,7 +270,7 @@ struct pts_error *pts_translate(struct pts_program *p, uint64_t pgd, uint64_t va
 			return pts_error(PTS_ERR_CORRUPT, "%s entry %#" PRIx64 " of %#" PRIx64
 					 " points beyond the end of memory",
 					 pts_level_name((unsigned)level), raw, va);
-		pfn = s->e.pfn;
+		tpa = s->e.pfn << 12;
 		if (level == PTS_PTE)
 			break;
 	}

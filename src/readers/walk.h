@@ -10,6 +10,9 @@
 
 struct pts_table {
 	uint64_t pfn;
+	uint64_t pa;		/* its physical address: a root smaller than a page may
+				 * sit inside one (arm64, 52-bit VAs) */
+	unsigned nentries;
 	int level;		/* level of the entries it holds */
 	uint64_t va;		/* first address it covers */
 	uint64_t parent_pfn;	/* 0 for the root */

@@ -39,7 +39,7 @@ static void b_table(void *arg, const struct pts_table *t)
 	const struct pts_arch *a = b->m->a;
 	struct tui_tline l = { .depth = b->depth[t->level], .table = true, .level = t->level,
 			       .va = t->va, .pfn = t->pfn, .used = t->used };
-	l.end = t->va + pts_level_size(a, t->level) * a->entries;
+	l.end = t->va + pts_level_size(a, t->level) * pts_arch_nentries(a, t->level);
 	if (t->level == PTS_PTE || t->level == PTS_PMD) {
 		const struct pts_vma *v = pts_mm_find_vma(&c->mm, t->va);
 		int64_t n;
