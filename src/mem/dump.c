@@ -31,6 +31,7 @@ struct kslot {
 	int fd;			/* slot 0: the dump's own; others: their own open */
 	kdump_ctx_t *kd;
 	kdump_bmp_t *pagemap;	/* pages the file holds */
+	unsigned bmp_shift;	/* its pages are 4 KiB << this (QEMU's arm64 -z: 64 KiB) */
 	addrxlat_ctx_t *axctx;
 	addrxlat_sys_t *axsys;
 	/* The last page (per address space) that a read of zeros proved to
@@ -147,6 +148,14 @@ static struct pts_error *kd_setup(struct pts_dump *d, struct kslot *k)
 	ks = kdump_set_attr(k->kd, "cache.size", &cs);
 	if (ks != KDUMP_OK)
 		return kd_error(k, ks, "setting cache.size");
+	/* The file's own page size, before VMCOREINFO's PAGESIZE replaces it:
+	 * QEMU writes arm64's kdump-compressed dumps in 64 KiB blocks whatever
+	 * the guest's page size, and libkdumpfile (0.5.1 and upstream) then
+	 * looks 4 KiB PFNs up as the file's ("Out-of-bounds PFN"). */
+	kdump_num_t file_ps = d->info.file_page_size > 4096 ? d->info.file_page_size : 4096;
+	k->bmp_shift = 0;
+	while (k->bmp_shift < 8 && (4096ULL << k->bmp_shift) < file_ps)
+		k->bmp_shift++;
 	kdump_attr_t pm;
 	ks = kdump_get_attr(k->kd, KDUMP_ATTR_FILE_PAGEMAP, &pm);
 	if (ks != KDUMP_OK || pm.type != KDUMP_BITMAP)
@@ -190,6 +199,16 @@ static struct pts_error *kd_setup(struct pts_dump *d, struct kslot *k)
 	ks = kdump_get_addrxlat(k->kd, &k->axctx, &k->axsys);
 	if (ks != KDUMP_OK)
 		return kd_error(k, ks, "setting up address translation");
+	/* Reads then go by the file's blocks; the translation already made
+	 * keeps the kernel's page size (libkdumpfile builds a new one). */
+	kdump_num_t ps = file_ps;
+	if (!strcmp(d->info.format, "kdump") &&
+	    kdump_get_number_attr(k->kd, KDUMP_ATTR_PAGE_SIZE, &ps) == KDUMP_OK && ps < file_ps) {
+		kdump_attr_t fps = { .type = KDUMP_NUMBER, .val.number = file_ps };
+		ks = kdump_set_attr(k->kd, KDUMP_ATTR_PAGE_SIZE, &fps);
+		if (ks != KDUMP_OK)
+			return kd_error(k, ks, "setting the file's page size");
+	}
 	return NULL;
 }
 
@@ -399,8 +418,9 @@ static struct pts_error *dump_open(struct pts_dump *d)
 	kdump_num_t num;
 	if (kdump_get_number_attr(d->slot[0].kd, KDUMP_ATTR_PAGE_SIZE, &num) == KDUMP_OK)
 		d->info.page_size = num;
+	/* in 4 KiB frames, whatever the file's page size */
 	if (kdump_get_number_attr(d->slot[0].kd, "max_pfn", &num) == KDUMP_OK)
-		d->info.max_pfn = num;
+		d->info.max_pfn = num << d->slot[0].bmp_shift;
 	if (!d->info.ncpus && kdump_get_number_attr(d->slot[0].kd, KDUMP_ATTR_NUM_CPUS, &num) == KDUMP_OK)
 		d->info.ncpus = (unsigned)num;
 	return NULL;
@@ -515,7 +535,7 @@ static struct pts_error *check_in_file(struct kslot *k, enum pts_addr_space as, 
 			if (addrxlat_fulladdr_conv(&fa, ADDRXLAT_KPHYSADDR, k->axctx, k->axsys) != ADDRXLAT_OK)
 				continue;
 		}
-		uint64_t pfn = fa.addr / ps;
+		uint64_t pfn = fa.addr / ps >> k->bmp_shift;
 		unsigned char bit = 0;
 		if (kdump_bmp_get_bits(k->pagemap, pfn, pfn, &bit) == KDUMP_OK && !(bit & 1))
 			return nodata(as, from);
@@ -612,7 +632,7 @@ static struct pts_error *fill(struct pts_dump *d, struct kslot *k, enum pts_addr
 		/* file.zero_excluded: a page of zeros may be one the file lacks. */
 		if (all_zero(page, PTS_PCACHE_PAGE)) {
 			unsigned char bit = 0;
-			uint64_t pfn = ppage / PTS_PCACHE_PAGE;
+			uint64_t pfn = ppage / PTS_PCACHE_PAGE >> k->bmp_shift;
 			if (kdump_bmp_get_bits(k->pagemap, pfn, pfn, &bit) == KDUMP_OK && !(bit & 1))
 				*flags = PTS_PCACHE_NODATA;
 		}

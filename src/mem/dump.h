@@ -27,6 +27,7 @@ struct pts_dump_info {
 	uint64_t max_pfn;
 	uint64_t ram_pages;		/* pages of RAM the dump describes */
 	uint64_t page_size;
+	uint64_t file_page_size;	/* kdump-compressed: the file's block size */
 	const char *arch;
 	unsigned ncpus;			/* CPUs recorded by the dump, 0 unknown */
 };

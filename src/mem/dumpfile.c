@@ -65,6 +65,7 @@ struct pts_error *pts_dumpfile_check_diskdump(int fd, off_t fsize, struct pts_du
 	if (block < 512 || block > (1 << 20) || (block & (block - 1)) || subhdr < 0 ||
 	    subhdr > 1 << 16 || bmblocks == 0 || bmblocks > (1u << 24))
 		return pts_error(PTS_ERR_FORMAT, "corrupt kdump header (block size %d)", block);
+	info->file_page_size = (uint64_t)block;
 	unsigned bits = status & (DUMP_DH_COMPRESSED_ZLIB | DUMP_DH_COMPRESSED_LZO |
 				  DUMP_DH_COMPRESSED_SNAPPY | DUMP_DH_COMPRESSED_ZSTD);
 	info->compression = bits == 0 ? "none" : bits == DUMP_DH_COMPRESSED_ZLIB ? "zlib" :
@@ -98,7 +99,8 @@ struct pts_error *pts_dumpfile_check_diskdump(int fd, off_t fsize, struct pts_du
 		npages += (uint64_t)__builtin_popcount(bm[half + i]);
 	}
 	free(bm);
-	info->ram_pages = nram;
+	/* in 4 KiB pages: QEMU's arm64 blocks are 64 KiB */
+	info->ram_pages = block > 4096 ? nram * (uint64_t)(block / 4096) : nram;
 	if (pd_off + (off_t)(npages * sizeof(struct page_desc)) > fsize)
 		return pts_error(PTS_ERR_FORMAT,
 				 "truncated: %" PRIu64 " page descriptors end at %lld, file has %lld bytes",
