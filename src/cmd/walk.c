@@ -17,6 +17,10 @@ struct run {
 	uint64_t va, size, pfn, offset, count;
 	struct pts_entry e;
 	int depth;
+	/* entries with AF, and with the dirty state, where a contiguous run's
+	 * entries differ in them (pts_entry_continues) */
+	uint64_t naf, ndirty;
+	bool mixed;
 };
 
 struct walk_out {
@@ -46,8 +50,16 @@ static void run_flush(struct walk_out *w)
 	if (!r->on)
 		return;
 	r->on = false;
-	char fl[256], tail[160];
-	pts_out_entry_flags(&r->e, fl, sizeof(fl));
+	char fl[256], tail[200];
+	struct pts_entry shown = r->e;
+	if (r->mixed) {
+		/* the run as the kernel sees it: young or dirty if any entry is */
+		if (r->naf)
+			shown.flags |= 1u << PTS_F_AF;
+		if (r->ndirty)
+			shown.flags |= 1u << PTS_F_DIRTY;
+	}
+	pts_out_entry_flags(&shown, fl, sizeof(fl));
 	uint64_t step = r->size >> 12;
 	/* Formatted by hand, not by printf: a big address space has tens of
 	 * thousands of runs and printf was a third of the walk's time. */
@@ -60,6 +72,9 @@ static void run_flush(struct walk_out *w)
 		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "  hugetlb %" PRIu64 "K%s",
 			 v->huge_size >> 10,
 			 r->size < pts_arch_hstate_piece(w->a, v->huge_size) ? " (below the hstate's level)" : "");
+	if (r->mixed)
+		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "  (af on %" PRIu64 ", dirty on %"
+			 PRIu64 " of %" PRIu64 ")", r->naf, r->ndirty, r->count);
 	/* "%*s%#x-%#x %5u %s %s%s%s%s\n" */
 	char *o = w->line;
 	memset(o, ' ', (size_t)(2 * r->depth));
@@ -142,9 +157,13 @@ static void walk_entry_cb(void *arg, uint64_t va, const struct pts_entry *e,
 		if (!run_extends(&w->run, va, e)) {
 			run_flush(w);
 			w->run = (struct run){ true, va, size, e->pfn, e->swap_offset, 0, *e,
-					       w->depth[e->level] + 1 };
+					       w->depth[e->level] + 1, 0, 0, false };
 		}
-		w->run.count++;
+		struct run *r = &w->run;
+		r->count++;
+		r->mixed |= e->flags != r->e.flags;
+		r->naf += (e->flags >> PTS_F_AF) & 1;
+		r->ndirty += (e->flags >> PTS_F_DIRTY) & 1;
 		return;
 	}
 	/* One object per line, formatted by hand: millions of them.  The
@@ -173,6 +192,8 @@ static void walk_run_cb(void *arg, uint64_t va, const struct pts_entry *e, const
 	walk_entry_cb(arg, va, e, t, index);
 	w->nentries += count - 1;
 	w->run.count += count - 1;
+	w->run.naf += (count - 1) * ((e->flags >> PTS_F_AF) & 1);
+	w->run.ndirty += (count - 1) * ((e->flags >> PTS_F_DIRTY) & 1);
 }
 
 static int cmd_walk(struct pts_program *p, const struct opts *o)

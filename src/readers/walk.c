@@ -285,8 +285,18 @@ struct pts_error *pts_translate(struct pts_program *p, uint64_t pgd, uint64_t va
 bool pts_entry_continues(const struct pts_entry *first, uint64_t va0, uint64_t count, uint64_t size,
 			 uint64_t va, const struct pts_entry *e)
 {
-	if (first->level != e->level || first->kind != e->kind || first->flags != e->flags ||
-	    va != va0 + count * size || first->swap_type != e->swap_type)
+	if (first->level != e->level || first->kind != e->kind || va != va0 + count * size ||
+	    first->swap_type != e->swap_type)
+		return false;
+	/* arm64: the 16 entries of one contiguous run are one mapping, whose
+	 * young and dirty state the kernel gathers over them (huge_ptep_get(),
+	 * arch/arm64/mm/hugetlbpage.c); the hardware sets AF and clears
+	 * RDONLY entry by entry */
+	uint32_t per_entry = (1u << PTS_F_AF) | (1u << PTS_F_DIRTY) | (1u << PTS_F_RDONLY);
+	uint64_t block = 16 * size;
+	if (first->flags != e->flags &&
+	    (!(first->flags & e->flags & (1u << PTS_F_CONT)) || ((first->flags ^ e->flags) & ~per_entry) ||
+	     (va0 & ~(block - 1)) != (va & ~(block - 1))))
 		return false;
 	if (e->kind == PTS_EK_SWAP)
 		return e->swap_offset == first->swap_offset + count;

@@ -77,7 +77,8 @@ void pts_walk_result_free(struct pts_walk_result *r);
 /* Whether e at va continues the run of count entries (each size bytes)
  * that starts with first at va0: the same level, kind and bits, the next
  * address, and the next PFN or swap offset (else the same raw value).
- * The text walk and the TUI collapse such runs into one line. */
+ * Within one arm64 contiguous run of 16, AF and the dirty state may
+ * differ.  The text walk and the TUI collapse such runs into one line. */
 bool pts_entry_continues(const struct pts_entry *first, uint64_t va0, uint64_t count, uint64_t size,
 			 uint64_t va, const struct pts_entry *e);
 
