@@ -16,6 +16,7 @@ KINDS = {  # file: (format, flattened, compression, panicked)
     "kdump-zlib": ("kdump-compressed", False, "zlib", True),
     "kdump-lzo.flat": ("kdump-compressed", True, "lzo", True),
     "kdump-zlib.flat": ("kdump-compressed", True, "zlib", True),
+    "kdump.elf": ("elf", False, "none", True),
 }
 # PTSCOPE_TEST_KINDS=a,b: only these dump kinds (scripts/check's
 # sanitized pass, which repeats the plain pass under ASan+UBSan on fewer
@@ -58,9 +59,13 @@ def kernel_opts(name):
 
 
 def kernel_kinds(name):
-    """The dump kinds tested on a kernel: all, or its kinds= option's."""
-    only = kernel_opts(name).get("kinds")
-    return [k for k in KINDS if not only or k in only.split(",")]
+    """The dump kinds tested on a kernel: all it has (capture=cp gives
+    kdump.elf instead of makedumpfile's four), or its kinds= option's."""
+    opts = kernel_opts(name)
+    cp = opts.get("capture") == "cp"
+    made = [k for k in KINDS if not k.startswith("kdump") or (k == "kdump.elf") == cp]
+    only = opts.get("kinds")
+    return [k for k in made if not only or k in only.split(",")]
 
 
 def kernels():
@@ -213,12 +218,25 @@ def check_dump(k, d, kind, standard=True):
     ok((info["format"], info["flattened"], info["compression"]) == (fmt, flattened, comp),
        f"{k} {kind}: format {fmt} flattened={flattened} compression {comp}",
        (info["format"], info["flattened"], info["compression"]))
+    # five levels: x86's la57 CPU flag; arm64 with 4 KiB pages when the
+    # kernel says at boot that it runs with 52-bit VAs (LPA2).  The first
+    # kernel boots with loglevel=1: the capture kernel, the same kernel on
+    # the same virtual CPU, says it on the console.
     la57 = "la57" in open(os.path.join(oracle, "cpuflags")).read().split()
-    ok(info["vmlinux"] == vml and info["paging_levels"] == (5 if la57 else 4)
+    with open(os.path.join(os.path.dirname(oracle), "console.log"), "rb") as f:
+        boot = f.read()
+    lpa2 = b"CPU features: detected: 52-bit Virtual Addressing (LPA2)" in boot
+    five = la57 or lpa2
+    ok(info["vmlinux"] == vml and info["paging_levels"] == (5 if five else 4)
        and info["page_size"] == 4096,
-       f"{k} {kind}: vmlinux, {5 if la57 else 4}-level paging (guest cpu la57: {la57}), page size",
-       info)
-    if panicked:
+       f"{k} {kind}: vmlinux, {5 if five else 4}-level paging (guest cpu la57: {la57}, "
+       f"arm64 LPA2: {lpa2}), page size", info)
+    if panicked and kind == "kdump.elf":
+        # the raw /proc/vmcore: nothing filtered
+        ok(info["panic"] == "sysrq triggered crash" and info["crash_time"]
+           and info["dump_level"] in (-1, None) and not info["excluded"],
+           f"{k} {kind}: kdump: panic message, crash time, nothing filtered", info)
+    elif panicked:
         ok(info["panic"] == "sysrq triggered crash" and info["crash_time"]
            and info["dump_level"] == 31
            and info["excluded"] == ["zero", "cache", "cache-private", "user", "free"],

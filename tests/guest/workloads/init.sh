@@ -4,7 +4,8 @@
 #    /dev/vda, say PTSCOPE-READY on the console, wait for the host to take
 #    its QEMU dumps, then panic through sysrq;
 #  - capture kernel (/proc/vmcore exists): makedumpfile -d 31 in lzo to
-#    /dev/vdb and zlib to /dev/vdc, flattened, then power off.
+#    /dev/vdb and zlib to /dev/vdc, flattened (or with capture=cp the raw
+#    ELF vmcore to /dev/vdb), then power off.
 export PATH=/bin:/sbin
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
@@ -30,6 +31,16 @@ for m in drivers/virtio/virtio_ring.ko drivers/virtio/virtio.ko \
 done
 sleep 1
 
+if [ -e /proc/vmcore ] && [ -f /capture_cp ]; then
+	# A kernel makedumpfile cannot read (1.7.8 refuses 52-bit VAs with
+	# 4 KiB pages): what Debian's kdump-tools falls back to when
+	# makedumpfile fails, the raw ELF /proc/vmcore, here to /dev/vdb.
+	echo "PTSCOPE-CAPTURE cp"
+	cat /proc/vmcore > /dev/vdb; r1=$?
+	sync
+	echo "PTSCOPE-KDUMP-DONE $r1 0 elf"
+	poweroff -f
+fi
 if [ -e /proc/vmcore ]; then
 	MD="/md/ld.so --library-path /md/lib /md/makedumpfile"
 	echo "PTSCOPE-CAPTURE $($MD -v 2>&1 | head -1)"
