@@ -185,9 +185,12 @@ struct pts_error *pts_arch_arm64_derive(struct pts_program *p, struct pts_arch *
 	/* TASK_SIZE_64: 1 << VA_BITS (a 52-bit kernel on 48-bit hardware
 	 * gives processes vabits_actual) */
 	a->user_end = B(vabits);
-	/* PAGE_OFFSET is _PAGE_OFFSET(vabits_actual) since v5.4; the linear
-	 * map's physical base is PHYS_OFFSET (memstart_addr) */
-	a->page_offset = ~0ULL << vabits;
+	/* The linear map: __lm_to_phys() is va - PAGE_OFFSET + PHYS_OFFSET.
+	 * PAGE_OFFSET is _PAGE_OFFSET(VA_BITS) since v5.11 (7bc1a0f9e176):
+	 * a 52-bit kernel on 48-bit hardware moves memstart_addr (VMCOREINFO's
+	 * PHYS_OFFSET) down instead; before, it was _PAGE_OFFSET(vabits_actual). */
+	unsigned v = pts_kernel_version(p);
+	a->page_offset = ~0ULL << (v >= PTS_KVER(5, 11) ? va_bits : vabits);
 	a->phys_offset = phys_offset;
 	/* MAX_PHYSMEM_BITS is CONFIG_ARM64_PA_BITS (48 in Debian's 6.1, 52
 	 * in 7.x), which sizes swap entries' PFNs; 48 where not exported */
@@ -206,7 +209,6 @@ struct pts_error *pts_arch_arm64_derive(struct pts_program *p, struct pts_arch *
 	} else {
 		a->pfn_mask = (B(48) - 1) & ~0xfffULL;
 	}
-	unsigned v = pts_kernel_version(p);
 	/* macros both, so by version: the uffd-wp layout from v6.10; pte_devmap
 	 * removed in v6.17 (as on x86-64) */
 	a->arm64_v610 = v >= PTS_KVER(6, 10);

@@ -167,8 +167,11 @@ static struct pts_error *arm64_vmemmap(struct pts_program *p, uint64_t *ret)
 	vmcoreinfo_num(p->vmci, "LENGTH(mem_section)", &nroots);
 	vmcoreinfo_num(p->vmci, "OFFSET(mem_section.section_mem_map)", &smm_off);
 	uint64_t per_root = 4096 / msz;
+	/* A 52-bit kernel on 48-bit hardware lowers memstart_addr below zero
+	 * (arm64_memblock_init(), v5.11): no physical address, so from 0. */
+	uint64_t from = phys < (1ULL << 52) ? phys : 0;
 	/* a bounded search: 4096 sections are 512 GiB of 128 MiB sections */
-	for (uint64_t nr = (phys >> 12) >> (sbits - 12), n = 0; n < 4096; nr++, n++) {
+	for (uint64_t nr = (from >> 12) >> (sbits - 12), n = 0; n < 4096; nr++, n++) {
 		uint64_t root, smm;
 		if (nroots && nr / per_root >= nroots)
 			break;
