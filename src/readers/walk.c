@@ -43,10 +43,11 @@ static bool live_reread(struct wctx *c, uint64_t *pfn, int level, uint64_t base,
 			unsigned pidx, uint64_t *praw, uint64_t *raw)
 {
 	const struct pts_arch *a = c->a;
+	/* the root may sit inside its page (arm64 LPA2) */
+	uint64_t ppa = pts_arch_above(a, level) == a->top ? c->root_pa : parent_pfn << 12;
 	for (int tries = 1;; tries++) {
 		uint64_t now;
-		struct pts_error *err = pts_dump_read(c->p->dump, PTS_PHYS, (parent_pfn << 12) + pidx * 8ull,
-						      &now, 8);
+		struct pts_error *err = pts_dump_read(c->p->dump, PTS_PHYS, ppa + pidx * 8ull, &now, 8);
 		if (err) {
 			pts_error_destroy(err);
 			return true;
