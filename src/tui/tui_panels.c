@@ -60,6 +60,8 @@ static void b_entry(void *arg, uint64_t va, const struct pts_entry *e, const str
 		struct tui_tline *r = &c->lines.v[c->lines.n - 1];
 		r->count++;
 		r->end += r->size;
+		/* an arm64 contiguous run: young or dirty if any entry is */
+		r->e.flags |= e->flags & ((1u << PTS_F_AF) | (1u << PTS_F_DIRTY));
 		return;
 	}
 	uint64_t size = pts_level_size(b->m->a, e->level);

@@ -16,6 +16,12 @@ export ASAN_OPTIONS=detect_leaks=1:exitcode=86 UBSAN_OPTIONS=halt_on_error=1:pri
 up() { cut -d' ' -f1 /proc/uptime; }
 step() { echo "PTSCOPE-LIVE $* (uptime $(up))"; }
 
+# the debug vmlinux where linux-image-*-dbg installs it, where the host
+# gave one (arm64: testbed live)
+if [ -b /dev/vdf ]; then
+	mkdir -p /usr/lib/debug
+	mount -t ext4 -o ro /dev/vdf /usr/lib/debug
+fi
 ls -l /proc/kcore > $out/kcore.ls 2>&1
 ls /usr/lib/debug /boot > $out/debug.ls 2>&1
 
@@ -74,7 +80,8 @@ if [ -x $L/tmux ]; then
 	# tmux checks its own TERM even detached (init has "linux", not on the disk)
 	export TERMINFO=$L/terminfo TMUX_TMPDIR=/tmp LOCPATH=$L/locale LC_ALL=C.UTF-8 TERM=screen
 	T="$L/ld.so --library-path $L/lib $L/tmux"
-	$T new-session -d -s t -x 120 -y 40 "TERM=screen $P 2>$out/tui.err; echo \$? > /tmp/tui.rc; sleep 600"
+	$T new-session -d -s t -x 120 -y 40 "TERM=screen $P 2>$out/tui.err; echo \$? > /tmp/tui.rc; sleep 600" \
+		2>$out/tmux.err
 	# wait for a screen holding want (grep -E), saved in file, and how
 	# long it took in FILE.time; bounded against a hang, generously: a
 	# whole load (every check, every lock) of a TCG guest on a loaded CI
@@ -91,9 +98,16 @@ if [ -x $L/tmux ]; then
 			sleep 1
 		done
 		echo timeout > $out/$1.time
+		# said at once, on the console: the results reach the host only
+		# when the whole script is done
+		echo "PTSCOPE-LIVE-ERR screen $1: no /$2/: $(head -c 300 $out/$1 | tr '\n' ' ')" \
+			"tmux: $(head -c 200 $out/tmux.err 2>/dev/null | tr '\n' ' ')"
 		return 1
 	}
-	screen tui-tasks.txt 'PID +PPID +COMM'
+	screen tui-tasks.txt 'PID +PPID +COMM' || tui_broken=1
+fi
+# no TUI at all: no point in waiting for each of its screens in turn
+if [ -x $L/tmux ] && [ -z "$tui_broken" ]; then
 	# the task list filtered to wl-basic, as a user finds a process
 	$T send-keys -t t '\'
 	$T send-keys -t t wl-basic Enter
@@ -146,7 +160,7 @@ for i in 1 2 3; do
 		[ $rc = 137 ] && dmesg | grep -iE 'out of memory|oom-kill|killed process' | tail -3 > $out/moving-$i-$n.oom
 	done
 done
-if [ -x $L/tmux ]; then
+if [ -x $L/tmux ] && [ -z "$tui_broken" ]; then
 	rm -f /tmp/tui.rc
 	# session t again: screen() reads that one
 	$T new-session -d -s t -x 120 -y 40 "TERM=screen $P 2>$out/tui-moving.err; echo \$? > /tmp/tui.rc; sleep 600"
