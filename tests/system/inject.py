@@ -317,7 +317,7 @@ def main():
         check_hgm_rules(k, d, f)
         check_corrupt_waiters(k, d, f)
         flush(out.buf)
-        for kind in rk.KINDS:
+        for kind in rk.kernel_kinds(k):
             try:
                 flush(job(k, d, kind, f))
             except Exception as e:

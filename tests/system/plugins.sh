@@ -141,10 +141,12 @@ nm -D --defined-only "$P" | awk '$3 !~ /@/ { print $3 }' | grep -v '^ptscope_' |
 root=$t/root; dumps=
 for k in $kernels; do
 	d=$("$top/scripts/testbed" path "$k") || continue
-	bid=$("$P" info --json "$d/kdump-lzo" | python3 -c 'import json,sys; print(json.load(sys.stdin)["build_id"])')
+	# the real kdump: makedumpfile's, or the raw vmcore (capture=cp)
+	K=$d/kdump-lzo; [ -f "$K" ] || K=$d/kdump.elf
+	bid=$("$P" info --json "$K" | python3 -c 'import json,sys; print(json.load(sys.stdin)["build_id"])')
 	mkdir -p "$root/usr/lib/debug/.build-id/${bid:0:2}"
 	ln -sf "$d/vmlinux" "$root/usr/lib/debug/.build-id/${bid:0:2}/${bid:2}.debug"
-	dumps="$dumps $d/kdump-lzo"
+	dumps="$dumps $K"
 done
 nd=$(echo $dumps | wc -w)
 mkdir -p "$t/rep"
@@ -156,7 +158,7 @@ for dd in $dumps; do
 	i=$((i+1))
 	k=$(basename "$(dirname "$(dirname "$dd")")")
 	"$P" check --all --json --debug-root "$root" "$dd" > "$t/c.json" 2>/dev/null
-	python3 - "$t/rep/$i-kdump-lzo.json" "$t/c.json" <<'PY' > "$t/cmp" 2>&1
+	python3 - "$t/rep/$i-$(basename "$dd").json" "$t/c.json" <<'PY' > "$t/cmp" 2>&1
 import json, sys
 r = json.load(open(sys.argv[1])); c = json.load(open(sys.argv[2]))
 key = lambda f: (f["check"], f["pid"], f["address"], f["va"], f["evidence"])

@@ -61,7 +61,10 @@ def main():
     total = 0
     for name in kernels():
         d = testbed_path(name)
+        # the real kdump: makedumpfile's, or the raw vmcore (capture=cp)
         path = os.path.join(d, "kdump-lzo")
+        if not os.path.exists(path):
+            path = os.path.join(d, "kdump.elf")
         log, out = os.path.join(t, f"{name}.sarif"), os.path.join(t, f"{name}.valid.sarif")
         r = subprocess.run([ptscope, "report", "--format", "sarif", "-o", log, "-k",
                             os.path.join(d, "vmlinux"), path], capture_output=True, text=True,

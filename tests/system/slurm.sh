@@ -69,8 +69,10 @@ sinfo -h -o %T | grep -q idle; ok $? "the node is idle: $(sinfo -h -o '%P %T %N'
 kernels=$(grep -v '^#' "$top/tests/kernels" | awk 'NF {print $1}')
 for k in $kernels; do
 	D=$("$top/scripts/testbed" path "$k")
-	[ -f "$D/kdump-lzo" ] || { ok 1 "$k: test-bed dumps exist"; continue; }
-	echo "$D/kdump-lzo $D/vmlinux" >> "$t/list"
+	# the real kdump: makedumpfile's, or the raw vmcore (capture=cp)
+	K=$D/kdump-lzo; [ -f "$K" ] || K=$D/kdump.elf
+	[ -f "$K" ] || { ok 1 "$k: test-bed dumps exist"; continue; }
+	echo "$K $D/vmlinux" >> "$t/list"
 done
 head -c 65536 /dev/urandom > "$t/not-a-dump"
 echo "$t/not-a-dump" >> "$t/list"
