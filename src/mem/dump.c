@@ -154,8 +154,6 @@ static struct pts_error *kd_setup(struct pts_dump *d, struct kslot *k)
 	 * looks 4 KiB PFNs up as the file's ("Out-of-bounds PFN"). */
 	kdump_num_t file_ps = d->info.file_page_size > 4096 ? d->info.file_page_size : 4096;
 	k->bmp_shift = 0;
-	while (k->bmp_shift < 8 && (4096ULL << k->bmp_shift) < file_ps)
-		k->bmp_shift++;
 	kdump_attr_t pm;
 	ks = kdump_get_attr(k->kd, KDUMP_ATTR_FILE_PAGEMAP, &pm);
 	if (ks != KDUMP_OK || pm.type != KDUMP_BITMAP)
@@ -201,13 +199,16 @@ static struct pts_error *kd_setup(struct pts_dump *d, struct kslot *k)
 		return kd_error(k, ks, "setting up address translation");
 	/* Reads then go by the file's blocks; the translation already made
 	 * keeps the kernel's page size (libkdumpfile builds a new one). */
+	/* Only QEMU's case: arm64, 64 KiB blocks, a 4 KiB-page kernel (other
+	 * sizes of a hostile header made libkdumpfile divide by zero) */
 	kdump_num_t ps = file_ps;
-	if (!strcmp(d->info.format, "kdump") &&
-	    kdump_get_number_attr(k->kd, KDUMP_ATTR_PAGE_SIZE, &ps) == KDUMP_OK && ps < file_ps) {
+	if (!strcmp(d->info.format, "kdump") && !strcmp(arch, "aarch64") && file_ps == 65536 &&
+	    kdump_get_number_attr(k->kd, KDUMP_ATTR_PAGE_SIZE, &ps) == KDUMP_OK && ps == 4096) {
 		kdump_attr_t fps = { .type = KDUMP_NUMBER, .val.number = file_ps };
 		ks = kdump_set_attr(k->kd, KDUMP_ATTR_PAGE_SIZE, &fps);
 		if (ks != KDUMP_OK)
 			return kd_error(k, ks, "setting the file's page size");
+		k->bmp_shift = 4;
 	}
 	return NULL;
 }
