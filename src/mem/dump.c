@@ -152,7 +152,7 @@ static struct pts_error *kd_setup(struct pts_dump *d, struct kslot *k)
 	 * QEMU writes arm64's kdump-compressed dumps in 64 KiB blocks whatever
 	 * the guest's page size, and libkdumpfile (0.5.1 and upstream) then
 	 * looks 4 KiB PFNs up as the file's ("Out-of-bounds PFN"). */
-	kdump_num_t file_ps = d->info.file_page_size > 4096 ? d->info.file_page_size : 4096;
+	kdump_num_t file_ps = d->info.file_page_size;
 	k->bmp_shift = 0;
 	kdump_attr_t pm;
 	ks = kdump_get_attr(k->kd, KDUMP_ATTR_FILE_PAGEMAP, &pm);
@@ -197,11 +197,10 @@ static struct pts_error *kd_setup(struct pts_dump *d, struct kslot *k)
 	ks = kdump_get_addrxlat(k->kd, &k->axctx, &k->axsys);
 	if (ks != KDUMP_OK)
 		return kd_error(k, ks, "setting up address translation");
-	/* Reads then go by the file's blocks; the translation already made
+	/* QEMU's case only (arm64, 64 KiB blocks, a 4 KiB-page kernel): reads
+	 * then go by the file's blocks, while the translation already made
 	 * keeps the kernel's page size (libkdumpfile builds a new one). */
-	/* Only QEMU's case: arm64, 64 KiB blocks, a 4 KiB-page kernel (other
-	 * sizes of a hostile header made libkdumpfile divide by zero) */
-	kdump_num_t ps = file_ps;
+	kdump_num_t ps = 0;
 	if (!strcmp(d->info.format, "kdump") && !strcmp(arch, "aarch64") && file_ps == 65536 &&
 	    kdump_get_number_attr(k->kd, KDUMP_ATTR_PAGE_SIZE, &ps) == KDUMP_OK && ps == 4096) {
 		kdump_attr_t fps = { .type = KDUMP_NUMBER, .val.number = file_ps };
