@@ -285,8 +285,13 @@ struct pts_error *pts_kallsyms_from_memory(struct pts_dump *d, const struct vmco
 	}
 	/* modes: 0 absolute per-CPU, 1 above kallsyms_relative_base, 2 from
 	 * _text, 3 place-relative (offset_to_ptr(&kallsyms_offsets[i]), as
-	 * 7.x keeps them) */
-	for (int mode = have_base ? 0 : 2; !err && relative && mode < 4; mode++) {
+	 * 7.x keeps them).  Mode 2 puts _stext right by construction, so it
+	 * comes last: on arm64, with no init_top_pgt to witness, 7.2's
+	 * place-relative offsets read as mode 2 put every other symbol off
+	 * by 4 bytes an entry (__start_BTF 0x692d8 too low). */
+	static const int order[] = { 0, 1, 3, 2 };
+	for (int m = have_base ? 0 : 2; !err && relative && m < 4; m++) {
+		int mode = order[m];
 		for (size_t i = 0; i < k->n; i++) {
 			uint32_t x = k->v[i].idx;
 			int32_t o = offs[x];
