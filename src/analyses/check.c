@@ -168,7 +168,7 @@ static struct pts_error *check_task_once(struct pts_program *p, const struct pts
 	memcpy(c->tcomm, t->comm, sizeof(c->tcomm));
 	c->hgm = pts_chk_hgm_kernel(p);
 	c->out = out;
-	c->max_pfn = pts_dump_info(p->dump)->max_pfn;
+	c->max_pfn = pts_max_pfn(p);
 	struct pts_error *err = pts_arch_get(p, &c->a);
 	/* The reverse index's notes for this address space are the ones its
 	 * own walk would make (rmap.c, pts_rmap_index). */

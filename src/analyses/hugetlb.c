@@ -53,7 +53,8 @@ bool pts_hgm_piece(struct pts_hgm_acc *acc, uint64_t va, const struct pts_entry 
 		h->level = e->level;
 	if (e->kind != PTS_EK_PRESENT || !e->has_pfn)
 		return done;
-	uint64_t n = pts_level_size(acc->a, e->level) >> 12, hpages = acc->hsize >> 12;
+	unsigned ps = acc->a->page_shift;
+	uint64_t n = pts_level_size(acc->a, e->level) >> ps, hpages = acc->hsize >> ps;
 	if (!h->present++) {
 		/* hugetlb folios are aligned to their size: the head is the
 		 * aligned frame, if it is a hugetlb folio's head at all */
@@ -72,7 +73,7 @@ bool pts_hgm_piece(struct pts_hgm_acc *acc, uint64_t va, const struct pts_entry 
 		h->last_pfn = e->pfn + n - 1;
 	if (!h->head_pfn || e->pfn < h->head_pfn || e->pfn + n > h->head_pfn + hpages)
 		h->one_folio = false;
-	if (!h->head_pfn || e->pfn != h->head_pfn + ((va - h->va) >> 12))
+	if (!h->head_pfn || e->pfn != h->head_pfn + ((va - h->va) >> ps))
 		h->contiguous = false;
 	return done;
 }
@@ -124,7 +125,7 @@ static void hgm_entry(void *arg, uint64_t va, const struct pts_entry *e, const s
 /* The VMA's walk, for the parts mapped below its hstate's level. */
 static void find_hgm(struct scan *s, uint64_t pgd, struct pts_hvma *hv)
 {
-	if (!hv->v.huge_size || hv->v.huge_size <= 4096)
+	if (!hv->v.huge_size || hv->v.huge_size <= s->p->page_size)
 		return;
 	struct hgm_walk w = { .acc = { .p = s->p, .a = s->a, .hsize = hv->v.huge_size }, .hv = hv };
 	struct pts_walk_ops ops = { .entry = hgm_entry };
@@ -161,8 +162,9 @@ static struct pts_htable *table_for(struct pts_hugetlb *h, uint64_t pfn, uint64_
 	return &h->tables.v[h->tables.n - 1];
 }
 
-/* One VMA found in a file's i_mmap: the PUD entry of every 1 GiB range it
- * touches, and the PMD table behind it. */
+/* One VMA found in a file's i_mmap: the PUD entry of every PUD_SIZE range
+ * it touches (1 GiB; 64 GiB with arm64's 16 KiB pages, where with 3 levels
+ * the PGD entry plays the PUD's part), and the PMD table behind it. */
 static void sharer_vma(struct scan *s, uint64_t vma, uint64_t mapping)
 {
 	struct pts_program *p = s->p;
@@ -186,7 +188,8 @@ static void sharer_vma(struct scan *s, uint64_t vma, uint64_t mapping)
 		u64set_add(&s->partial, mapping);
 		return;
 	}
-	uint64_t pud = pts_level_size(s->a, PTS_PUD);
+	int above = pts_arch_above(s->a, PTS_PMD);
+	uint64_t pud = pts_level_size(s->a, above);
 	for (uint64_t r = start & ~(pud - 1); r < end && r >= (start & ~(pud - 1)); r += pud) {
 		/* one PUD entry per (mm, range), however many VMAs share it */
 		if (!u64set_add(&s->seen_range, (mm ^ (r * 0x9e3779b97f4a7c15ULL)) | 1))
@@ -202,7 +205,7 @@ static void sharer_vma(struct scan *s, uint64_t vma, uint64_t mapping)
 		}
 		for (int i = 0; i < x.nsteps; i++) {
 			const struct pts_xlate_step *st = &x.step[i];
-			if (st->level != PTS_PUD || st->e.kind != PTS_EK_TABLE)
+			if (st->level != above || st->e.kind != PTS_EK_TABLE)
 				continue;
 			struct pts_htable *t = table_for(s->h, st->e.pfn, mapping);
 			const struct owner *o = owner_of(s, mm);
@@ -377,7 +380,7 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
 	for (size_t i = 0; i < ret->tables.n; i++) {
 		struct pts_htable *t = &ret->tables.v[i];
 		t->incomplete = u64set_has(&s.partial, t->mapping);
-		uint64_t raw[512];
+		uint64_t raw[PTS_MAX_ENTRIES];
 		struct pts_error *e = pts_table_read(p, t->pfn, raw);
 		if (e) {
 			pts_notes_add(&ret->missing, "pmd table pfn %#" PRIx64 ": %s", t->pfn,
@@ -385,7 +388,7 @@ struct pts_error *pts_hugetlb_scan(struct pts_program *p, int32_t pid,
 			pts_error_destroy(e);
 			continue;
 		}
-		for (unsigned k = 0; k < 512; k++) {
+		for (unsigned k = 0; k < s.a->entries; k++) {
 			struct pts_entry en;
 			uint64_t mapping;
 			pts_entry_decode(s.a, PTS_PMD, raw[k], &en);

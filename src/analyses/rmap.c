@@ -98,7 +98,7 @@ void pts_rmap_feed_entry(struct pts_rmap_feed *f, const struct pts_entry *e, con
 		count_ev(f, FE_SPECIAL, t->pfn);
 		return;
 	}
-	uint64_t n = pts_level_size(f->a, e->level) >> 12;
+	uint64_t n = pts_level_size(f->a, e->level) >> f->a->page_shift;
 	struct fev *l = f->ev.n ? &f->ev.v[f->ev.n - 1] : NULL;
 	if (l && l->kind == FE_LEAVES && l->table == t->pfn && l->pfn + l->pages == e->pfn) {
 		l->pages += n;
@@ -374,8 +374,8 @@ static void visit(struct chain *c, uint64_t elem)
 	} else {
 		/* vma_address(): vm_start + ((pgoff - vm_pgoff) << PAGE_SHIFT) */
 		uint64_t pgoff = c->out->pgoff;
-		m.in_vma = pgoff >= vm_pgoff && pgoff - vm_pgoff < (m.vm_end - m.vm_start) >> 12;
-		m.va = m.vm_start + ((pgoff - vm_pgoff) << 12);
+		m.in_vma = pgoff >= vm_pgoff && pgoff - vm_pgoff < (m.vm_end - m.vm_start) >> p->page_shift;
+		m.va = m.vm_start + ((pgoff - vm_pgoff) << p->page_shift);
 	}
 	if (m.in_vma) {
 		struct pts_xlate x;
@@ -393,7 +393,7 @@ static void visit(struct chain *c, uint64_t elem)
 			m.entry_pa = st->entry_pa;
 			if (st->e.has_pfn && (st->e.kind == PTS_EK_PRESENT || st->e.kind == PTS_EK_MIGRATION)) {
 				/* a huge leaf maps the frame at the address's offset */
-				m.maps = x.mapped ? (x.pa >> 12) == c->out->pfn : st->e.pfn == c->out->pfn;
+				m.maps = x.mapped ? (x.pa >> p->page_shift) == c->out->pfn : st->e.pfn == c->out->pfn;
 			}
 		}
 	}

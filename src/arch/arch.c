@@ -66,7 +66,7 @@ void pts_arch_swap_classify(const struct pts_arch *a, struct pts_entry *e, unsig
 	/* swp_offset_pfn(): the PFN of pfn swap entries is the offset's low
 	 * MAX_PHYSMEM_BITS - PAGE_SHIFT bits; above them the migration A/D
 	 * bits (v6.1 2e3468778dbe). */
-	unsigned pfn_bits = a->phys_bits - 12;
+	unsigned pfn_bits = a->phys_bits - a->page_shift;
 	uint64_t pfn = off & (B(pfn_bits) - 1);
 	int t = (int)type;
 	e->has_pfn = true;

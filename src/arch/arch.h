@@ -1,5 +1,5 @@
 /* Page-table formats behind one interface: x86-64 (4 and 5 levels,
- * arch_x86_64.c) and arm64 (4 KiB pages, arch_arm64.c), chosen from the
+ * arch_x86_64.c) and arm64 (4 and 16 KiB pages, arch_arm64.c), chosen from the
  * dump (arch.c).  An arch knows how to split a virtual address, how to
  * tell a table from a leaf, and how to decode every kind of entry,
  * including the kernel's swap-entry numbering, derived per kernel. */
@@ -53,14 +53,18 @@ struct pts_entry {
 	uint8_t pkey;
 };
 
+/* The most entries a table holds: 2048 with arm64's 16 KiB pages. */
+#define PTS_MAX_ENTRIES 2048
+
 struct pts_arch {
 	const char *name;
-	int levels;		/* 4 or 5 */
+	unsigned page_shift;	/* PAGE_SHIFT: 12, or 14 (arm64-16k); PFNs count such pages */
+	int levels;		/* 3 (arm64 16 KiB, 47-bit VAs), 4 or 5 */
 	int top;		/* level of the root table */
 	unsigned shift[PTS_NLEVELS];	/* VA bits below each level's index */
 	unsigned entries;	/* per table */
-	unsigned top_entries;	/* in the root table: arm64 with 52-bit VAs and 4 KiB pages
-				 * has 16 (PTRS_PER_PGD), in a slab object, not a page */
+	unsigned top_entries;	/* in the root table: arm64 with 52-bit VAs has 16 (4 KiB
+				 * pages) or 32 (16 KiB), PTRS_PER_PGD, in a slab object */
 	uint64_t user_end;	/* TASK_SIZE_MAX */
 	uint64_t page_offset;	/* start of the direct map (page_offset_base; arm64 PAGE_OFFSET) */
 	uint64_t phys_offset;	/* physical address of page_offset (arm64 PHYS_OFFSET; 0 on x86-64) */
@@ -78,9 +82,11 @@ struct pts_arch {
 	bool mig_ad;		/* swap_migration_ad_supported */
 	bool devmap_bit;	/* bit 58 is devmap (before v6.17) */
 	bool saved_dirty_bit;	/* bit 57 is SavedDirty (shadow stacks, v6.6+) */
-	/* arm64: hugetlb sizes of 16 entries with the contiguous bit
-	 * (CONT_PTE_SIZE, CONT_PMD_SIZE) */
-	unsigned cont_entries;
+	/* arm64: the entries of one contiguous run at PTE and PMD level
+	 * (CONT_PTES, CONT_PMDS: 16 and 16 with 4 KiB pages, 128 and 32 with
+	 * 16 KiB), hugetlb's CONT_PTE_SIZE and CONT_PMD_SIZE; 0 elsewhere */
+	unsigned cont[PTS_NLEVELS];
+	bool pud_block;		/* a PUD may be a leaf (arm64: 4 KiB pages only) */
 	bool arm64_v610;	/* arm64's PTE layout of v6.10+ (uffd-wp, PTE_PRESENT_INVALID) */
 	void (*decode)(const struct pts_arch *a, int level, uint64_t raw, struct pts_entry *e);
 };
@@ -104,7 +110,7 @@ static inline bool pts_entry_redecode(const struct pts_arch *a, const struct pts
 		return false;
 	*e = *prev;
 	e->raw = raw;
-	e->pfn = (raw & a->pfn_mask) >> 12;
+	e->pfn = (raw & a->pfn_mask) >> a->page_shift;
 	return true;
 }
 const char *pts_eflag_name(unsigned flag);
@@ -112,15 +118,20 @@ const char *pts_ekind_name(unsigned kind);
 const char *pts_level_name(unsigned level);
 /* The marker bits' names: "uffd_wp", "poisoned", "guard". */
 void pts_marker_text(uint64_t marker, char *buf, size_t n);
-/* The level below level; with 4 levels the P4D is folded into the PGD. */
+/* The level below level; with 4 levels the P4D is folded into the PGD,
+ * with 3 (arm64 16 KiB pages, 47-bit VAs) the PUD too. */
 static inline int pts_arch_below(const struct pts_arch *a, int level)
 {
-	return level == PTS_PGD && a->levels == 4 ? PTS_PUD : level - 1;
+	if (level == PTS_PGD && a->levels < 5)
+		return a->levels == 3 ? PTS_PMD : PTS_PUD;
+	return level - 1;
 }
 /* The level above level (the inverse of pts_arch_below). */
 static inline int pts_arch_above(const struct pts_arch *a, int level)
 {
-	return level == PTS_PUD && a->levels == 4 ? PTS_PGD : level + 1;
+	if ((level == PTS_PUD && a->levels == 4) || (level == PTS_PMD && a->levels == 3))
+		return PTS_PGD;
+	return level + 1;
 }
 /* Entries in a table of level: the root may have fewer. */
 static inline unsigned pts_arch_nentries(const struct pts_arch *a, int level)
@@ -133,13 +144,19 @@ static inline uint64_t pts_level_size(const struct pts_arch *a, int level)
 	return 1ULL << a->shift[level];
 }
 /* The size of each entry that maps a hugetlb page of hsize: hsize itself,
- * or on arm64 a sixteenth of a contiguous size (64 KiB from 16 PTEs,
- * 32 MiB from 16 PMD blocks: arch/arm64/mm/hugetlbpage.c). */
+ * or on arm64 one entry of a contiguous size (4 KiB pages: 64 KiB from 16
+ * PTEs, 32 MiB from 16 PMD blocks; 16 KiB pages: 2 MiB from 128 PTEs,
+ * 1 GiB from 32 PMD blocks: arch/arm64/mm/hugetlbpage.c). */
 static inline uint64_t pts_arch_hstate_piece(const struct pts_arch *a, uint64_t hsize)
 {
-	if (a->cont_entries && (hsize == a->cont_entries * pts_level_size(a, PTS_PTE) ||
-				hsize == a->cont_entries * pts_level_size(a, PTS_PMD)))
-		return hsize / a->cont_entries;
+	for (int l = PTS_PTE; l <= PTS_PMD; l++)
+		if (a->cont[l] && hsize == a->cont[l] * pts_level_size(a, l))
+			return hsize / a->cont[l];
 	return hsize;
+}
+/* Page frame number to physical address and back, in the kernel's pages. */
+static inline uint64_t pts_pfn_pa(const struct pts_arch *a, uint64_t pfn)
+{
+	return pfn << a->page_shift;
 }
 #endif

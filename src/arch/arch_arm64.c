@@ -1,4 +1,4 @@
-/* arm64 page tables with 4 KiB pages, 48- and 52-bit (LPA2) VAs: arch/arm64/include/asm/
+/* arm64 page tables with 4 and 16 KiB pages, 47- to 52-bit (LPA2) VAs: arch/arm64/include/asm/
  * pgtable-hwdef.h (the hardware bits), pgtable-prot.h (the software
  * bits) and pgtable.h (present, dirty, write, swap entries), as of v6.1.
  * The kernel's user and kernel halves use two translation tables (TTBR0,
@@ -58,7 +58,7 @@ static void decode_swap(const struct pts_arch *a, struct pts_entry *e)
 static uint64_t entry_pfn(const struct pts_arch *a, uint64_t raw, uint64_t size)
 {
 	uint64_t pa = raw & a->pfn_mask & ~a->pfn_hi & ~(size - 1);
-	return (pa | (raw & a->pfn_hi) << 42) >> 12;
+	return (pa | (raw & a->pfn_hi) << 42) >> a->page_shift;
 }
 
 /* The bits of a leaf the kernel keeps (valid, or PROT_NONE) */
@@ -138,12 +138,13 @@ static void arm64_decode(const struct pts_arch *a, int level, uint64_t raw, stru
 	if (table_bit) {
 		e->kind = PTS_EK_TABLE;
 		e->has_pfn = true;
-		e->pfn = entry_pfn(a, raw, 4096);
+		e->pfn = entry_pfn(a, raw, 1ULL << a->page_shift);
 		set(e, true, PTS_F_VALID);
 		return;
 	}
-	/* a block: at PMD (2 MiB) and PUD (1 GiB) levels only */
-	if (level != PTS_PMD && level != PTS_PUD) {
+	/* a block: at PMD level (2 MiB; 32 MiB with 16 KiB pages), and at PUD
+	 * level (1 GiB) with 4 KiB pages only (pud_sect_supported()) */
+	if (level != PTS_PMD && !(level == PTS_PUD && a->pud_block)) {
 		e->kind = PTS_EK_BAD;
 		return;
 	}
@@ -156,32 +157,41 @@ struct pts_error *pts_arch_arm64_derive(struct pts_program *p, struct pts_arch *
 	if (!vmcoreinfo_num(p->vmci, "NUMBER(VA_BITS)", &va_bits) ||
 	    !vmcoreinfo_num(p->vmci, "NUMBER(PHYS_OFFSET)", &phys_offset))
 		return pts_error(PTS_ERR_FORMAT, "arm64: VMCOREINFO lacks VA_BITS or PHYS_OFFSET");
-	if (p->page_size != 4096)
-		return pts_error(PTS_ERR_FORMAT, "arm64 with %" PRIu64 " KiB pages: only 4 KiB pages "
-				 "are decoded", p->page_size >> 10);
+	unsigned ps = p->page_size == 4096 ? 12 : p->page_size == 16384 ? 14 : 0;
+	if (!ps)
+		return pts_error(PTS_ERR_FORMAT, "arm64 with %" PRIu64 " KiB pages: only 4 and 16 KiB "
+				 "pages are decoded", p->page_size >> 10);
 	/* vabits_actual: 64 - TCR_EL1.T1SZ (exported since v5.9); VA_BITS
 	 * where it is not */
 	uint64_t vabits = va_bits;
 	if (vmcoreinfo_num(p->vmci, "NUMBER(TCR_EL1_T1SZ)", &t1sz) && t1sz && t1sz < 64)
 		vabits = 64 - t1sz;
-	/* With 4 KiB pages, 48-bit VAs take 4 levels and 52-bit ones 5, the
-	 * root holding 16 entries (PTRS_PER_PGD), a slab object (v6.9, LPA2).
-	 * A 52-bit kernel on a CPU without LPA2 runs with 48 bits and folds
-	 * the fifth level (pgtable_l5_enabled(); its pgd is then a page). */
-	int levels = vabits == 52 ? 5 : 4;
-	if (vabits != 48 && vabits != 52)
-		return pts_error(PTS_ERR_FORMAT, "arm64 with %" PRIu64 "-bit virtual addresses: only "
-				 "48 and 52 bits are decoded", vabits);
+	/* ARM64_HW_PGTABLE_LEVELS(vabits_actual), (va - 4) / (PAGE_SHIFT - 3):
+	 * 4 KiB pages take 4 levels for 48-bit VAs and 5 for 52, the root
+	 * then holding 16 entries (PTRS_PER_PGD), a slab object (v6.9, LPA2);
+	 * 16 KiB pages take 3 levels for 47 bits and 4 for 48 to 52 (the root
+	 * 2 to 32 entries).  A 52-bit kernel on a CPU without LPA2 runs with
+	 * 48 bits (47 with 16 KiB pages) and folds the top level
+	 * (pgtable_l5_enabled(), pgtable_l4_enabled()). */
+	bool ok = ps == 12 ? vabits == 48 || vabits == 52 : vabits >= 47 && vabits <= 52;
+	if (!ok)
+		return pts_error(PTS_ERR_FORMAT, "arm64 with %" PRIu64 "-bit virtual addresses and %u KiB "
+				 "pages: not decoded", vabits, 1u << (ps - 10));
+	unsigned bits = ps - 3;	/* index bits per level */
+	int levels = (int)((vabits - 4) / bits);
 	a->name = "arm64";
+	a->page_shift = ps;
 	a->levels = levels;
-	a->entries = 512;
-	a->top_entries = levels == 5 ? 16 : 512;
-	a->shift[PTS_PTE] = 12;
-	a->shift[PTS_PMD] = 21;
-	a->shift[PTS_PUD] = 30;
-	a->shift[PTS_P4D] = 39;
-	a->shift[PTS_PGD] = levels == 5 ? 48 : 39;
+	a->entries = 1u << bits;
+	a->shift[PTS_PTE] = ps;
+	a->shift[PTS_PMD] = ps + bits;
+	a->shift[PTS_PUD] = ps + 2 * bits;
+	a->shift[PTS_P4D] = ps + 3 * bits;
+	/* PGDIR_SHIFT: ARM64_HW_PGTABLE_LEVEL_SHIFT(4 - levels) */
+	a->shift[PTS_PGD] = ps + (unsigned)(levels - 1) * bits;
+	a->top_entries = (unsigned)(1ULL << (vabits - a->shift[PTS_PGD]));
 	a->top = PTS_PGD;
+	a->pud_block = ps == 12 && levels >= 4;
 	/* TASK_SIZE_64: 1 << VA_BITS (a 52-bit kernel on 48-bit hardware
 	 * gives processes vabits_actual) */
 	a->user_end = B(vabits);
@@ -198,22 +208,27 @@ struct pts_error *pts_arch_arm64_derive(struct pts_program *p, struct pts_arch *
 	if (vmcoreinfo_num(p->vmci, "NUMBER(MAX_PHYSMEM_BITS)", &pbits) && (pbits < 36 || pbits > 52))
 		pbits = 48;
 	a->phys_bits = (unsigned)pbits;
-	/* Entries hold address bits 12-47 (PTE_ADDR_LOW with 48-bit PAs); with
-	 * LPA2, which 4 KiB pages need for 52-bit VAs (TCR_EL1.DS is set
-	 * exactly then: arch/arm64/kernel/pi/map_kernel.c, v6.9), bits 12-49
-	 * and 50-51 in entry bits 8-9.  Without it those two bits are the
-	 * shareability field (PTE_MAYBE_SHARED), which __pte_to_phys() drops. */
-	if (levels == 5) {
+	/* Entries hold address bits PAGE_SHIFT-47 (PTE_ADDR_LOW with 48-bit
+	 * PAs); with LPA2, which 4 and 16 KiB pages need for 52-bit VAs
+	 * (TCR_EL1.DS is set exactly then: arch/arm64/kernel/pi/map_kernel.c,
+	 * v6.9), bits PAGE_SHIFT-49 and 50-51 in entry bits 8-9.  Without it
+	 * those two bits are the shareability field (PTE_MAYBE_SHARED), which
+	 * __pte_to_phys() drops.  LPA2 is on when the VAs are 52 bits. */
+	uint64_t low = (1ULL << ps) - 1;
+	if (vabits == 52) {
 		a->pfn_hi = 3ULL << 8;
-		a->pfn_mask = ((B(50) - 1) & ~0xfffULL) | a->pfn_hi;
+		a->pfn_mask = ((B(50) - 1) & ~low) | a->pfn_hi;
 	} else {
-		a->pfn_mask = (B(48) - 1) & ~0xfffULL;
+		a->pfn_mask = (B(48) - 1) & ~low;
 	}
 	/* macros both, so by version: the uffd-wp layout from v6.10; pte_devmap
 	 * removed in v6.17 (as on x86-64) */
 	a->arm64_v610 = v >= PTS_KVER(6, 10);
 	a->devmap_bit = v && v < PTS_KVER(6, 17);
-	a->cont_entries = 16;	/* CONT_PTES, CONT_PMDS with 4 KiB pages */
+	/* CONT_PTES and CONT_PMDS (arch/arm64/include/asm/pgtable-hwdef.h:
+	 * CONFIG_ARM64_CONT_PTE_SHIFT 4 and 7, _PMD_ 4 and 5) */
+	a->cont[PTS_PTE] = ps == 12 ? 16 : 128;
+	a->cont[PTS_PMD] = ps == 12 ? 16 : 32;
 	pts_arch_derive_swap(p, a);
 	a->decode = arm64_decode;
 	return NULL;

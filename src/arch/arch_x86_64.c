@@ -119,6 +119,7 @@ struct pts_error *pts_arch_x86_64_derive(struct pts_program *p, struct pts_arch 
 {
 	a->name = "x86_64";
 	a->levels = p->paging_levels;
+	a->page_shift = 12;
 	a->entries = a->top_entries = 512;
 	a->shift[PTS_PTE] = 12;
 	a->shift[PTS_PMD] = 21;

@@ -67,7 +67,7 @@ int cmd_page_arg(struct pts_program *p, const struct opts *o, const char *cmd, u
 	if (!x.mapped)
 		return cmd_fail(pts_error(PTS_ERR_LOOKUP, "%s: pid %d: %#" PRIx64 " is not mapped",
 					  pts_dump_path(p->dump), t.pid, va));
-	*pfn = x.pa >> 12;
+	*pfn = x.pa >> p->page_shift;
 	return 0;
 }
 

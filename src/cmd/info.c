@@ -52,7 +52,7 @@ static int cmd_info(struct pts_program *p, const struct opts *o)
 		pts_error_destroy(err);
 	char excl[128];
 	excluded_text(di->dump_level > 0 ? di->dump_level : 0, excl, sizeof(excl));
-	uint64_t mem = di->ram_pages * p->page_size;
+	uint64_t mem = di->ram_pages * 4096;	/* 4 KiB frames */
 	const char *fmt = !strcmp(di->format, "elf") ? "elf" : di->live ? "kcore" : "kdump-compressed";
 
 	if (o->json) {
@@ -91,7 +91,7 @@ static int cmd_info(struct pts_program *p, const struct opts *o)
 				json_string(&j, excluded_names[i]);
 		json_end_array(&j);
 		json_kv_uint(&j, "memory_bytes", mem);
-		json_kv_uint(&j, "max_pfn", di->max_pfn);
+		json_kv_uint(&j, "max_pfn", pts_max_pfn(p));
 		json_kv_uint_if(&j, "cpus", di->ncpus, di->ncpus);
 		json_kv_uint_if(&j, "crash_time", crashed, crash);
 		json_kv_string(&j, "panic", panic);
@@ -126,7 +126,7 @@ static int cmd_info(struct pts_program *p, const struct opts *o)
 		else
 			printf("excluded:      none\n");
 		printf("memory:        %" PRIu64 " MiB of RAM (max pfn 0x%" PRIx64 ")\n", mem >> 20,
-		       di->max_pfn);
+		       pts_max_pfn(p));
 		if (di->ncpus)
 			printf("cpus:          %u\n", di->ncpus);
 		if (crashed) {

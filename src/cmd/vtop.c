@@ -34,7 +34,7 @@ static struct pts_error *vtop_gather(struct pts_program *p, const struct pts_mm 
 		pts_error_destroy(e2);
 	}
 	if (r->x.mapped)
-		r->page_err = pts_page_read(p, r->x.pa >> 12, &r->pg);
+		r->page_err = pts_page_read(p, r->x.pa >> p->page_shift, &r->pg);
 	r->vma = pts_mm_find_vma(mm, va);
 	return NULL;
 }
@@ -112,7 +112,7 @@ static void vtop_text(const struct pts_task *t, const struct pts_arch *a, const 
 	}
 	if (x->mapped) {
 		printf("  physical %#" PRIx64 " (%" PRIu64 " KiB page, pfn %#" PRIx64 ")\n", x->pa,
-		       pts_level_size(a, x->step[x->nsteps - 1].level) >> 10, x->pa >> 12);
+		       pts_level_size(a, x->step[x->nsteps - 1].level) >> 10, x->pa >> a->page_shift);
 		if (r->page_err)
 			printf("  page: %s\n", pts_error_text(r->page_err));
 		else

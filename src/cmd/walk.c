@@ -60,7 +60,7 @@ static void run_flush(struct walk_out *w)
 			shown.flags |= 1u << PTS_F_DIRTY;
 	}
 	pts_out_entry_flags(&shown, fl, sizeof(fl));
-	uint64_t step = r->size >> 12;
+	uint64_t step = r->size >> w->a->page_shift;
 	/* Formatted by hand, not by printf: a big address space has tens of
 	 * thousands of runs and printf was a third of the walk's time. */
 	pts_out_entry_tail(&r->e, r->count, step, tail, sizeof(tail));
@@ -102,9 +102,9 @@ static void run_flush(struct walk_out *w)
 	fwrite(w->line, 1, (size_t)(o - w->line), stdout);
 }
 
-static bool run_extends(const struct run *r, uint64_t va, const struct pts_entry *e)
+static bool run_extends(const struct walk_out *w, const struct run *r, uint64_t va, const struct pts_entry *e)
 {
-	return r->on && pts_entry_continues(&r->e, r->va, r->count, r->size, va, e);
+	return r->on && pts_entry_continues(w->a, &r->e, r->va, r->count, r->size, va, e);
 }
 
 static void walk_table_cb(void *arg, const struct pts_table *t)
@@ -154,7 +154,7 @@ static void walk_entry_cb(void *arg, uint64_t va, const struct pts_entry *e,
 	w->nentries++;
 	uint64_t size = pts_level_size(w->a, e->level);
 	if (!w->json) {
-		if (!run_extends(&w->run, va, e)) {
+		if (!run_extends(w, &w->run, va, e)) {
 			run_flush(w);
 			w->run = (struct run){ true, va, size, e->pfn, e->swap_offset, 0, *e,
 					       w->depth[e->level] + 1, 0, 0, false };

@@ -31,7 +31,8 @@ struct kslot {
 	int fd;			/* slot 0: the dump's own; others: their own open */
 	kdump_ctx_t *kd;
 	kdump_bmp_t *pagemap;	/* pages the file holds */
-	unsigned bmp_shift;	/* its pages are 4 KiB << this (QEMU's arm64 -z: 64 KiB) */
+	unsigned bmp_shift;	/* its pages are 4 KiB << this: the kernel's page size, or the
+				 * file's blocks (QEMU's arm64 -z: 64 KiB) */
 	addrxlat_ctx_t *axctx;
 	addrxlat_sys_t *axsys;
 	/* The last page (per address space) that a read of zeros proved to
@@ -197,18 +198,24 @@ static struct pts_error *kd_setup(struct pts_dump *d, struct kslot *k)
 	ks = kdump_get_addrxlat(k->kd, &k->axctx, &k->axsys);
 	if (ks != KDUMP_OK)
 		return kd_error(k, ks, "setting up address translation");
-	/* QEMU's case only (arm64, 64 KiB blocks, a 4 KiB-page kernel): reads
-	 * then go by the file's blocks, while the translation already made
-	 * keeps the kernel's page size (libkdumpfile builds a new one). */
+	/* QEMU's case only (arm64, 64 KiB blocks, a 4 or 16 KiB-page
+	 * kernel): reads then go by the file's blocks, while the translation
+	 * already made keeps the kernel's page size (libkdumpfile builds a new
+	 * one). */
 	kdump_num_t ps = 0;
+	if (kdump_get_number_attr(k->kd, KDUMP_ATTR_PAGE_SIZE, &ps) != KDUMP_OK)
+		ps = 4096;
 	if (!strcmp(d->info.format, "kdump") && !strcmp(arch, "aarch64") && file_ps == 65536 &&
-	    kdump_get_number_attr(k->kd, KDUMP_ATTR_PAGE_SIZE, &ps) == KDUMP_OK && ps == 4096) {
+	    (ps == 4096 || ps == 16384)) {
 		kdump_attr_t fps = { .type = KDUMP_NUMBER, .val.number = file_ps };
 		ks = kdump_set_attr(k->kd, KDUMP_ATTR_PAGE_SIZE, &fps);
 		if (ks != KDUMP_OK)
 			return kd_error(k, ks, "setting the file's page size");
-		k->bmp_shift = 4;
+		ps = file_ps;
 	}
+	/* the library's page map and max_pfn count its pages */
+	while (k->bmp_shift < 8 && (4096ULL << k->bmp_shift) < ps)
+		k->bmp_shift++;
 	return NULL;
 }
 

@@ -24,8 +24,10 @@ struct pts_dump_info {
 	const char *compression;	/* "none", "zlib", "lzo", "snappy", "zstd", "mixed" */
 	int dump_level;			/* makedumpfile -d, -1 if unknown */
 	int64_t dump_time;		/* kdump header timestamp, 0 if none */
+	/* in 4 KiB frames whatever the kernel's page size (the program's
+	 * pts_max_pfn() counts the kernel's pages) */
 	uint64_t max_pfn;
-	uint64_t ram_pages;		/* pages of RAM the dump describes */
+	uint64_t ram_pages;		/* 4 KiB frames of RAM the dump describes */
 	uint64_t page_size;
 	uint64_t file_page_size;	/* kdump-compressed: the file's block size */
 	const char *arch;

@@ -172,7 +172,7 @@ static bool tree_pre(void *arg, uint64_t rb, int depth)
 		return false;
 	}
 	/* avc_last_pgoff(): vm_pgoff + vma_pages() - 1 */
-	n.last = n.start + ((end_va - start_va) >> 12) - 1;
+	n.last = n.start + ((end_va - start_va) >> p->page_shift) - 1;
 	c->frame[depth].n = n;
 	return true;
 }

@@ -199,7 +199,7 @@ struct pts_error *pts_folio_read(struct pts_program *p, uint64_t pfn, struct pts
 		/* Bounded by the dump, not by the byte read: a folio is at most
 		 * all of memory (a damaged order of 200 must not become a shift
 		 * past 63 or a loop over 2^60 struct pages, D3). */
-		uint64_t max_pfn = pts_dump_info(p->dump)->max_pfn;
+		uint64_t max_pfn = pts_max_pfn(p);
 		if (ret->order >= 63 || (max_pfn && (1ULL << ret->order) > max_pfn))
 			return pts_error(PTS_ERR_CORRUPT, "folio %#" PRIx64 " has order %u, more pages "
 					 "than the dump's memory (max_pfn %#" PRIx64 ")", ret->head_pfn,

@@ -159,19 +159,19 @@ static struct pts_error *arm64_vmemmap(struct pts_program *p, uint64_t *ret)
 {
 	uint64_t roots, msz, sbits, phys, nroots = 0, smm_off = 0;
 	if (!vmcoreinfo_num(p->vmci, "SYMBOL(mem_section)", &roots) ||
-	    !vmcoreinfo_num(p->vmci, "SIZE(mem_section)", &msz) || !msz || msz > 4096 ||
+	    !vmcoreinfo_num(p->vmci, "SIZE(mem_section)", &msz) || !msz || msz > p->page_size ||
 	    !vmcoreinfo_num(p->vmci, "NUMBER(SECTION_SIZE_BITS)", &sbits) || sbits < 12 || sbits > 40 ||
 	    !vmcoreinfo_num(p->vmci, "NUMBER(PHYS_OFFSET)", &phys))
 		return pts_error(PTS_ERR_FORMAT, "VMCOREINFO lacks mem_section, SECTION_SIZE_BITS or "
 				 "PHYS_OFFSET");
 	vmcoreinfo_num(p->vmci, "LENGTH(mem_section)", &nroots);
 	vmcoreinfo_num(p->vmci, "OFFSET(mem_section.section_mem_map)", &smm_off);
-	uint64_t per_root = 4096 / msz;
+	uint64_t per_root = p->page_size / msz;	/* SECTIONS_PER_ROOT */
 	/* A 52-bit kernel on 48-bit hardware lowers memstart_addr below zero
 	 * (arm64_memblock_init(), v5.11): no physical address, so from 0. */
 	uint64_t from = phys < (1ULL << 52) ? phys : 0;
 	/* a bounded search: 4096 sections are 512 GiB of 128 MiB sections */
-	for (uint64_t nr = (from >> 12) >> (sbits - 12), n = 0; n < 4096; nr++, n++) {
+	for (uint64_t nr = from >> sbits, n = 0; n < 4096; nr++, n++) {
 		uint64_t root, smm;
 		if (nroots && nr / per_root >= nroots)
 			break;

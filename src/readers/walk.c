@@ -16,7 +16,7 @@ struct wctx {
 	struct u64set seen_pfn, seen_at;	/* pfn+1; pfn << 3 | level, +1 */
 	uint64_t max_pfn, start, end;
 	uint64_t root_pa;	/* the root table may be smaller than a page */
-	uint64_t buf[PTS_NLEVELS][512];
+	uint64_t buf[PTS_NLEVELS][PTS_MAX_ENTRIES];
 	struct pts_entry last;	/* the last entry decoded in full */
 	bool live;		/* re-read parent entries (live_reread) */
 };
@@ -44,7 +44,7 @@ static bool live_reread(struct wctx *c, uint64_t *pfn, int level, uint64_t base,
 {
 	const struct pts_arch *a = c->a;
 	/* the root may sit inside its page (arm64 LPA2) */
-	uint64_t ppa = pts_arch_above(a, level) == a->top ? c->root_pa : parent_pfn << 12;
+	uint64_t ppa = pts_arch_above(a, level) == a->top ? c->root_pa : pts_pfn_pa(a, parent_pfn);
 	for (int tries = 1;; tries++) {
 		uint64_t now;
 		struct pts_error *err = pts_dump_read(c->p->dump, PTS_PHYS, ppa + pidx * 8ull, &now, 8);
@@ -65,7 +65,7 @@ static bool live_reread(struct wctx *c, uint64_t *pfn, int level, uint64_t base,
 		}
 		*praw = now;
 		*pfn = e.pfn;
-		if ((err = pts_dump_read(c->p->dump, PTS_PHYS, *pfn << 12, raw, 4096))) {
+		if ((err = pts_dump_read(c->p->dump, PTS_PHYS, pts_pfn_pa(a, *pfn), raw, a->entries * 8ull))) {
 			pts_error_destroy(err);
 			return false;
 		}
@@ -84,7 +84,7 @@ static void walk_table(struct wctx *c, uint64_t pfn, int level, uint64_t base, u
 	const struct pts_arch *a = c->a;
 	uint64_t *raw = c->buf[level];
 	unsigned shift = a->shift[level], n = pts_arch_nentries(a, level);
-	uint64_t pa = level == a->top ? c->root_pa : pfn << 12;
+	uint64_t pa = level == a->top ? c->root_pa : pts_pfn_pa(a, pfn);
 	uint64_t span = 1ULL << shift;
 	struct pts_table t = { .pfn = pfn, .pa = pa, .nentries = n, .level = level, .va = base,
 			       .parent_pfn = parent_pfn, .parent_index = pidx, .raw = raw };
@@ -129,7 +129,7 @@ static void walk_table(struct wctx *c, uint64_t pfn, int level, uint64_t base, u
 		if (!live_reread(c, &pfn, level, base, parent_pfn, pidx, &praw, raw))
 			return;
 		t.pfn = pfn;
-		t.pa = pfn << 12;
+		t.pa = pts_pfn_pa(a, pfn);
 		if (pfn != was)
 			u64set_add(&c->seen_pfn, pfn + 1);
 	}
@@ -156,7 +156,7 @@ static void walk_table(struct wctx *c, uint64_t pfn, int level, uint64_t base, u
 		}
 		if (e.kind != PTS_EK_TABLE) {
 			c->res->entries++;
-			c->res->pages += span >> 12;
+			c->res->pages += span >> a->page_shift;
 		}
 		if (e.kind == PTS_EK_TABLE) {
 			if (c->ops->tables && c->ops->entry)
@@ -175,12 +175,12 @@ static void walk_table(struct wctx *c, uint64_t pfn, int level, uint64_t base, u
 		if (c->ops->run && level == PTS_PTE && e.kind == PTS_EK_PRESENT &&
 		    !(e.flags & (1u << PTS_F_PROTNONE))) {
 			unsigned j = i + 1;
-			while (j < hi && raw[j] - raw[j - 1] == 4096 && !((raw[j] ^ raw[j - 1]) & ~a->pfn_mask))
+			while (j < hi && raw[j] - raw[j - 1] == 1ULL << a->page_shift && !((raw[j] ^ raw[j - 1]) & ~a->pfn_mask))
 				j++;
 			if (j - i >= 2) {
 				c->ops->run(c->arg, va, &e, &t, i, j - i);
 				c->res->entries += j - i - 1;
-				c->res->pages += (uint64_t)(j - i - 1) * (span >> 12);
+				c->res->pages += (uint64_t)(j - i - 1) * (span >> a->page_shift);
 				i = j - 1;
 				continue;
 			}
@@ -217,12 +217,12 @@ struct pts_error *pts_walk(struct pts_program *p, uint64_t pgd, uint64_t start, 
 	c->ops = ops;
 	c->arg = arg;
 	c->res = res;
-	c->max_pfn = pts_dump_info(p->dump)->max_pfn;
+	c->max_pfn = pts_max_pfn(p);
 	c->start = start;
 	c->end = end;
 	c->live = pts_dump_info(p->dump)->live;
 	c->root_pa = pgd - a->page_offset + a->phys_offset;
-	walk_table(c, c->root_pa >> 12, a->top, 0, 0, 0, 0);
+	walk_table(c, c->root_pa >> a->page_shift, a->top, 0, 0, 0, 0);
 	u64set_free(&c->seen_pfn);
 	u64set_free(&c->seen_at);
 	free(c);
@@ -252,13 +252,13 @@ struct pts_error *pts_translate(struct pts_program *p, uint64_t pgd, uint64_t va
 		return pts_error(PTS_ERR_CORRUPT, "pgd %#" PRIx64 " is not a table of the direct map",
 				 pgd);
 	uint64_t tpa = pgd - a->page_offset + a->phys_offset;
-	uint64_t max_pfn = pts_dump_info(p->dump)->max_pfn;
+	uint64_t max_pfn = pts_max_pfn(p);
 	for (int level = a->top; level >= PTS_PTE; level = pts_arch_below(a, level)) {
 		struct pts_xlate_step *s = &ret->step[ret->nsteps++];
 		unsigned idx = (unsigned)((va >> a->shift[level]) & (pts_arch_nentries(a, level) - 1));
 		uint64_t raw;
 		s->level = level;
-		s->table_pfn = tpa >> 12;
+		s->table_pfn = tpa >> a->page_shift;
 		s->index = idx;
 		s->entry_pa = tpa + idx * 8;
 		if ((err = pts_dump_read(p->dump, PTS_PHYS, s->entry_pa, &raw, 8)))
@@ -271,30 +271,30 @@ struct pts_error *pts_translate(struct pts_program *p, uint64_t pgd, uint64_t va
 			return pts_error(PTS_ERR_CORRUPT, "%s entry %#" PRIx64 " of %#" PRIx64
 					 " points beyond the end of memory",
 					 pts_level_name((unsigned)level), raw, va);
-		tpa = s->e.pfn << 12;
+		tpa = pts_pfn_pa(a, s->e.pfn);
 		if (level == PTS_PTE)
 			break;
 	}
 	const struct pts_entry *e = &ret->step[ret->nsteps - 1].e;
 	if (e->kind == PTS_EK_PRESENT) {
 		ret->mapped = true;
-		ret->pa = (e->pfn << 12) + (va & (pts_level_size(a, e->level) - 1));
+		ret->pa = pts_pfn_pa(a, e->pfn) + (va & (pts_level_size(a, e->level) - 1));
 	}
 	return NULL;
 }
 
-bool pts_entry_continues(const struct pts_entry *first, uint64_t va0, uint64_t count, uint64_t size,
-			 uint64_t va, const struct pts_entry *e)
+bool pts_entry_continues(const struct pts_arch *a, const struct pts_entry *first, uint64_t va0,
+			 uint64_t count, uint64_t size, uint64_t va, const struct pts_entry *e)
 {
 	if (first->level != e->level || first->kind != e->kind || va != va0 + count * size ||
 	    first->swap_type != e->swap_type)
 		return false;
-	/* arm64: the 16 entries of one contiguous run are one mapping, whose
+	/* arm64: the entries of one contiguous run are one mapping, whose
 	 * young and dirty state the kernel gathers over them (huge_ptep_get(),
 	 * arch/arm64/mm/hugetlbpage.c); the hardware sets AF and clears
 	 * RDONLY entry by entry */
 	uint32_t per_entry = (1u << PTS_F_AF) | (1u << PTS_F_DIRTY) | (1u << PTS_F_RDONLY);
-	uint64_t block = 16 * size;
+	uint64_t block = (a->cont[e->level < PTS_NLEVELS ? e->level : 0] ?: 1) * size;
 	if (first->flags != e->flags &&
 	    (!(first->flags & e->flags & (1u << PTS_F_CONT)) || ((first->flags ^ e->flags) & ~per_entry) ||
 	     (va0 & ~(block - 1)) != (va & ~(block - 1))))
@@ -304,11 +304,15 @@ bool pts_entry_continues(const struct pts_entry *first, uint64_t va0, uint64_t c
 	if (e->kind == PTS_EK_MARKER)
 		return e->swap_offset == first->swap_offset;
 	if (e->has_pfn)
-		return e->pfn == first->pfn + count * (size >> 12);
+		return e->pfn == first->pfn + count * (size >> a->page_shift);
 	return e->raw == first->raw;
 }
 
-struct pts_error *pts_table_read(struct pts_program *p, uint64_t pfn, uint64_t raw[512])
+struct pts_error *pts_table_read(struct pts_program *p, uint64_t pfn, uint64_t raw[PTS_MAX_ENTRIES])
 {
-	return pts_dump_read(p->dump, PTS_PHYS, pfn << 12, raw, 512 * sizeof(uint64_t));
+	const struct pts_arch *a;
+	struct pts_error *err = pts_arch_get(p, &a);
+	if (err)
+		return err;
+	return pts_dump_read(p->dump, PTS_PHYS, pts_pfn_pa(a, pfn), raw, a->entries * sizeof(uint64_t));
 }

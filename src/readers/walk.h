@@ -40,7 +40,7 @@ struct pts_walk_ops {
 	/* Only where the tables are: PTE tables go to table and table_end
 	 * unread (raw NULL, used 0) and their entries are neither decoded
 	 * nor counted.  The lock scan needs a PTE table's frame (its split
-	 * lock lives in its struct page), not its 512 entries. */
+	 * lock lives in its struct page), not its entries. */
 	bool pte_tables_unread;
 	/* Optional: a PTE table the dump could not give (not descended
 	 * into); noted: its gap is the last note in missing, else it is an
@@ -61,7 +61,7 @@ struct pts_walk_anomaly {
 struct pts_walk_result {
 	uint64_t tables[PTS_NLEVELS];	/* distinct tables read, by level */
 	uint64_t entries;		/* leaves and special entries (not table pointers) */
-	uint64_t pages;			/* 4 KiB pages they cover */
+	uint64_t pages;			/* pages (PAGE_SIZE) they cover */
 	struct pts_notes missing;	/* tables the dump lacks */
 	VEC(struct pts_walk_anomaly) anomalies;
 	uint64_t live_rereads;		/* live: parent entries found changed */
@@ -79,8 +79,8 @@ void pts_walk_result_free(struct pts_walk_result *r);
  * address, and the next PFN or swap offset (else the same raw value).
  * Within one arm64 contiguous run of 16, AF and the dirty state may
  * differ.  The text walk and the TUI collapse such runs into one line. */
-bool pts_entry_continues(const struct pts_entry *first, uint64_t va0, uint64_t count, uint64_t size,
-			 uint64_t va, const struct pts_entry *e);
+bool pts_entry_continues(const struct pts_arch *a, const struct pts_entry *first, uint64_t va0,
+			 uint64_t count, uint64_t size, uint64_t va, const struct pts_entry *e);
 
 /* One address: the entry at each level down to the leaf. */
 struct pts_xlate_step {
@@ -96,8 +96,8 @@ struct pts_xlate {
 	bool mapped;		/* ends in a present leaf */
 	uint64_t pa;		/* physical address when mapped */
 };
-/* The 512 entries of the page-table page at frame pfn, as they are. */
-struct pts_error *pts_table_read(struct pts_program *p, uint64_t pfn, uint64_t raw[512]);
+/* The entries (pts_arch's entries) of the page-table page at frame pfn, as they are. */
+struct pts_error *pts_table_read(struct pts_program *p, uint64_t pfn, uint64_t raw[PTS_MAX_ENTRIES]);
 struct pts_error *pts_translate(struct pts_program *p, uint64_t pgd, uint64_t va,
 				struct pts_xlate *ret);
 #endif

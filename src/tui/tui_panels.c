@@ -27,9 +27,10 @@ struct build {
 	bool have_run;
 };
 
-static bool extends(const struct tui_tline *r, uint64_t va, const struct pts_entry *e)
+static bool extends(const struct pts_arch *a, const struct tui_tline *r, uint64_t va,
+		    const struct pts_entry *e)
 {
-	return !r->table && pts_entry_continues(&r->e, r->va, r->count, r->size, va, e);
+	return !r->table && pts_entry_continues(a, &r->e, r->va, r->count, r->size, va, e);
 }
 
 static void b_table(void *arg, const struct pts_table *t)
@@ -56,7 +57,7 @@ static void b_entry(void *arg, uint64_t va, const struct pts_entry *e, const str
 	struct build *b = arg;
 	struct tui_mm *c = &b->m->cur;
 	c->entries++;
-	if (c->lines.n && extends(&c->lines.v[c->lines.n - 1], va, e)) {
+	if (c->lines.n && extends(b->m->a, &c->lines.v[c->lines.n - 1], va, e)) {
 		struct tui_tline *r = &c->lines.v[c->lines.n - 1];
 		r->count++;
 		r->end += r->size;
@@ -236,21 +237,21 @@ void tui_as_map(struct tui_model *m, uint64_t lo, uint64_t hi, int width, enum t
 }
 
 /* The i-th entry of a run: its address, PFN or swap offset and raw value. */
-static void run_entry(const struct tui_tline *l, long i, uint64_t *va, struct pts_entry *e)
+static void run_entry(const struct pts_arch *a, const struct tui_tline *l, long i, uint64_t *va,
+		      struct pts_entry *e)
 {
 	*e = l->e;
 	*va = l->va + (uint64_t)i * l->size;
 	if (l->e.kind == PTS_EK_SWAP)
 		e->swap_offset += (uint64_t)i;
 	else if (l->e.has_pfn && l->e.kind == PTS_EK_PRESENT) {
-		e->pfn += (uint64_t)i * (l->size >> 12);
+		e->pfn += (uint64_t)i * (l->size >> a->page_shift);
 		e->raw += (uint64_t)i * l->size;	/* the PFN field, in place */
 	}
 }
 
 static char *tline_text(const struct tui_model *m, const struct tui_tline *l, long sub, bool ascii)
 {
-	(void)m;
 	const char *tri = l->table ? (l->open ? (ascii ? "- " : "\u25be ") : (ascii ? "+ " : "\u25b8 "))
 		     : l->count > 1 && sub < 0 ? (l->open ? (ascii ? "- " : "\u25be ") : (ascii ? "+ " : "\u25b8 "))
 		     : "  ";
@@ -264,11 +265,11 @@ static char *tline_text(const struct tui_model *m, const struct tui_tline *l, lo
 	char fl[256], tail[96];
 	uint64_t va;
 	struct pts_entry e;
-	run_entry(l, sub < 0 ? 0 : sub, &va, &e);
+	run_entry(m->a, l, sub < 0 ? 0 : sub, &va, &e);
 	pts_out_entry_flags(&e, fl, sizeof(fl));
 	bool whole = sub < 0;
 	/* the walk's words: one emitter for both faces */
-	pts_out_entry_tail(&e, whole ? l->count : 1, l->size >> 12, tail, sizeof(tail));
+	pts_out_entry_tail(&e, whole ? l->count : 1, l->size >> m->a->page_shift, tail, sizeof(tail));
 	if (whole)
 		return xasprintf("%s%#" PRIx64 "-%#" PRIx64 " %5" PRIu64 " %s %s%s%s%s", tri, l->va, l->end,
 				 l->count, pts_level_name((unsigned)l->level), pts_ekind_name(e.kind),
@@ -491,7 +492,7 @@ void tui_detail_rows(struct tui_model *m, const struct tui_row *row, tui_rows *o
 	}
 	uint64_t va;
 	struct pts_entry e;
-	run_entry(l, row->sub < 0 ? 0 : row->sub, &va, &e);
+	run_entry(m->a, l, row->sub < 0 ? 0 : row->sub, &va, &e);
 	char fl[256];
 	pts_out_entry_flags(&e, fl, sizeof(fl));
 	if (row->sub < 0 && l->count > 1)
@@ -501,13 +502,13 @@ void tui_detail_rows(struct tui_model *m, const struct tui_row *row, tui_rows *o
 		pts_level_name((unsigned)l->level), va, va, va + l->size);
 	tui_row_add(out, TC_PLAIN, -1, "  table pfn %#" PRIx64 " index %u, entry at physical %#" PRIx64,
 		l->table_pfn, l->index + (unsigned)(row->sub < 0 ? 0 : row->sub),
-		(l->table_pfn << 12) + 8 * (l->index + (unsigned)(row->sub < 0 ? 0 : row->sub)));
+		pts_pfn_pa(m->a, l->table_pfn) + 8 * (l->index + (unsigned)(row->sub < 0 ? 0 : row->sub)));
 	tui_row_add(out, entry_class(&e), -1, "  raw %#018" PRIx64 "  %s%s%s", e.raw, pts_ekind_name(e.kind),
 		*fl ? ": " : "", fl);
 	if (e.kind == PTS_EK_SWAP)
 		tui_row_add(out, TC_SWAP, -1, "  swap type %u offset %#" PRIx64, e.swap_type, e.swap_offset);
 	else if (e.has_pfn)
-		tui_row_add(out, TC_PLAIN, -1, "  pfn %#" PRIx64 " (physical %#" PRIx64 ")%s", e.pfn, e.pfn << 12,
+		tui_row_add(out, TC_PLAIN, -1, "  pfn %#" PRIx64 " (physical %#" PRIx64 ")%s", e.pfn, pts_pfn_pa(m->a, e.pfn),
 			e.pkey ? "" : "");
 	const struct pts_vma *v = pts_mm_find_vma(&c->mm, va);
 	if (v) {

@@ -280,19 +280,23 @@ struct pts_error *pts_program_open(const struct pts_open_opts *o, struct pts_pro
 	uint64_t l5 = 0;
 	vmcoreinfo_num(p->vmci, "NUMBER(pgtable_l5_enabled)", &l5);
 	p->paging_levels = l5 ? 5 : 4;
-	/* arm64: ARM64_HW_PGTABLE_LEVELS(vabits_actual) with 4 KiB pages; a
-	 * 52-bit kernel on a CPU without LPA2 folds the fifth level */
+	p->page_size = pts_dump_info(p->dump)->page_size;
+	uint64_t ps;
+	if (vmcoreinfo_num(p->vmci, "PAGESIZE", &ps))
+		p->page_size = ps;
+	p->page_shift = 12;
+	while (p->page_shift < 20 && (1ULL << p->page_shift) < p->page_size)
+		p->page_shift++;
+	/* arm64: ARM64_HW_PGTABLE_LEVELS(vabits_actual), (va - 4) /
+	 * (PAGE_SHIFT - 3); a 52-bit kernel on a CPU without LPA2 folds the
+	 * top level */
 	uint64_t va_bits = 0, t1sz = 0;
 	if (vmcoreinfo_num(p->vmci, "NUMBER(TCR_EL1_T1SZ)", &t1sz) && t1sz >= 12 && t1sz <= 28)
 		va_bits = 64 - t1sz;
 	else
 		vmcoreinfo_num(p->vmci, "NUMBER(VA_BITS)", &va_bits);
 	if (va_bits >= 36 && va_bits <= 52 && vmcoreinfo_get(p->vmci, "NUMBER(kimage_voffset)"))
-		p->paging_levels = (int)((va_bits - 4) / 9);
-	p->page_size = pts_dump_info(p->dump)->page_size;
-	uint64_t ps;
-	if (vmcoreinfo_num(p->vmci, "PAGESIZE", &ps))
-		p->page_size = ps;
+		p->paging_levels = (int)((va_bits - 4) / (p->page_shift - 3));
 
 	err = open_types(p, o);
 	if (err) {

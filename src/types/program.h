@@ -36,6 +36,7 @@ struct pts_program {
 	uint64_t kaslr_offset;
 	int paging_levels;
 	uint64_t page_size;
+	unsigned page_shift;		/* log2 page_size: PFNs count such pages */
 	/* Layouts the reader modules derive from the debug info on first
 	 * use; each module owns its slot and says how to free it. */
 	void *layout[PTS_LAYOUT_N];
@@ -53,6 +54,12 @@ struct pts_program {
 typedef struct pts_error *pts_layout_fn(struct pts_program *p, void **ret);
 struct pts_error *pts_layout(struct pts_program *p, enum pts_layout_slot slot, pts_layout_fn *derive,
 			     void (*free_fn)(void *), void **ret);
+
+/* The end of memory in the kernel's page frames (the dump counts 4 KiB). */
+static inline uint64_t pts_max_pfn(const struct pts_program *p)
+{
+	return pts_dump_info(p->dump)->max_pfn >> (p->page_shift - 12);
+}
 
 struct pts_error *pts_program_open(const struct pts_open_opts *o, struct pts_program **ret);
 void pts_program_close(struct pts_program *p);

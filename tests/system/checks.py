@@ -8,6 +8,7 @@ import json, os, subprocess, sys
 
 import tap
 from tap import ok
+from realkernel import guest_page
 
 top = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), "..", ".."))
 ptscope = os.environ.get("PTSCOPE", os.path.join(top, "src", "ptscope"))
@@ -421,12 +422,14 @@ def main():
                  "deb13: a THP's deposited table lost", "A3")
     arm64("deb12-arm64")
     arm64("sid-arm64")
+    arm64("deb13-arm64-16k")
     sys.exit(tap.plan())
 
 
 def arm64(name):
-    """CONT, arm64's own check: wl-cont's 64 KiB hugetlb pages are runs of
-    16 PTEs with the contiguous bit (its 32 MiB page 16 PMD blocks)."""
+    """CONT, arm64's own check: with 4 KiB pages wl-cont's 64 KiB hugetlb
+    pages are runs of 16 PTEs with the contiguous bit (its 32 MiB page 16
+    PMD blocks); with 16 KiB pages its 2 MiB pages are runs of 128 PTEs."""
     da = Dump(name)
     tasks = [l for l in open(os.path.join(da.d, "oracle", "tasks")) if "(wl-cont)" in l]
     ok(tasks, f"{name}: the guest runs wl-cont")
@@ -439,25 +442,33 @@ def arm64(name):
     ok(rc == 0 and not c["findings"] and cont and cont[0]["applies"],
        f"{name}: wl-cont is clean, with CONT applied", out[-800:] + err)
     w = da.json("walk", "-p", str(da.pid))
-    for level, size in (("pte", 64 << 10), ("pmd", 32 << 20)):
+    page = guest_page(da.d)
+    ents = page // 8
+    # (level, hugetlb size, entries of a run): CONT_PTES, CONT_PMDS
+    runs_of = ((("pte", 64 << 10, 16), ("pmd", 32 << 20, 16)) if page == 4096
+               else (("pte", 2 << 20, 128),))
+    for level, size, n in runs_of:
         runs = [e for e in w["entries"] if e["level"] == level and e["kind"] == "present"
                 and "cont" in e["flags"]]
-        ok(len(runs) >= 16, f"{name}: wl-cont's {size >> 10} KiB pages are {level}s with the "
+        ok(len(runs) >= n, f"{name}: wl-cont's {size >> 10} KiB pages are {level}s with the "
            f"contiguous bit ({len(runs)})", [e["flags"] for e in w["entries"][:4]])
         if not runs:
             continue
         e = runs[0]
-        step = 1 << (12 if level == "pte" else 21)
-        idx = (int(e["va"], 16) // step) % 512
-        base = int(e["table_pfn"], 16) * 4096 + (idx - idx % 16) * 8
-        r0 = int(e["raw"], 16) - (idx % 16) * step  # the run's first entry, as it is
-        va0 = int(e["va"], 16) - (idx % 16) * step
+        step = page if level == "pte" else page * ents
+        idx = (int(e["va"], 16) // step) % ents
+        base = int(e["table_pfn"], 16) * page + (idx - idx % n) * 8
+        r0 = int(e["raw"], 16) - (idx % n) * step  # the run's first entry, as it is
+        va0 = int(e["va"], 16) - (idx % n) * step
         da.check([("P", base + 5 * 8, r0 + 6 * step)],
                  f"{name}: a {level} of a contiguous run maps the wrong frame", "CONT")
         da.check([("P", base + 7 * 8, (r0 + 7 * step) & ~(1 << 52))],
                  f"{name}: a {level} of a contiguous run lacks the contiguous bit", "CONT")
+        # the last entry of the run: a finding names it by its index
+        da.check([("P", base + (n - 1) * 8, (r0 + n * step))],
+                 f"{name}: the last {level} of a contiguous run of {n} maps the wrong frame", "CONT")
         # AF clear on one entry: still one mapping (the hardware sets AF
-        # entry by entry), no finding, one line of 16 in the text walk
+        # entry by entry), no finding, one line of the run in the text walk
         young = [("P", base + 3 * 8, (r0 + 3 * step) & ~(1 << 10))]
         rc, out, err = run(["check", "--json", "-p", str(da.pid), "-k", da.vml, da.path], young)
         c = json.loads(out) if out else {}
@@ -465,22 +476,23 @@ def arm64(name):
            "is no finding", out[-600:] + err)
         rc, out, err = run(["walk", "-p", str(da.pid), "-k", da.vml, da.path], young)
         line = [l for l in out.splitlines() if l.strip().startswith(f"{va0:#x}-")]
-        ok(rc == 0 and line and f" 16 {level} present" in line[0] and " af " in line[0] + " " and
-           "(af on 15, dirty on 16 of 16)" in line[0],
-           f"{name}: the walk shows that {level} run as one mapping, young, af on 15 of 16",
+        ok(rc == 0 and line and f" {n} {level} present" in line[0] and " af " in line[0] + " " and
+           f"(af on {n - 1}, dirty on {n} of {n})" in line[0],
+           f"{name}: the walk shows that {level} run as one mapping, young, af on {n - 1} of {n}",
            line or out[-800:])
-    if w.get("paging_levels") == 5:
+    with open(os.path.join(da.d, "console.log"), "rb") as f:
+        lpa2 = b"CPU features: detected: 52-bit Virtual Addressing (LPA2)" in f.read()
+    if lpa2:
         # LPA2: address bits 50-51 sit in entry bits 8-9 (no RAM there
         # under QEMU's virt board: an overlay is the only way to set them)
         e = [x for x in w["entries"] if x["level"] == "pte" and x["kind"] == "present"][0]
         va, t = int(e["va"], 16), int(e["table_pfn"], 16)
-        pa = t * 4096 + ((va >> 12) % 512) * 8
+        pa = t * page + ((va // page) % ents) * 8
         rc, out, err = run(["walk", "--json", "-p", str(da.pid), "-k", da.vml, da.path],
                            [("P", pa, int(e["raw"], 16) | (3 << 8))])
         got = [x for x in json.loads(out)["entries"] if x["va"] == e["va"]] if rc == 0 else []
-        want = int(e["pfn"], 16) | (3 << 38)
+        want = int(e["pfn"], 16) | (3 << (50 - page.bit_length() + 1))
         ok(got and int(got[0]["pfn"], 16) == want, f"{name}: LPA2 entry bits 8-9 are address "
            f"bits 50-51 (pfn {want:#x})", got or err)
-
 
 main()

@@ -105,6 +105,22 @@ def run_json(*args, partial_ok=False):
         return None, f"bad JSON ({e}): {p.stdout[:500]} {p.stderr}"
 
 
+def guest_page(d):
+    """The guest's page size, as the guest said: the smallest
+    KernelPageSize in a workload's /proc/PID/smaps."""
+    o = os.path.join(d, "oracle")
+    for p in sorted(os.listdir(o)):
+        if p.startswith("pid-") and os.path.exists(os.path.join(o, p, "smaps")):
+            return min(int(l.split()[1]) for l in open(os.path.join(o, p, "smaps"))
+                       if l.startswith("KernelPageSize:")) << 10
+    raise SystemExit(f"{d}: no smaps in the oracle")
+
+
+def pmd_size(d):
+    """PMD_SIZE: a table of PAGE_SIZE / 8 entries of pages."""
+    return guest_page(d) // 8 * guest_page(d)
+
+
 def check_dump(k, d, kind, standard=True):
     """ps and info against the oracle; standard: the guest ran the usual
     workloads (the scale guest runs only its own)."""
@@ -221,16 +237,19 @@ def check_dump(k, d, kind, standard=True):
     # five levels: x86's la57 CPU flag; arm64 with 4 KiB pages when the
     # kernel says at boot that it runs with 52-bit VAs (LPA2).  The first
     # kernel boots with loglevel=1: the capture kernel, the same kernel on
-    # the same virtual CPU, says it on the console.
+    # the same virtual CPU, says it on the console.  arm64 with 16 KiB
+    # pages: 4 levels with LPA2 (52 bits), else 3 (47 bits).
     la57 = "la57" in open(os.path.join(oracle, "cpuflags")).read().split()
     with open(os.path.join(os.path.dirname(oracle), "console.log"), "rb") as f:
         boot = f.read()
     lpa2 = b"CPU features: detected: 52-bit Virtual Addressing (LPA2)" in boot
-    five = la57 or lpa2
-    ok(info["vmlinux"] == vml and info["paging_levels"] == (5 if five else 4)
-       and info["page_size"] == 4096,
-       f"{k} {kind}: vmlinux, {5 if five else 4}-level paging (guest cpu la57: {la57}, "
-       f"arm64 LPA2: {lpa2}), page size", info)
+    levels = 5 if la57 or lpa2 else 4
+    if guest_page(d) == 16384:
+        levels = 4 if lpa2 else 3
+    ok(info["vmlinux"] == vml and info["paging_levels"] == levels
+       and info["page_size"] == guest_page(d),
+       f"{k} {kind}: vmlinux, {levels}-level paging (guest cpu la57: {la57}, "
+       f"arm64 LPA2: {lpa2}), page size {guest_page(d)}", info)
     if panicked and kind == "kdump.elf":
         # the raw /proc/vmcore: nothing filtered
         ok(info["panic"] == "sysrq triggered crash" and info["crash_time"]
@@ -358,10 +377,11 @@ def check_mm(k, d, kind, pid, comm):
                    if {"pfnmap", "io", "mixedmap"} & set(x["flags"])]
     nexcl = 0
     pages = {}
+    pg_size = guest_page(d)
     for e in w["entries"]:
         va = int(e["va"], 16)
-        for i in range(0, e["size"], 4096):
-            pages[va + i] = (e, i >> 12)
+        for i in range(0, e["size"], pg_size):
+            pages[va + i] = (e, i // pg_size)
     pm = {}
     for l in open(os.path.join(odir, "pagemap")):
         a, b = l.split()
@@ -444,7 +464,7 @@ def check_mm(k, d, kind, pid, comm):
             last = x["steps"][-1]
             if (last["level"], last["kind"], last["raw"], last["pfn"]) != (
                     e["level"], e["kind"], e["raw"], e.get("pfn")) or (
-                    e["kind"] == "present" and x["pa"] != hex(int(e["pfn"], 16) * 4096)):
+                    e["kind"] == "present" and x["pa"] != hex(int(e["pfn"], 16) * pg_size)):
                 diff.append(f"{e['va']}: walk {e}, vtop {last} pa {x['pa']}")
         ok(rc == 0 and len(vt) == len(pick) and not diff,
            f"{tag}: vtop agrees with the walk on {len(pick)} addresses", "\n".join(diff) + err)
@@ -485,9 +505,12 @@ def check_mm(k, d, kind, pid, comm):
 
 
 def check_hugetlb(k, d, kind):
-    """wl-huge-s1..s3 map one hugetlbfs file at the same 1 GiB-aligned
+    """wl-huge-s1..s3 map one hugetlbfs file at the same PUD_SIZE-aligned
     address: the kernel must share one PMD table between exactly them;
-    wl-huge-un maps it at an unaligned address and shares nothing."""
+    wl-huge-un maps it at an unaligned address and shares nothing.  The
+    huge pages are PMD_SIZE: 2 MiB, or 32 MiB with 16 KiB pages."""
+    hp = pmd_size(d)
+    hpn = f"{hp >> 20} MiB"
     fmt, flattened, comp, panicked = KINDS[kind]
     tag = f"{k} {kind}: hugetlb"
     con = open(os.path.join(d, "console.log"), errors="replace").read()
@@ -519,11 +542,11 @@ def check_hugetlb(k, d, kind):
        f"{got} vs {sorted(sharers)}")
     mi = {l.split(":")[0]: int(l.split()[1]) for l in open(os.path.join(d, "oracle", "meminfo"))
           if l.startswith("HugePages_")}
-    hs = [x for x in h["hstates"] if x["page_size"] == 2 << 20]
+    hs = [x for x in h["hstates"] if x["page_size"] == hp]
     ok(hs and (hs[0]["nr_huge_pages"], hs[0]["free_huge_pages"], hs[0]["resv_huge_pages"],
                hs[0]["surplus_huge_pages"]) == (mi["HugePages_Total"], mi["HugePages_Free"],
                                                 mi["HugePages_Rsvd"], mi["HugePages_Surp"]),
-       f"{tag}: the 2 MiB hstate's pool equals /proc/meminfo's HugePages_*", f"{hs} {mi}")
+       f"{tag}: the {hpn} hstate's pool equals /proc/meminfo's HugePages_*", f"{hs} {mi}")
     ok(all(t["foreign_leaves"] == 0 and t["leaves"] >= 1 for t in shared),
        f"{tag}: the shared table maps only the file's folios (B7 data)", shared and shared[0]["leaves"])
     ok(all(t["count"] == t["count_expected"] for t in shared),
@@ -532,14 +555,18 @@ def check_hugetlb(k, d, kind):
     un = [v for v in h["vmas"] if v["pid"] == tasks["wl-huge-un"]]
     ok(un and not any(tasks["wl-huge-un"] in g for g in got),
        f"{tag}: the unaligned mapping shares nothing", un)
-    # wl-cont's contiguous sizes (arm64) apart: the rest are wl-huge's 2 MiB
+    # wl-cont's contiguous sizes (arm64) apart: the rest are wl-huge's PMD size
     cont = [v for v in h["vmas"] if v["pid"] == tasks.get("wl-cont")]
     hv = [v for v in h["vmas"] if v["pid"] != tasks.get("wl-cont")]
-    ok(all(v["page_size"] == 2 << 20 for v in hv) and len(hv) >= 67,
-       f"{tag}: {len(hv)} hugetlb VMAs, hstate 2 MiB", [(v["pid"], v["page_size"]) for v in hv])
+    ok(all(v["page_size"] == hp for v in hv) and len(hv) >= 67,
+       f"{tag}: {len(hv)} hugetlb VMAs, hstate {hpn}", [(v["pid"], v["page_size"]) for v in hv])
     if kernel_opts(k).get("arch") == "arm64":
-        ok(sorted(v["page_size"] for v in cont) == [64 << 10, 32 << 20],
-           f"{tag}: wl-cont's hugetlb VMAs have arm64's contiguous sizes, 64 KiB and 32 MiB",
+        # CONT_PTE_SIZE and CONT_PMD_SIZE: 64 KiB and 32 MiB with 4 KiB
+        # pages; with 16 KiB, 2 MiB (and 1 GiB, which wl-cont leaves out)
+        want = [64 << 10, 32 << 20] if guest_page(d) == 4096 else [2 << 20]
+        ok(sorted(v["page_size"] for v in cont) == want,
+           f"{tag}: wl-cont's hugetlb VMAs have arm64's contiguous sizes, "
+           f"{' and '.join(f'{x >> 10} KiB' for x in want)}",
            [(v["start"], v["page_size"]) for v in cont])
     priv = [v for v in h["vmas"] if v["pid"] == tasks["wl-huge"]]
     ok(priv and priv[0]["resv_map"] and priv[0]["resv_owner"],
@@ -583,10 +610,10 @@ def check_hugetlb(k, d, kind):
         w = json.loads(o) if rc in (0, 1) and o else {"entries": []}
         leaves = [e for e in w["entries"] if e["level"] == "pmd" and e["kind"] == "present"]
         ok(len(leaves) >= 1 and all(e.get("page", {}).get("head") and e["page"].get("hugetlb") is huge
-                                    and e.get("hstate") == (2 << 20 if huge else None)
+                                    and e.get("hstate") == (hp if huge else None)
                                     for e in leaves),
            f"{tag}: {n}: its {len(leaves)} PMD leaves map {'hugetlb' if huge else 'THP (not hugetlb)'} "
-           f"folio heads{', hstate 2 MiB' if huge else ''}", [(e["va"], e.get("page")) for e in leaves][:4] or err)
+           f"folio heads{', hstate ' + hpn if huge else ''}", [(e["va"], e.get("page")) for e in leaves][:4] or err)
 
 
 def check_locks(k, d, kind):
@@ -742,7 +769,7 @@ def check_chains(k, d, kind):
             f = l.split()
             a, b = (int(x, 16) for x in f[0].split("-"))
             if pred(f):
-                got += [(pid, va, pm[va]) for va in range(a, b, 4096) if va in pm]
+                got += [(pid, va, pm[va]) for va in range(a, b, guest_page(d)) if va in pm]
         # a page more than one process maps, where there is one
         shared = [g for g in got if kcount.get(g[2], 0) >= 2]
         return (shared or got or [None])[0]
@@ -755,8 +782,8 @@ def check_chains(k, d, kind):
         for l in open(os.path.join(oracle, f"pid-{pid}", "maps")):
             f = l.split()
             a, b = (int(x, 16) for x in f[0].split("-"))
-            va = a + index * 4096
-            if b - a == npages * 4096 and pred(f) and va in pm:
+            va = a + index * guest_page(d)
+            if b - a == npages * guest_page(d) and pred(f) and va in pm:
                 return (pid, va, pm[va])
         return None
     picks = {

@@ -8,10 +8,9 @@
 #include <string.h>
 #include "analyses/checks/family.h"
 
-#define CONT_ENTRIES 16		/* CONT_PTES and CONT_PMDS with 4 KiB pages */
 /* Bits the hardware or the kernel may change entry by entry in a run:
  * AF and the dirty state (DBM-managed RDONLY, software DIRTY), which
- * huge_ptep_get() gathers over the 16 (arch/arm64/mm/hugetlbpage.c). */
+ * huge_ptep_get() gathers over the run (arch/arm64/mm/hugetlbpage.c). */
 #define CONT_PER_ENTRY ((1ULL << 10) | (1ULL << 7) | (1ULL << 55))
 
 static bool cont_applies(struct pts_program *p, const char **why)
@@ -30,13 +29,15 @@ static void cont_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 	if (e->kind != PTS_EK_PRESENT || !(e->flags & (1u << PTS_F_CONT)) ||
 	    (e->level != PTS_PTE && e->level != PTS_PMD))
 		return;
+	/* CONT_PTES or CONT_PMDS: 16 with 4 KiB pages, 128 or 32 with 16 KiB */
+	const unsigned CONT_ENTRIES = c->a->cont[e->level];
 	unsigned first = idx & ~(CONT_ENTRIES - 1u);
 	/* each run once: the first of its entries the walk meets */
 	if (c->cont_table == t->pfn + 1 && c->cont_run == first)
 		return;
 	c->cont_table = t->pfn + 1;
 	c->cont_run = first;
-	uint64_t raw[512];
+	uint64_t raw[PTS_MAX_ENTRIES];
 	struct pts_error *err = pts_table_read(c->p, t->pfn, raw);
 	if (err) {
 		pts_notes_add(&c->out->missing, "CONT: %s table pfn %#" PRIx64 ": %s",
@@ -44,7 +45,7 @@ static void cont_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 		pts_error_destroy(err);
 		return;
 	}
-	uint64_t step = pts_level_size(c->a, e->level) >> 12;
+	uint64_t step = pts_level_size(c->a, e->level) >> c->a->page_shift;
 	struct pts_entry e0;
 	pts_entry_decode(c->a, e->level, raw[first], &e0);
 	const char *why = NULL;
@@ -65,7 +66,7 @@ static void cont_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 			why = "has other attributes than the run's first entry";
 	}
 	if (why)
-		pts_chk_finding(c, "table", t->pfn, true, va - (uint64_t)(idx - first) * (step << 12),
+		pts_chk_finding(c, "table", t->pfn, true, va - (uint64_t)(idx - first) * pts_level_size(c->a, e->level),
 			"contiguous run of %s entries %u-%u of table %#" PRIx64 ": entry %u (%#" PRIx64
 			") %s (first %#" PRIx64 ")", pts_level_name(e->level), first,
 			first + CONT_ENTRIES - 1, t->pfn, bad, raw[bad], why, raw[first]);
@@ -75,8 +76,9 @@ const struct check pts_check_cont = {
 	.info = {
 		.id = "CONT",
 		.title = "arm64 contiguous run",
-		.rule = "an entry with the contiguous bit is one of 16 aligned entries of its table that all "
-			"have it, map 16 consecutive frames aligned to the run's size and share their "
+		.rule = "an entry with the contiguous bit is one of CONT_PTES or CONT_PMDS aligned entries "
+			"of its table (16 with 4 KiB pages; 128 PTEs or 32 PMDs with 16 KiB) that all "
+			"have it, map consecutive frames aligned to the run's size and share their "
 			"attributes (but for AF and the dirty state)",
 		.source = "arch/arm64/include/asm/pgtable-hwdef.h CONT_PTES, CONT_PMDS; "
 			"arch/arm64/mm/hugetlbpage.c set_huge_pte_at(), huge_ptep_get()",

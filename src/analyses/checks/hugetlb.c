@@ -102,6 +102,7 @@ static void b3_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 		why = "an entry kind hugetlb never holds (only leaves, migration, hwpoison, markers)";
 	} else if (e->kind == PTS_EK_PRESENT && e->has_pfn) {
 		/* the leaf maps the head of a hugetlb folio of that size */
+		unsigned ps = c->a->page_shift;
 		struct pts_page pg;
 		struct pts_error *err = pts_page_read(c->p, e->pfn, &pg);
 		if (err) {
@@ -112,9 +113,9 @@ static void b3_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 			/* a contiguous run's entry: its frame at its offset in
 			 * a folio aligned to the hstate's size (CONT runs are
 			 * CONT's to check) */
-			if ((e->pfn & ((v->huge_size >> 12) - 1)) != ((va & (v->huge_size - 1)) >> 12))
+			if ((e->pfn & ((v->huge_size >> ps) - 1)) != ((va & (v->huge_size - 1)) >> ps))
 				why = "its frame is not at its offset in an aligned hugetlb page";
-		} else if (e->pfn & ((v->huge_size >> 12) - 1)) {
+		} else if (e->pfn & ((v->huge_size >> ps) - 1)) {
 			why = "its frame is not aligned to the hstate's size";
 		} else if (!pg.head || pg.hugetlb == 0) {
 			snprintf(buf, sizeof(buf), "its frame is not the head of a hugetlb folio "
@@ -262,10 +263,10 @@ static void b4_on_dump(struct ctx *c, const struct pts_hugetlb *h)
 		if (t->sharers.n < 2)
 			continue;
 		const struct pts_hsharer *s0 = &t->sharers.v[0];
-		uint64_t idx0 = s0->pgoff + ((s0->va - s0->vm_start) >> 12);
+		uint64_t idx0 = s0->pgoff + ((s0->va - s0->vm_start) >> c->a->page_shift);
 		for (size_t k = 0; k < t->sharers.n; k++) {
 			const struct pts_hsharer *x = &t->sharers.v[k];
-			uint64_t idx = x->pgoff + ((x->va - x->vm_start) >> 12);
+			uint64_t idx = x->pgoff + ((x->va - x->vm_start) >> c->a->page_shift);
 			const char *why = !(x->vm_flags & PTS_VM_MAYSHARE) ? "is not VM_MAYSHARE"
 				: !x->covers ? "does not cover the whole PUD range"
 				: (x->vm_flags & PTS_VM_UFFD_WP) ? "is registered for uffd-wp"

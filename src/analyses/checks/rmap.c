@@ -327,7 +327,7 @@ static void d1_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 	uint64_t av = f->mapping & ~3ULL;
 	if (!pts_anon_vma_root(c->p, av, &froot) || !pts_anon_vma_root(c->p, v->anon_vma, &vroot))
 		return;
-	uint64_t want = v->pgoff + ((va - v->start) >> 12), got = f->index + (e->pfn - f->head_pfn);
+	uint64_t want = v->pgoff + ((va - v->start) >> c->a->page_shift), got = f->index + (e->pfn - f->head_pfn);
 	if (froot != vroot)
 		pts_chk_finding(c, "entry", t->pfn, true, va, "pfn %#" PRIx64 " has anon_vma %#" PRIx64
 			" (root %#" PRIx64 ") but VMA %#" PRIx64 "-%#" PRIx64 " has anon_vma %#" PRIx64

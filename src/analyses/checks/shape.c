@@ -67,7 +67,7 @@ static void pfn_on_entry(struct ctx *c, uint64_t va, const struct pts_entry *e,
 	    ((e->flags & (1u << PTS_F_SPECIAL)) ||
 	     (v && (v->flags & (PTS_VM_PFNMAP | PTS_VM_IO | PTS_VM_MIXEDMAP)))))
 		return;
-	uint64_t last = e->pfn + (pts_level_size(c->a, e->level) >> 12) - 1;
+	uint64_t last = e->pfn + (pts_level_size(c->a, e->level) >> c->a->page_shift) - 1;
 	if (last >= c->max_pfn)
 		pts_chk_finding(c, "entry", t->pfn, true, va, "%s %s entry %#" PRIx64 " (entry %u of table %#"
 			PRIx64 ") maps pfn %#" PRIx64 ", beyond the end of memory (max pfn %#" PRIx64 ")",

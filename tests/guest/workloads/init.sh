@@ -60,9 +60,12 @@ while read -r m; do insmod $M/$m 2>/dev/null; done < /zram_modules
 mkdir -p /mnt/disk
 mount -t ext4 -o ro /dev/vdd /mnt/disk && echo "PTSCOPE-DISK ok" || echo "PTSCOPE-DISK none"
 
-# hugetlbfs, for the hugetlb workload: 24 pages of 2 MiB.
+# hugetlbfs, for the hugetlb workload: 24 pages of 2 MiB, or 8 of the
+# default size where that is bigger (32 MiB with arm64's 16 KiB pages).
 mkdir -p /mnt/huge
-echo 24 > /proc/sys/vm/nr_hugepages
+n=24
+[ "$(awk '/^Hugepagesize:/{print $2}' /proc/meminfo)" -gt 2048 ] && n=8
+echo $n > /proc/sys/vm/nr_hugepages
 mount -t hugetlbfs none /mnt/huge && echo "PTSCOPE-HUGE $(cat /proc/sys/vm/nr_hugepages)"
 # 1 GiB pages exist only where the kernel reserved them at boot
 # (hugepagesz=1G hugepages=N: tests/kernels); wl_giga maps one.

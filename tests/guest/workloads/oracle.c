@@ -4,7 +4,8 @@
  * zero; and kpage: "PFN COUNT FLAGS" (hex) for every PFN those entries map,
  * COUNT less the oracle's own mappings of that frame (it maps pages the
  * workloads map too, such as the vDSO, and is gone by the dump).
- * The guest kernel itself is the oracle the dump is checked against. */
+ * Pages are the guest's (4 or 16 KiB: sysconf). The guest kernel itself
+ * is the oracle the dump is checked against. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,7 @@
 
 static uint64_t *pfns;
 static size_t npfns, cap;
+static unsigned long PAGE;
 
 static int cmp64(const void *a, const void *b)
 {
@@ -56,12 +58,12 @@ static int do_pid(const char *pid)
 		 * million system calls under TCG. */
 		static uint64_t chunk[4096];
 		size_t have = 0, at = 0;
-		for (unsigned long va = start; va < end; va += 4096, at++) {
+		for (unsigned long va = start; va < end; va += PAGE, at++) {
 			if (at == have) {
-				size_t want = (end - va) / 4096;
+				size_t want = (end - va) / PAGE;
 				if (want > 4096)
 					want = 4096;
-				ssize_t r = pread(pm, chunk, want * 8, (off_t)(va / 4096 * 8));
+				ssize_t r = pread(pm, chunk, want * 8, (off_t)(va / PAGE * 8));
 				if (r <= 0)
 					break;
 				have = (size_t)r / 8;
@@ -100,9 +102,9 @@ static void self_pfns(void)
 		unsigned long start, end;
 		if (sscanf(line, "%lx-%lx", &start, &end) != 2 || strstr(line, "[vsyscall]"))
 			continue;
-		for (unsigned long va = start; va < end; va += 4096) {
+		for (unsigned long va = start; va < end; va += PAGE) {
 			uint64_t e;
-			if (pread(pm, &e, 8, (off_t)(va / 4096 * 8)) != 8)
+			if (pread(pm, &e, 8, (off_t)(va / PAGE * 8)) != 8)
 				break;
 			if (!(e & PM_PRESENT) || !(e & PM_PFN_MASK))
 				continue;
@@ -139,6 +141,7 @@ static uint64_t self_count(uint64_t pfn)
 int main(int argc, char **argv)
 {
 	int rc = 0;
+	PAGE = (unsigned long)sysconf(_SC_PAGESIZE);
 	for (int i = 1; i < argc; i++)
 		rc |= do_pid(argv[i]);
 	qsort(pfns, npfns, sizeof(*pfns), cmp64);

@@ -1,9 +1,11 @@
 /* wl_cont: arm64's contiguous hugetlb sizes, where the guest reserved
- * them at boot (tests/kernels boot=hugepagesz=64K ... hugepagesz=32M ...):
- * four 64 KiB pages (each 16 contiguous PTEs) and one 32 MiB page (16
- * contiguous PMD blocks), private and anonymous (MAP_HUGETLB with the
- * size in MAP_HUGE_SHIFT's bits), each page written.  Elsewhere (x86-64
- * has neither size) mmap fails and it only sleeps.  READY: 1 */
+ * them at boot (tests/kernels boot=hugepagesz=...): with 4 KiB pages four
+ * 64 KiB pages (each 16 contiguous PTEs) and one 32 MiB page (16
+ * contiguous PMD blocks); with 16 KiB pages four 2 MiB pages (128
+ * contiguous PTEs; the 1 GiB one, 32 PMD blocks, does not fit the
+ * guest).  Private and anonymous (MAP_HUGETLB with the size in
+ * MAP_HUGE_SHIFT's bits), each page written.  Elsewhere (x86-64 has
+ * neither size) mmap fails and it only sleeps.  READY: 1 */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,8 +34,12 @@ static void map(const char *what, unsigned shift, unsigned long len)
 int main(void)
 {
 	prctl(PR_SET_NAME, "wl-cont");
-	map("64K", 16, 4UL << 16);
-	map("32M", 25, 1UL << 25);
+	if (sysconf(_SC_PAGESIZE) == 16384) {
+		map("2M", 21, 4UL << 21);
+	} else {
+		map("64K", 16, 4UL << 16);
+		map("32M", 25, 1UL << 25);
+	}
 	fflush(stdout);
 	close(open("/run/ready/wl-cont", O_WRONLY | O_CREAT, 0644));
 	for (;;)

@@ -1,11 +1,14 @@
 /* wl_huge: hugetlb for the test bed.  One hugetlbfs file mapped
- * MAP_SHARED at the same 1 GiB-aligned address by three processes, so
+ * MAP_SHARED at the same PUD_SIZE-aligned address by three processes, so
  * that they share PMD tables (huge_pmd_share), and by a fourth at an
  * address that is not PUD-aligned (no sharing); and a private hugetlb
  * mapping whose child writes one page (copy-on-write).  Each process
  * creates READY_DIR/its name, then pauses forever.  61 more sharers,
  * hs-01 to hs-61 (not wl-: the oracle skips them), make 64 sharers of one
- * PMD table for the speed figure of scripts/bench.  READY: 67 */
+ * PMD table for the speed figure of scripts/bench.  The huge pages are
+ * the default size, PMD_SIZE (2 MiB; 32 MiB with arm64's 16 KiB pages),
+ * and the shared range PUD_SIZE (1 GiB; 64 GiB), from the page size.
+ * READY: 67 */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
@@ -18,9 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define HPAGE (2UL << 20)
-#define GB (1UL << 30)
-#define BASE ((void *)0x7e0000000000UL)	/* 1 GiB aligned */
+static unsigned long HPAGE, GB;	/* PMD_SIZE and PUD_SIZE */
+#define BASE ((void *)0x7e0000000000UL)	/* 2 TiB aligned */
 #define TOUCH 4
 
 static void ready(const char *name)
@@ -68,6 +70,9 @@ static void sharer(const char *name, void *addr, size_t len, const char *after)
 int main(void)
 {
 	prctl(PR_SET_NAME, "wl-huge");
+	/* a PMD table holds PAGE_SIZE / 8 entries */
+	HPAGE = (unsigned long)sysconf(_SC_PAGESIZE) / 8 * (unsigned long)sysconf(_SC_PAGESIZE);
+	GB = HPAGE / 8 * (unsigned long)sysconf(_SC_PAGESIZE);
 	int fd = open("/mnt/huge/shared", O_RDWR | O_CREAT, 0600);
 	if (fd < 0 || ftruncate(fd, GB) < 0) {
 		printf("PTSCOPE-WL wl-huge no hugetlbfs\n");
@@ -92,7 +97,7 @@ int main(void)
 		sharer("wl-huge-s2", BASE, GB, "wl-huge-s1");
 	if (!fork())
 		sharer("wl-huge-s3", BASE, GB, "wl-huge-s2");
-	/* 2 MiB past the 1 GiB boundary: the VMA covers no whole PUD range. */
+	/* a huge page past the PUD boundary: the VMA covers no whole PUD range */
 	if (!fork())
 		sharer("wl-huge-un", (char *)BASE + HPAGE, 512UL << 20, "wl-huge-s3");
 	for (int i = 1; i <= 61; i++) {

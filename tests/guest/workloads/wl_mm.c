@@ -55,10 +55,12 @@ int main(void)
 {
 	prctl(PR_SET_NAME, "wl-mm");
 
-	/* 4 MiB of anonymous THP, 2 MiB aligned. */
-	char *thp = aligned(4 * MB, 2 * MB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
-	madvise(thp, 4 * MB, MADV_HUGEPAGE);
-	for (size_t i = 0; i < 4 * MB; i += PAGE)
+	/* Two PMD sizes of anonymous THP, PMD aligned: 4 MiB (64 MiB with
+	 * arm64's 16 KiB pages, whose PMD maps 32 MiB). */
+	size_t ps = (size_t)sysconf(_SC_PAGESIZE), pmd = ps / 8 * ps;
+	char *thp = aligned(2 * pmd, pmd, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS);
+	madvise(thp, 2 * pmd, MADV_HUGEPAGE);
+	for (size_t i = 0; i < 2 * pmd; i += PAGE)
 		thp[i] = 1;
 
 	/* Shared anonymous memory: shmem behind "/dev/zero (deleted)". */

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PAGE 4096UL
+static unsigned long PAGE;	/* the guest's: 4 or 16 KiB */
 #define ANON_PAGES 32
 #define FILE_PAGES 8
 #define KSM_PAGES 48
@@ -97,6 +97,7 @@ static long ksm_counter(const char *name)
 
 int main(void)
 {
+	PAGE = (unsigned long)sysconf(_SC_PAGESIZE);
 	prctl(PR_SET_NAME, "wl-rmap-g1");
 	if (pipe(done))
 		die("pipe");
