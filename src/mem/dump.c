@@ -221,10 +221,12 @@ static struct pts_error *kd_setup(struct pts_dump *d, struct kslot *k)
 
 /* libkdumpfile 0.5.1 is not safe on hostile files: fuzzed ELF headers
  * made kdump_open dereference NULL and copy from past the end of the
- * mapped file (tests/fuzz/corpus/fuzz_dump/crash-*).  What ptscope checks
- * itself (dumpfile.c) catches what it knows; the rest is
- * caught here: a child process opens the file first, and a file that
- * kills it is refused by name.  One fork per dump opened. */
+ * mapped file (tests/fuzz/corpus/fuzz_dump/crash-*), and one divided by
+ * zero in kdump_read().  What ptscope checks itself (dumpfile.c) catches
+ * what it knows; the rest is caught here: a child process opens the file
+ * first and reads a few pages (the first and last frames, one past them,
+ * the kernel text VMCOREINFO names), and a file that kills it is refused
+ * by name.  One fork per dump opened. */
 static struct pts_error *probe(struct pts_dump *d)
 {
 	fflush(NULL);
@@ -241,14 +243,33 @@ static struct pts_error *probe(struct pts_dump *d)
 		}
 		struct kslot k = { .fd = d->slot[0].fd };
 		struct pts_error *err = kd_setup(d, &k);
-		_exit(err ? 3 : 0);
+		if (err)
+			_exit(3);
+		kdump_num_t max = 0, ps = 4096;
+		kdump_get_number_attr(k.kd, "max_pfn", &max);
+		kdump_get_number_attr(k.kd, KDUMP_ATTR_PAGE_SIZE, &ps);
+		uint64_t text = 0;
+		if (d->vmci)
+			vmcoreinfo_num(d->vmci, "SYMBOL(_stext)", &text);
+		struct { kdump_addrspace_t as; uint64_t at; } rd[] = {
+			{ KDUMP_KPHYSADDR, 0 }, { KDUMP_KPHYSADDR, max ? (max - 1) * ps : 0 },
+			{ KDUMP_KPHYSADDR, max * ps }, { KDUMP_KVADDR, text },
+		};
+		static uint8_t buf[4096];
+		for (size_t i = 0; i < sizeof(rd) / sizeof(*rd); i++) {
+			size_t got = sizeof(buf);
+			if (rd[i].as == KDUMP_KVADDR && !rd[i].at)
+				continue;
+			kdump_read(k.kd, rd[i].as, rd[i].at, buf, &got);
+		}
+		_exit(0);
 	}
 	int st;
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return NULL;
 	if (WIFSIGNALED(st))
-		return pts_error(PTS_ERR_FORMAT, "corrupt: libkdumpfile crashes opening it (%s)",
+		return pts_error(PTS_ERR_FORMAT, "corrupt: libkdumpfile crashes opening or reading it (%s)",
 				 strsignal(WTERMSIG(st)));
 	if (WEXITSTATUS(st) != 0 && WEXITSTATUS(st) != 3)	/* a sanitizer's report */
 		return pts_error(PTS_ERR_FORMAT, "corrupt: libkdumpfile fails opening it (status %d)",
