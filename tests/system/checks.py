@@ -423,6 +423,7 @@ def main():
     arm64("deb12-arm64")
     arm64("sid-arm64")
     arm64("deb13-arm64-16k")
+    arm64("sid-arm64-16k")
     sys.exit(tap.plan())
 
 
