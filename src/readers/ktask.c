@@ -278,9 +278,14 @@ static struct pts_error *read_task(struct pts_program *p, const struct task_layo
 				break;
 			}
 			/* get_mm_counter(): percpu_counter_read_positive() or
-			 * the atomic, clamped at 0 as /proc does. */
-			if ((int64_t)v > 0)
-				sum += (int64_t)v;
+			 * the atomic, clamped at 0 as /proc does; counters whose
+			 * sum overflows are damage, not a size */
+			if ((int64_t)v > 0 && __builtin_add_overflow(sum, (int64_t)v, &sum)) {
+				pts_notes_add(notes, "pid %d: RSS unknown: mm %#" PRIx64 "'s counters add "
+					      "up past 2^63 pages (corrupt)", t->pid, t->mm);
+				t->rss_known = false;
+				break;
+			}
 		}
 		t->rss_pages = t->rss_known ? (uint64_t)sum : 0;
 	}

@@ -319,6 +319,16 @@ def main():
     off = d.offsetof("struct mm_struct", "pgtables_bytes")
     d.check([("K", int(v["mm"], 16) + off, v["pgtables_bytes"] + 4096)],
             "pgtables_bytes one page off", "A4")
+    # RSS counters that add up past 2^63 (the corruption campaign's find):
+    # ps says the RSS is unknown and why, no overflow, no crash
+    off = d.offsetof("struct mm_struct", "rss_stat")
+    rc, out, err = run(["ps", "--json", "-k", d.vml, d.path],
+                       [("K", int(v["mm"], 16) + off, (1 << 63) - 1),
+                        ("K", int(v["mm"], 16) + off + 8, (1 << 63) - 1)])
+    t = [x for x in json.loads(out)["tasks"] if x["pid"] == d.pid] if rc == 1 and out else []
+    ok(t and t[0]["rss_pages"] is None and "runtime error" not in err and "Sanitizer" not in err and
+       any(f"pid {d.pid}: RSS unknown" in n and "corrupt" in n for n in json.loads(out)["incomplete"]),
+       "mm counters that overflow: RSS unknown, said corrupt", (t, err[-500:]))
     # MT: a VMA whose vm_mm is another mm.
     off = d.offsetof("struct vm_area_struct", "vm_mm")
     d.check([("K", int(v["vmas"][3]["vma"], 16) + off, int(v["mm"], 16) + 0x1000)],
