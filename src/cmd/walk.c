@@ -34,8 +34,28 @@ struct walk_out {
 	uint64_t nentries;
 	VEC(struct pts_table) tables;
 	const struct pts_vma *vcur;	/* the VMA of the last entry (JSON) */
+	const struct pts_vma *vrun;	/* the VMA of the last run flushed (text) */
+	bool vrun_set;
+	/* the flag words of the last few runs: arm64 alternates between two
+	 * sets (fault-around maps pages old), each spelt out once */
+	struct { bool used; uint8_t kind; uint32_t flags; int len; char text[256]; } fl[4];
+	unsigned fl_next;
 	char line[1024];
 };
+
+/* pts_out_entry_flags(), remembered for the last few flag sets. */
+static const char *run_flags(struct walk_out *w, const struct pts_entry *e)
+{
+	for (unsigned i = 0; i < 4; i++)
+		if (w->fl[i].used && w->fl[i].flags == e->flags && w->fl[i].kind == e->kind)
+			return w->fl[i].text;
+	unsigned i = w->fl_next++ & 3;
+	w->fl[i].used = true;
+	w->fl[i].kind = e->kind;
+	w->fl[i].flags = e->flags;
+	w->fl[i].len = pts_out_entry_flags(e, w->fl[i].text, sizeof(w->fl[i].text));
+	return w->fl[i].text;
+}
 
 /* The VMA holding va; the gate area ([vsyscall]) holds no user entries. */
 static const struct pts_vma *vma_at(const struct pts_mm *mm, uint64_t va)
@@ -50,7 +70,7 @@ static void run_flush(struct walk_out *w)
 	if (!r->on)
 		return;
 	r->on = false;
-	char fl[256], tail[200];
+	char tail[200];
 	struct pts_entry shown = r->e;
 	if (r->mixed) {
 		/* the run as the kernel sees it: young or dirty if any entry is */
@@ -59,7 +79,7 @@ static void run_flush(struct walk_out *w)
 		if (r->ndirty)
 			shown.flags |= 1u << PTS_F_DIRTY;
 	}
-	pts_out_entry_flags(&shown, fl, sizeof(fl));
+	const char *fl = run_flags(w, &shown);
 	uint64_t step = r->size >> w->a->page_shift;
 	/* Formatted by hand, not by printf: a big address space has tens of
 	 * thousands of runs and printf was a third of the walk's time. */
@@ -67,7 +87,11 @@ static void run_flush(struct walk_out *w)
 	if (r->e.kind == PTS_EK_UNKNOWN || r->e.kind == PTS_EK_BAD)
 		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "  raw %#" PRIx64 " type %u",
 			 r->e.raw, r->e.swap_type);
-	const struct pts_vma *v = vma_at(w->mm, r->va);
+	if (!w->vrun_set || !w->vrun || r->va < w->vrun->start || r->va >= w->vrun->end) {
+		w->vrun = vma_at(w->mm, r->va);
+		w->vrun_set = true;
+	}
+	const struct pts_vma *v = w->vrun;
 	if (v && (v->flags & PTS_VM_HUGETLB) && v->huge_size && r->e.kind != PTS_EK_NONE)
 		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "  hugetlb %" PRIu64 "K%s",
 			 v->huge_size >> 10,

@@ -17,7 +17,9 @@ struct wctx {
 	uint64_t max_pfn, start, end;
 	uint64_t root_pa;	/* the root table may be smaller than a page */
 	uint64_t buf[PTS_NLEVELS][PTS_MAX_ENTRIES];
-	struct pts_entry last;	/* the last entry decoded in full */
+	/* the last two entries decoded in full: arm64's PTEs alternate
+	 * between two bit sets where fault-around maps pages old */
+	struct pts_entry last, last2;
 	bool live;		/* re-read parent entries (live_reread) */
 };
 
@@ -151,8 +153,15 @@ static void walk_table(struct wctx *c, uint64_t pfn, int level, uint64_t base, u
 		uint64_t va = base + (uint64_t)i * span;
 		struct pts_entry e;
 		if (!pts_entry_redecode(a, &c->last, r, &e)) {
-			pts_entry_decode(a, level, r, &e);
-			c->last = e;
+			if (pts_entry_redecode(a, &c->last2, r, &e)) {
+				struct pts_entry x = c->last;
+				c->last = c->last2;
+				c->last2 = x;
+			} else {
+				pts_entry_decode(a, level, r, &e);
+				c->last2 = c->last;
+				c->last = e;
+			}
 		}
 		if (e.kind != PTS_EK_TABLE) {
 			c->res->entries++;
