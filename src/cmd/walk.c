@@ -43,17 +43,21 @@ struct walk_out {
 	char line[1024];
 };
 
-/* pts_out_entry_flags(), remembered for the last few flag sets. */
-static const char *run_flags(struct walk_out *w, const struct pts_entry *e)
+/* pts_out_entry_flags(), remembered for the last few flag sets; its
+ * length in *len. */
+static const char *run_flags(struct walk_out *w, const struct pts_entry *e, size_t *len)
 {
 	for (unsigned i = 0; i < 4; i++)
-		if (w->fl[i].used && w->fl[i].flags == e->flags && w->fl[i].kind == e->kind)
+		if (w->fl[i].used && w->fl[i].flags == e->flags && w->fl[i].kind == e->kind) {
+			*len = (size_t)w->fl[i].len;
 			return w->fl[i].text;
+		}
 	unsigned i = w->fl_next++ & 3;
 	w->fl[i].used = true;
 	w->fl[i].kind = e->kind;
 	w->fl[i].flags = e->flags;
 	w->fl[i].len = pts_out_entry_flags(e, w->fl[i].text, sizeof(w->fl[i].text));
+	*len = (size_t)w->fl[i].len;
 	return w->fl[i].text;
 }
 
@@ -79,7 +83,8 @@ static void run_flush(struct walk_out *w)
 		if (r->ndirty)
 			shown.flags |= 1u << PTS_F_DIRTY;
 	}
-	const char *fl = run_flags(w, &shown);
+	size_t fl_len;
+	const char *fl = run_flags(w, &shown, &fl_len);
 	uint64_t step = r->size >> w->a->page_shift;
 	/* Formatted by hand, not by printf: a big address space has tens of
 	 * thousands of runs and printf was a third of the walk's time. */
@@ -117,13 +122,15 @@ static void run_flush(struct walk_out *w)
 	o = pts_put_str(o, pts_level_name(r->e.level));
 	*o++ = ' ';
 	o = pts_put_str(o, pts_ekind_name(r->e.kind));
-	if (*fl) {
+	if (fl_len) {
 		*o++ = ' ';
-		o = pts_put_str(o, fl);
+		memcpy(o, fl, fl_len);
+		o += fl_len;
 	}
 	o = pts_put_str(o, tail);
 	*o++ = '\n';
-	fwrite(w->line, 1, (size_t)(o - w->line), stdout);
+	/* one thread writes stdout: no stdio lock per line */
+	fwrite_unlocked(w->line, 1, (size_t)(o - w->line), stdout);
 }
 
 static bool run_extends(const struct walk_out *w, const struct run *r, uint64_t va, const struct pts_entry *e)

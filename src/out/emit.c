@@ -43,20 +43,16 @@ char *pts_put_str(char *o, const char *s)
 char *pts_put_xval(char *o, uint64_t v)
 {
 	static const char hex[] = "0123456789abcdef";
-	char tmp[16];
-	int n = 0;
 	if (!v) {
 		*o++ = '0';
 		return o;
 	}
-	while (v) {
-		tmp[n++] = hex[v & 15];
-		v >>= 4;
-	}
+	/* the digits written in place, last first */
+	int n = (67 - __builtin_clzll(v)) / 4;
 	*o++ = '0', *o++ = 'x';
-	while (n)
-		*o++ = tmp[--n];
-	return o;
+	for (int i = n - 1; i >= 0; i--, v >>= 4)
+		o[i] = hex[v & 15];
+	return o + n;
 }
 
 int pts_out_entry_flags(const struct pts_entry *e, char *buf, size_t n)
