@@ -260,6 +260,7 @@ static struct pts_error *open_types(struct pts_program *p, const struct pts_open
 struct pts_error *pts_program_open(const struct pts_open_opts *o, struct pts_program **ret)
 {
 	struct pts_program *p = xcalloc(1, sizeof(*p));
+	p->page_shift = 12;	/* until VMCOREINFO says */
 	pthread_mutexattr_t ma;
 	pthread_mutexattr_init(&ma);
 	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);

@@ -58,7 +58,7 @@ struct pts_error *pts_layout(struct pts_program *p, enum pts_layout_slot slot, p
 /* The end of memory in the kernel's page frames (the dump counts 4 KiB). */
 static inline uint64_t pts_max_pfn(const struct pts_program *p)
 {
-	return pts_dump_info(p->dump)->max_pfn >> (p->page_shift - 12);
+	return pts_dump_info(p->dump)->max_pfn >> (p->page_shift > 12 ? p->page_shift - 12 : 0);
 }
 
 struct pts_error *pts_program_open(const struct pts_open_opts *o, struct pts_program **ret);
