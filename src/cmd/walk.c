@@ -35,7 +35,6 @@ struct walk_out {
 	VEC(struct pts_table) tables;
 	const struct pts_vma *vcur;	/* the VMA of the last entry (JSON) */
 	const struct pts_vma *vrun;	/* the VMA of the last run flushed (text) */
-	bool vrun_set;
 	/* the flag words of the last few runs: arm64 alternates between two
 	 * sets (fault-around maps pages old), each spelt out once */
 	struct { bool used; uint8_t kind; uint32_t flags; int len; char text[256]; } fl[4];
@@ -92,10 +91,8 @@ static void run_flush(struct walk_out *w)
 	if (r->e.kind == PTS_EK_UNKNOWN || r->e.kind == PTS_EK_BAD)
 		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "  raw %#" PRIx64 " type %u",
 			 r->e.raw, r->e.swap_type);
-	if (!w->vrun_set || !w->vrun || r->va < w->vrun->start || r->va >= w->vrun->end) {
+	if (!w->vrun || r->va < w->vrun->start || r->va >= w->vrun->end)
 		w->vrun = vma_at(w->mm, r->va);
-		w->vrun_set = true;
-	}
 	const struct pts_vma *v = w->vrun;
 	if (v && (v->flags & PTS_VM_HUGETLB) && v->huge_size && r->e.kind != PTS_EK_NONE)
 		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "  hugetlb %" PRIu64 "K%s",

@@ -8,7 +8,7 @@ import json, os, subprocess, sys
 
 import tap
 from tap import ok
-from realkernel import guest_page
+from realkernel import guest_lpa2, guest_page
 
 top = os.environ.get("top_srcdir", os.path.join(os.path.dirname(__file__), "..", ".."))
 ptscope = os.environ.get("PTSCOPE", os.path.join(top, "src", "ptscope"))
@@ -491,9 +491,7 @@ def arm64(name):
            f"(af on {n - 1}, dirty on {n} of {n})" in line[0],
            f"{name}: the walk shows that {level} run as one mapping, young, af on {n - 1} of {n}",
            line or out[-800:])
-    with open(os.path.join(da.d, "console.log"), "rb") as f:
-        lpa2 = b"CPU features: detected: 52-bit Virtual Addressing (LPA2)" in f.read()
-    if lpa2:
+    if guest_lpa2(da.d):
         # LPA2: address bits 50-51 sit in entry bits 8-9 (no RAM there
         # under QEMU's virt board: an overlay is the only way to set them)
         e = [x for x in w["entries"] if x["level"] == "pte" and x["kind"] == "present"][0]

@@ -2,7 +2,7 @@
 """Real-kernel tests (TAP): ptscope's ps and info on every dump kind of every
 kernel in tests/kernels, against the oracle the guest kernel wrote just
 before the dumps.  A kernel without dumps is a failure, never a skip."""
-import concurrent.futures, json, os, re, subprocess, sys, threading
+import concurrent.futures, functools, json, os, re, subprocess, sys, threading
 
 import tap
 from tap import flush, note, ok, out
@@ -105,15 +105,24 @@ def run_json(*args, partial_ok=False):
         return None, f"bad JSON ({e}): {p.stdout[:500]} {p.stderr}"
 
 
+@functools.lru_cache(maxsize=None)
 def guest_page(d):
     """The guest's page size, as the guest said: the smallest
-    KernelPageSize in a workload's /proc/PID/smaps."""
+    KernelPageSize in a workload's /proc/PID/smaps (read once per dump)."""
     o = os.path.join(d, "oracle")
     for p in sorted(os.listdir(o)):
         if p.startswith("pid-") and os.path.exists(os.path.join(o, p, "smaps")):
             return min(int(l.split()[1]) for l in open(os.path.join(o, p, "smaps"))
                        if l.startswith("KernelPageSize:")) << 10
     raise SystemExit(f"{d}: no smaps in the oracle")
+
+
+def guest_lpa2(d):
+    """The kernel said at boot that it runs with 52-bit VAs (LPA2).  The
+    first kernel boots with loglevel=1: the capture kernel, the same
+    kernel on the same virtual CPU, says it on the console."""
+    with open(os.path.join(d, "console.log"), "rb") as f:
+        return b"CPU features: detected: 52-bit Virtual Addressing (LPA2)" in f.read()
 
 
 def pmd_size(d):
@@ -243,14 +252,10 @@ def check_dump(k, d, kind, standard=True):
        f"{k} {kind}: format {fmt} flattened={flattened} compression {comp}",
        (info["format"], info["flattened"], info["compression"]))
     # five levels: x86's la57 CPU flag; arm64 with 4 KiB pages when the
-    # kernel says at boot that it runs with 52-bit VAs (LPA2).  The first
-    # kernel boots with loglevel=1: the capture kernel, the same kernel on
-    # the same virtual CPU, says it on the console.  arm64 with 16 KiB
-    # pages: 4 levels with LPA2 (52 bits), else 3 (47 bits).
+    # kernel runs with 52-bit VAs (LPA2).  arm64 with 16 KiB pages: 4
+    # levels with LPA2 (52 bits), else 3 (47 bits).
     la57 = "la57" in open(os.path.join(oracle, "cpuflags")).read().split()
-    with open(os.path.join(os.path.dirname(oracle), "console.log"), "rb") as f:
-        boot = f.read()
-    lpa2 = b"CPU features: detected: 52-bit Virtual Addressing (LPA2)" in boot
+    lpa2 = guest_lpa2(os.path.dirname(oracle))
     levels = 5 if la57 or lpa2 else 4
     if guest_page(d) == 16384:
         levels = 4 if lpa2 else 3
