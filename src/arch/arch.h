@@ -71,6 +71,11 @@ struct pts_arch {
 	uint64_t pfn_mask;	/* physical-address bits of an entry */
 	uint64_t pfn_hi;	/* those of them out of place: arm64 LPA2 keeps address bits
 				 * 50-51 in entry bits 8-9 (PTE_ADDR_HIGH) */
+	/* pte_young()'s bit of a present entry (x86-64 _PAGE_ACCESSED, arm64
+	 * PTE_AF) and its decoded flag: runs of entries that differ in it
+	 * alone are one line of the walk and the TUI, which count it */
+	uint64_t young_bit;
+	unsigned young_flag;
 	unsigned phys_bits;	/* MAX_PHYSMEM_BITS */
 	/* Swap types above MAX_SWAPFILES, derived from the debug info;
 	 * -1 where the kernel has no such type. */

@@ -224,6 +224,8 @@ struct pts_error *pts_arch_arm64_derive(struct pts_program *p, struct pts_arch *
 	/* macros both, so by version: the uffd-wp layout from v6.10; pte_devmap
 	 * removed in v6.17 (as on x86-64) */
 	a->arm64_v610 = v >= PTS_KVER(6, 10);
+	a->young_bit = A_AF;
+	a->young_flag = PTS_F_AF;
 	a->devmap_bit = v && v < PTS_KVER(6, 17);
 	/* CONT_PTES and CONT_PMDS (arch/arm64/include/asm/pgtable-hwdef.h:
 	 * CONFIG_ARM64_CONT_PTE_SHIFT 4 and 7, _PMD_ 4 and 5) */

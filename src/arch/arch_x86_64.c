@@ -142,6 +142,8 @@ struct pts_error *pts_arch_x86_64_derive(struct pts_program *p, struct pts_arch 
 	vmcoreinfo_num(p->vmci, "NUMBER(sme_mask)", &sme);
 	/* PTE_PFN_MASK: bits 12-51, less the memory-encryption bit */
 	a->pfn_mask = (B(52) - 1) & ~0xfffULL & ~sme;
+	a->young_bit = X_ACCESSED;
+	a->young_flag = PTS_F_ACCESSED;
 	unsigned v = pts_kernel_version(p);
 	/* v6.17 removed pte_devmap; v6.6 added SavedDirty (shadow stacks).
 	 * Macros both: by version. */

@@ -17,10 +17,9 @@ struct run {
 	uint64_t va, size, pfn, offset, count;
 	struct pts_entry e;
 	int depth;
-	/* entries with AF, and with the dirty state, where a contiguous run's
-	 * entries differ in them (pts_entry_continues) */
-	uint64_t naf, ndirty;
-	bool mixed;
+	/* its entries that are young, dirty and (arm64) read-only: they
+	 * may differ within a run (pts_entry_continues) */
+	uint64_t nyoung, ndirty, nrdonly;
 };
 
 struct walk_out {
@@ -74,14 +73,12 @@ static void run_flush(struct walk_out *w)
 		return;
 	r->on = false;
 	char tail[200];
+	/* the run as the kernel sees a contiguous one: young or dirty if
+	 * any entry is (huge_ptep_get()) */
 	struct pts_entry shown = r->e;
-	if (r->mixed) {
-		/* the run as the kernel sees it: young or dirty if any entry is */
-		if (r->naf)
-			shown.flags |= 1u << PTS_F_AF;
-		if (r->ndirty)
-			shown.flags |= 1u << PTS_F_DIRTY;
-	}
+	char mix[96];
+	if (pts_out_run_mix(r->count, r->nyoung, r->ndirty, r->nrdonly, mix, sizeof(mix)))
+		shown.flags |= (r->nyoung ? 1u << w->a->young_flag : 0) | (r->ndirty ? 1u << PTS_F_DIRTY : 0);
 	size_t fl_len;
 	const char *fl = run_flags(w, &shown, &fl_len);
 	uint64_t step = r->size >> w->a->page_shift;
@@ -98,9 +95,8 @@ static void run_flush(struct walk_out *w)
 		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "  hugetlb %" PRIu64 "K%s",
 			 v->huge_size >> 10,
 			 r->size < pts_arch_hstate_piece(w->a, v->huge_size) ? " (below the hstate's level)" : "");
-	if (r->mixed)
-		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "  (af on %" PRIu64 ", dirty on %"
-			 PRIu64 " of %" PRIu64 ")", r->naf, r->ndirty, r->count);
+	if (*mix)
+		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "  %s", mix);
 	/* "%*s%#x-%#x %5u %s %s%s%s%s\n" */
 	char *o = w->line;
 	memset(o, ' ', (size_t)(2 * r->depth));
@@ -185,13 +181,13 @@ static void walk_entry_cb(void *arg, uint64_t va, const struct pts_entry *e,
 		if (!run_extends(w, &w->run, va, e)) {
 			run_flush(w);
 			w->run = (struct run){ true, va, size, e->pfn, e->swap_offset, 0, *e,
-					       w->depth[e->level] + 1, 0, 0, false };
+					       w->depth[e->level] + 1, 0, 0, 0 };
 		}
 		struct run *r = &w->run;
 		r->count++;
-		r->mixed |= e->flags != r->e.flags;
-		r->naf += (e->flags >> PTS_F_AF) & 1;
+		r->nyoung += (e->flags >> w->a->young_flag) & 1;
 		r->ndirty += (e->flags >> PTS_F_DIRTY) & 1;
+		r->nrdonly += (e->flags >> PTS_F_RDONLY) & 1;
 		return;
 	}
 	/* One object per line, formatted by hand: millions of them.  The
@@ -214,14 +210,16 @@ static void walk_entry_cb(void *arg, uint64_t va, const struct pts_entry *e,
 
 /* The text walk's fast path: a run of PTEs to consecutive PFNs. */
 static void walk_run_cb(void *arg, uint64_t va, const struct pts_entry *e, const struct pts_table *t,
-			unsigned index, unsigned count)
+			unsigned index, unsigned count, unsigned young)
 {
 	struct walk_out *w = arg;
 	walk_entry_cb(arg, va, e, t, index);
 	w->nentries += count - 1;
 	w->run.count += count - 1;
-	w->run.naf += (count - 1) * ((e->flags >> PTS_F_AF) & 1);
+	/* the first entry is counted by walk_entry_cb */
+	w->run.nyoung += young - ((e->flags >> w->a->young_flag) & 1);
 	w->run.ndirty += (count - 1) * ((e->flags >> PTS_F_DIRTY) & 1);
+	w->run.nrdonly += (count - 1) * ((e->flags >> PTS_F_RDONLY) & 1);
 }
 
 static int cmd_walk(struct pts_program *p, const struct opts *o)

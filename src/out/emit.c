@@ -74,6 +74,22 @@ int pts_out_entry_flags(const struct pts_entry *e, char *buf, size_t n)
 	return (int)len;
 }
 
+bool pts_out_run_mix(uint64_t count, uint64_t young, uint64_t dirty, uint64_t rdonly, char *buf,
+		     size_t n)
+{
+	const struct { const char *name; uint64_t k; } st[] = {
+		{ "young", young }, { "dirty", dirty }, { "rdonly", rdonly } };
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++)
+		if (st[i].k && st[i].k < count && len < n)
+			len += (size_t)snprintf(buf + len, n - len, "%s%s on %" PRIu64, len ? ", " : "(",
+						st[i].name, st[i].k);
+	if (len && len < n)
+		snprintf(buf + len, n - len, " of %" PRIu64 ")", count);
+	return len != 0;
+}
+
 void pts_out_entry_tail(const struct pts_entry *e, uint64_t count, uint64_t step, char *buf,
 			size_t n)
 {

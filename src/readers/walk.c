@@ -183,11 +183,15 @@ static void walk_table(struct wctx *c, uint64_t pfn, int level, uint64_t base, u
 		}
 		if (c->ops->run && level == PTS_PTE && e.kind == PTS_EK_PRESENT &&
 		    !(e.flags & (1u << PTS_F_PROTNONE))) {
-			unsigned j = i + 1;
-			while (j < hi && raw[j] - raw[j - 1] == 1ULL << a->page_shift && !((raw[j] ^ raw[j - 1]) & ~a->pfn_mask))
+			unsigned j = i + 1, young = (r & a->young_bit) != 0;
+			uint64_t same = ~(a->pfn_mask | a->young_bit);
+			while (j < hi && ((raw[j] & a->pfn_mask) - (raw[j - 1] & a->pfn_mask)) ==
+			       1ULL << a->page_shift && !((raw[j] ^ raw[j - 1]) & same)) {
+				young += (raw[j] & a->young_bit) != 0;
 				j++;
+			}
 			if (j - i >= 2) {
-				c->ops->run(c->arg, va, &e, &t, i, j - i);
+				c->ops->run(c->arg, va, &e, &t, i, j - i, young);
 				c->res->entries += j - i - 1;
 				c->res->pages += (uint64_t)(j - i - 1) * (span >> a->page_shift);
 				i = j - 1;
@@ -302,10 +306,12 @@ bool pts_entry_continues(const struct pts_arch *a, const struct pts_entry *first
 	 * young and dirty state the kernel gathers over them (huge_ptep_get(),
 	 * arch/arm64/mm/hugetlbpage.c); the hardware sets AF and clears
 	 * RDONLY entry by entry */
-	uint32_t per_entry = (1u << PTS_F_AF) | (1u << PTS_F_DIRTY) | (1u << PTS_F_RDONLY);
+	uint32_t young = e->kind == PTS_EK_PRESENT ? 1u << a->young_flag : 0;
+	uint32_t per_entry = young | (1u << PTS_F_DIRTY) | (1u << PTS_F_RDONLY);
 	uint64_t block = (a->cont[e->level < PTS_NLEVELS ? e->level : 0] ?: 1) * size;
-	if (first->flags != e->flags &&
-	    (!(first->flags & e->flags & (1u << PTS_F_CONT)) || ((first->flags ^ e->flags) & ~per_entry) ||
+	uint32_t diff = first->flags ^ e->flags;
+	if (diff & ~young &&
+	    (!(first->flags & e->flags & (1u << PTS_F_CONT)) || (diff & ~per_entry) ||
 	     (va0 & ~(block - 1)) != (va & ~(block - 1))))
 		return false;
 	if (e->kind == PTS_EK_SWAP)

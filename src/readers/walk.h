@@ -32,11 +32,12 @@ struct pts_walk_ops {
 	/* The table after its entries (and subtrees). */
 	void (*table_end)(void *arg, const struct pts_table *t);
 	bool tables;
-	/* Optional: count (>= 2) PTEs from index on that map consecutive
-	 * PFNs and agree in every other bit, in one call instead of count
-	 * calls of entry; e is the first of them. */
+	/* Optional: count (>= 2) present PTEs from index on that map
+	 * consecutive PFNs and agree in every other bit but the young bit
+	 * (pts_arch.young_bit), in one call instead of count calls of entry;
+	 * e is the first of them, young of them have that bit. */
 	void (*run)(void *arg, uint64_t va, const struct pts_entry *e, const struct pts_table *t,
-		    unsigned index, unsigned count);
+		    unsigned index, unsigned count, unsigned young);
 	/* Only where the tables are: PTE tables go to table and table_end
 	 * unread (raw NULL, used 0) and their entries are neither decoded
 	 * nor counted.  The lock scan needs a PTE table's frame (its split
@@ -77,8 +78,10 @@ void pts_walk_result_free(struct pts_walk_result *r);
 /* Whether e at va continues the run of count entries (each size bytes)
  * that starts with first at va0: the same level, kind and bits, the next
  * address, and the next PFN or swap offset (else the same raw value).
- * Within one arm64 contiguous run of 16, AF and the dirty state may
- * differ.  The text walk and the TUI collapse such runs into one line. */
+ * Present entries may differ in the young bit (the hardware sets it page
+ * by page, and arm64 maps fault-around pages old); within one arm64
+ * contiguous run, the dirty state may differ too.  The text walk and the
+ * TUI collapse such runs into one line and count what differs. */
 bool pts_entry_continues(const struct pts_arch *a, const struct pts_entry *first, uint64_t va0,
 			 uint64_t count, uint64_t size, uint64_t va, const struct pts_entry *e);
 

@@ -57,23 +57,28 @@ static void b_entry(void *arg, uint64_t va, const struct pts_entry *e, const str
 	struct build *b = arg;
 	struct tui_mm *c = &b->m->cur;
 	c->entries++;
-	if (c->lines.n && extends(b->m->a, &c->lines.v[c->lines.n - 1], va, e)) {
+	const struct pts_arch *a = b->m->a;
+	uint64_t young = (e->flags >> a->young_flag) & 1, dirty = (e->flags >> PTS_F_DIRTY) & 1,
+		 rdonly = (e->flags >> PTS_F_RDONLY) & 1;
+	if (c->lines.n && extends(a, &c->lines.v[c->lines.n - 1], va, e)) {
 		struct tui_tline *r = &c->lines.v[c->lines.n - 1];
 		r->count++;
 		r->end += r->size;
-		/* an arm64 contiguous run: young or dirty if any entry is */
-		r->e.flags |= e->flags & ((1u << PTS_F_AF) | (1u << PTS_F_DIRTY));
+		r->nyoung += young;
+		r->ndirty += dirty;
+		r->nrdonly += rdonly;
 		return;
 	}
-	uint64_t size = pts_level_size(b->m->a, e->level);
+	uint64_t size = pts_level_size(a, e->level);
 	struct tui_tline l = { .depth = b->depth[t->level] + 1, .level = e->level, .va = va,
 			       .end = va + size, .pfn = e->pfn, .table_pfn = t->pfn, .index = index,
-			       .e = *e, .count = 1, .size = size };
+			       .e = *e, .count = 1, .size = size, .nyoung = young, .ndirty = dirty,
+			       .nrdonly = rdonly };
 	VEC_PUSH(&c->lines, l);
 }
 
 static void b_run(void *arg, uint64_t va, const struct pts_entry *e, const struct pts_table *t,
-		  unsigned index, unsigned count)
+		  unsigned index, unsigned count, unsigned young)
 {
 	struct build *b = arg;
 	b_entry(arg, va, e, t, index);
@@ -81,6 +86,10 @@ static void b_run(void *arg, uint64_t va, const struct pts_entry *e, const struc
 	b->m->cur.entries += count - 1;
 	r->count += count - 1;
 	r->end += (count - 1) * r->size;
+	/* the first entry is counted by b_entry */
+	r->nyoung += young - ((e->flags >> b->m->a->young_flag) & 1);
+	r->ndirty += (count - 1) * ((e->flags >> PTS_F_DIRTY) & 1);
+	r->nrdonly += (count - 1) * ((e->flags >> PTS_F_RDONLY) & 1);
 }
 
 static size_t vma_index(const struct pts_mm *mm, uint64_t va)
@@ -237,9 +246,19 @@ void tui_as_map(struct tui_model *m, uint64_t lo, uint64_t hi, int width, enum t
 }
 
 /* The i-th entry of a run: its address, PFN or swap offset and raw value. */
-static void run_entry(const struct pts_arch *a, const struct tui_tline *l, long i, uint64_t *va,
+static bool run_mixed(const struct tui_tline *l)
+{
+	return (l->nyoung && l->nyoung < l->count) || (l->ndirty && l->ndirty < l->count) ||
+	       (l->nrdonly && l->nrdonly < l->count);
+}
+
+/* Entry i of a run.  Where its entries differ in the young or dirty state
+ * the entry is read again from its table, which the walk read: the run
+ * keeps only their counts. */
+static void run_entry(const struct tui_model *m, const struct tui_tline *l, long i, uint64_t *va,
 		      struct pts_entry *e)
 {
+	const struct pts_arch *a = m->a;
 	*e = l->e;
 	*va = l->va + (uint64_t)i * l->size;
 	if (l->e.kind == PTS_EK_SWAP)
@@ -247,6 +266,14 @@ static void run_entry(const struct pts_arch *a, const struct tui_tline *l, long 
 	else if (l->e.has_pfn && l->e.kind == PTS_EK_PRESENT) {
 		e->pfn += (uint64_t)i * (l->size >> a->page_shift);
 		e->raw += (uint64_t)i * l->size;	/* the PFN field, in place */
+	}
+	uint64_t raw;
+	if (i && run_mixed(l)) {
+		struct pts_error *err = pts_dump_read(m->p->dump, PTS_PHYS, pts_pfn_pa(a, l->table_pfn) +
+						      8ull * (l->index + (uint64_t)i), &raw, 8);
+		if (!err)
+			pts_entry_decode(a, l->level, raw, e);
+		pts_error_destroy(err);
 	}
 }
 
@@ -262,14 +289,22 @@ static char *tline_text(const struct tui_model *m, const struct tui_tline *l, lo
 		return xasprintf("%s%s table pfn %#" PRIx64 "  %#" PRIx64 "-%#" PRIx64 "  %u used%s", tri,
 				 pts_level_name((unsigned)l->level), l->pfn, l->va, l->end, l->used, sh);
 	}
-	char fl[256], tail[96];
+	char fl[256], tail[200];
 	uint64_t va;
 	struct pts_entry e;
-	run_entry(m->a, l, sub < 0 ? 0 : sub, &va, &e);
+	run_entry(m, l, sub < 0 ? 0 : sub, &va, &e);
 	pts_out_entry_flags(&e, fl, sizeof(fl));
 	bool whole = sub < 0;
 	/* the walk's words: one emitter for both faces */
 	pts_out_entry_tail(&e, whole ? l->count : 1, l->size >> m->a->page_shift, tail, sizeof(tail));
+	char mix[96];
+	if (whole && pts_out_run_mix(l->count, l->nyoung, l->ndirty, l->nrdonly, mix, sizeof(mix))) {
+		/* as the walk shows it: young or dirty if any entry is */
+		e.flags |= (l->nyoung ? 1u << m->a->young_flag : 0) | (l->ndirty ? 1u << PTS_F_DIRTY : 0);
+		pts_out_entry_flags(&e, fl, sizeof(fl));
+		size_t tl = strlen(tail);
+		snprintf(tail + tl, sizeof(tail) - tl, "  %s", mix);
+	}
 	if (whole)
 		return xasprintf("%s%#" PRIx64 "-%#" PRIx64 " %5" PRIu64 " %s %s%s%s%s", tri, l->va, l->end,
 				 l->count, pts_level_name((unsigned)l->level), pts_ekind_name(e.kind),
@@ -492,12 +527,15 @@ void tui_detail_rows(struct tui_model *m, const struct tui_row *row, tui_rows *o
 	}
 	uint64_t va;
 	struct pts_entry e;
-	run_entry(m->a, l, row->sub < 0 ? 0 : row->sub, &va, &e);
+	run_entry(m, l, row->sub < 0 ? 0 : row->sub, &va, &e);
 	char fl[256];
 	pts_out_entry_flags(&e, fl, sizeof(fl));
+	char mix[96];
 	if (row->sub < 0 && l->count > 1)
-		tui_row_add(out, TC_HEAD, -1, "A run of %" PRIu64 " %s entries; its first:", l->count,
-			pts_level_name((unsigned)l->level));
+		tui_row_add(out, TC_HEAD, -1, "A run of %" PRIu64 " %s entries%s%s; its first:", l->count,
+			pts_level_name((unsigned)l->level),
+			pts_out_run_mix(l->count, l->nyoung, l->ndirty, l->nrdonly, mix, sizeof(mix)) ? " " : "",
+			mix);
 	tui_row_add(out, TC_HEAD, -1, "%s entry at %#" PRIx64 " (maps %#" PRIx64 "-%#" PRIx64 ")",
 		pts_level_name((unsigned)l->level), va, va, va + l->size);
 	tui_row_add(out, TC_PLAIN, -1, "  table pfn %#" PRIx64 " index %u, entry at physical %#" PRIx64,

@@ -488,8 +488,8 @@ def arm64(name):
         rc, out, err = run(["walk", "-p", str(da.pid), "-k", da.vml, da.path], young)
         line = [l for l in out.splitlines() if l.strip().startswith(f"{va0:#x}-")]
         ok(rc == 0 and line and f" {n} {level} present" in line[0] and " af " in line[0] + " " and
-           f"(af on {n - 1}, dirty on {n} of {n})" in line[0],
-           f"{name}: the walk shows that {level} run as one mapping, young, af on {n - 1} of {n}",
+           f"(young on {n - 1} of {n})" in line[0],
+           f"{name}: the walk shows that {level} run as one mapping, young, young on {n - 1} of {n}",
            line or out[-800:])
     if guest_lpa2(da.d):
         # LPA2: address bits 50-51 sit in entry bits 8-9 (no RAM there

@@ -438,6 +438,13 @@ def check_mm(k, d, kind, pid, comm):
        f"{tag}: walk equals pagemap: {npresent} present pages, {nswap} swap-format entries, "
        f"soft-dirty and uffd-wp bits, exclusive on {nexcl} small pages",
        "\n".join(bad[:20] + [f"{va:#x}: present in the walk, not in pagemap" for va in extra[:20]]))
+    # The text walk's lines (runs of like entries, young ones counted)
+    # against the JSON walk's entries, which pagemap vouched for above:
+    # the walk's fast path (raw runs) and the per-entry decoding agree.
+    if kind in ("qemu.elf", "kdump-lzo"):
+        if not big:
+            rc, out, err = run_raw("walk", "-p", str(pid), "-k", vml, path)
+        check_text_runs(tag, out, w["entries"], ranges, pg_size)
     # An independent walker: libaddrxlat's x86-64 page-table method rooted
     # at this mm's PGD (tests/tools/xlat), on a sample of the present pages.
     # x86-64 only: libaddrxlat 0.5.1's arm64 method takes a 4 KiB page's PTE
@@ -748,6 +755,53 @@ def check_rmap(k, d, kind):
            "is a KSM frame to ptscope", [hex(p) for p in set(theirs) ^ set(mine)][:10])
     ok(R["disagree"] == 0, f"{k} {kind}: rmap: no page's mapcount differs from its mappings "
        f"({len(R['pages'])} pages)", R["disagree"])
+
+
+RUN_LINE = re.compile(r"^\s*(0x[0-9a-f]+)-(0x[0-9a-f]+)\s+(\d+) (\w+) (\w+)(.*)$")
+
+
+def check_text_runs(tag, text, entries, ranges, pg_size):
+    """Each line of the text walk is a run of entries the JSON walk lists one
+    by one: the same level and kind, consecutive frames, and as many young
+    ones (af, accessed) as "(young on N of M)" says, or all or none."""
+    by_va = {int(e["va"], 16): e for e in entries}
+    inr = (lambda va: any(a <= va < b for a, b in ranges)) if ranges else (lambda va: True)
+    covered, mixed, nruns, bad = 0, 0, 0, []
+    for l in text.splitlines():
+        m = RUN_LINE.match(l)
+        if not m:
+            continue
+        va0, end, count, level, kind, rest = (int(m[1], 16), int(m[2], 16), int(m[3]), m[4],
+                                              m[5], m[6])
+        size = (end - va0) // count
+        ents = [(va0 + i * size, by_va.get(va0 + i * size)) for i in range(count)]
+        ents = [(va, e) for va, e in ents if inr(va)]
+        if not ents:
+            continue
+        nruns += 1
+        covered += len(ents)
+        if any(e is None or e["level"] != level or e["kind"] != kind for va, e in ents):
+            bad.append(f"{l.strip()}: JSON {[e and (e['va'], e['level'], e['kind']) for va, e in ents][:4]}")
+            continue
+        if kind == "present" and all("pfn" in e for va, e in ents):
+            p0 = int(ents[0][1]["pfn"], 16) - (ents[0][0] - va0) // size * (size // pg_size)
+            if any(int(e["pfn"], 16) != p0 + (va - va0) // pg_size for va, e in ents):
+                bad.append(f"{l.strip()}: frames not consecutive in JSON")
+                continue
+        y = sum(1 for va, e in ents if {"af", "accessed"} & set(e["flags"]))
+        ym = re.search(r"\(young on (\d+)(?:, [^)]*)? of (\d+)\)", rest)
+        if ym:
+            mixed += 1
+            if len(ents) == count and (int(ym[1]) != y or int(ym[2]) != count):
+                bad.append(f"{l.strip()}: JSON has {y} young of {count}")
+        elif len(ents) == count and (y not in (0, count) or
+                                     (y == count) != bool({"af", "accessed"} & set(rest.split()))):
+            bad.append(f"{l.strip()}: JSON has {y} young of {count}")
+    want = sum(1 for e in entries if inr(int(e["va"], 16)))
+    ok(not bad and covered == want and nruns,
+       f"{tag}: the text walk's {nruns} lines are the JSON walk's {want} entries, frames "
+       f"consecutive, young counted ({mixed} runs mixed)",
+       "\n".join(bad[:10]) + f"\ncovered {covered} of {want}")
 
 
 def check_chains(k, d, kind):

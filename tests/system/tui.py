@@ -4,7 +4,7 @@ capture-pane) on the test bed's dumps, its screens checked against the
 guest's own /proc (the oracle).  A failing run keeps its screen captures in
 tests/tui-artefacts/ of the build directory.  Fails, never skips, when tmux
 or the dumps are missing."""
-import os, re, shutil, subprocess, sys, time
+import json, os, re, shutil, subprocess, sys, time
 
 import tap
 
@@ -157,6 +157,15 @@ def main():
     newest = next((k for k in main_kernels if k == "sid"), main_kernels[-1])
     chosen = [main_kernels[0]] + ([newest] if newest != main_kernels[0] else [])
     inject = [k for k in kernels if "inject" in k]
+    # and the first arm64 kernel: a run of PTEs whose AF differs, opened
+    arm = [l.split()[0] for l in open(os.path.join(top, "tests", "kernels"))
+           if l.strip() and not l.startswith("#") and "arch=arm64" in l][:1]
+    for k in arm:
+        r = subprocess.run([os.path.join(top, "scripts", "testbed"), "path", k],
+                           capture_output=True, text=True)
+        d = r.stdout.strip()
+        if ok(r.returncode == 0 and os.path.isdir(d), f"{k}: test-bed dumps exist"):
+            young_run(k, d)
     for k in chosen + inject[:1]:
         r = subprocess.run([os.path.join(top, "scripts", "testbed"), "path", k],
                            capture_output=True, text=True)
@@ -183,6 +192,58 @@ def main():
             quit_check(k)
     tmux("kill-server")
     return tap.plan()
+
+
+def young_run(k, d):
+    """arm64 maps fault-around pages old: wl-big's PTEs alternate AF.  A run
+    of consecutive frames whose AF differs is one row of the tree with the
+    young entries counted; opened, each entry is the table's own (raw, AF)."""
+    odir = os.path.join(d, "oracle")
+    t = tasks(odir)
+    big = next((p for p, c in t.items() if c == "wl-big"), None)
+    if not ok(big is not None, f"{k}: wl-big is in the oracle"):
+        return
+    pm = pagemap(odir, big)
+    memfd = next(v for v in smaps_vmas(odir, big) if pm.get(v[0], 0) >> 63 and v[1] - v[0] >= 1 << 20)
+    r = subprocess.run([ptscope, "walk", "--json", "-p", str(big), "--range", f"{memfd[0]:x}-{memfd[1]:x}",
+                        "-k", os.path.join(d, "vmlinux"), os.path.join(d, "qemu.elf")],
+                       capture_output=True, text=True)
+    ents = json.loads(r.stdout)["entries"] if r.returncode == 0 else []
+    # an entry whose AF differs from the one before it, same frame run
+    pick = None
+    for a, b in zip(ents, ents[1:]):
+        fa, fb = set(a["flags"]) - {"af"}, set(b["flags"]) - {"af"}
+        if (a["level"] == b["level"] == "pte" and int(b["va"], 16) == int(a["va"], 16) + 4096
+                and int(b["pfn"], 16) == int(a["pfn"], 16) + 1 and fa == fb
+                and ("af" in a["flags"]) != ("af" in b["flags"])):
+            pick = b
+            break
+    if not ok(pick is not None, f"{k}: wl-big has two PTEs in a frame run that differ in AF",
+              r.stderr[-400:]):
+        return
+    va = int(pick["va"], 16)
+    s = start(d, "qemu.elf", cols=180)	# arm64's flag words are long
+    if not ok(s is not None, f"{k}: the TUI opens on qemu.elf's task list", s):
+        return
+    filter_task(big, "wl-big")
+    keys("Enter", wait=1)
+    wait_for(lambda s: "[Address space]" in s, 60)
+    keys("p", wait=0.5)
+    keys("g")
+    keys(f"{va:x}", "Enter", wait=1)
+    s = cap()
+    ok(re.search(r"\(young on \d+ of \d+\)", s) is not None,
+       f"{k}: the run holding {va:#x} is one row, its young entries counted", s)
+    keys("d", wait=1)
+    s = wait_for(entry_shown, 90)
+    lv, got = detail_va(s or "")
+    m = re.search(r"^  raw (0x[0-9a-f]+)  present: (.*)$", s or "", re.M)
+    ok(s is not None and lv == "pte" and got == va and m and int(m[1], 16) == int(pick["raw"], 16)
+       and ("af" in m[2].split()) == ("af" in pick["flags"]) and detail_pfn(s) == pm[va] & ((1 << 55) - 1),
+       f"{k}: inside that run the PTE at {va:#x} is the table's own: raw {pick['raw']}, "
+       f"af {'on' if 'af' in pick['flags'] else 'off'}, pagemap's pfn", s)
+    keys("q")
+    keys("F10", wait=1)
 
 
 def browse(k, odir, t):
