@@ -577,7 +577,8 @@ def check_hugetlb(k, d, kind):
        f"{tag}: the unaligned mapping shares nothing", un)
     # wl-cont's contiguous sizes (arm64) apart: the rest are wl-huge's PMD size
     cont = [v for v in h["vmas"] if v["pid"] == tasks.get("wl-cont")]
-    hv = [v for v in h["vmas"] if v["pid"] != tasks.get("wl-cont")]
+    giga = [v for v in h["vmas"] if v["pid"] == tasks.get("wl-giga")]
+    hv = [v for v in h["vmas"] if v["pid"] not in (tasks.get("wl-cont"), tasks.get("wl-giga"))]
     ok(all(v["page_size"] == hp for v in hv) and len(hv) >= 67,
        f"{tag}: {len(hv)} hugetlb VMAs, hstate {hpn}", [(v["pid"], v["page_size"]) for v in hv])
     if kernel_opts(k).get("arch") == "arm64":
@@ -588,6 +589,8 @@ def check_hugetlb(k, d, kind):
            f"{tag}: wl-cont's hugetlb VMAs have arm64's contiguous sizes, "
            f"{' and '.join(f'{x >> 10} KiB' for x in want)}",
            [(v["start"], v["page_size"]) for v in cont])
+    if kernel_opts(k).get("hugepages1g"):
+        check_giga(tag, d, kind, h, tasks.get("wl-giga"), giga)
     priv = [v for v in h["vmas"] if v["pid"] == tasks["wl-huge"]]
     ok(priv and priv[0]["resv_map"] and priv[0]["resv_owner"],
        f"{tag}: the private mapping's owner holds its resv_map", priv)
@@ -755,6 +758,32 @@ def check_rmap(k, d, kind):
            "is a KSM frame to ptscope", [hex(p) for p in set(theirs) ^ set(mine)][:10])
     ok(R["disagree"] == 0, f"{k} {kind}: rmap: no page's mapcount differs from its mappings "
        f"({len(R['pages'])} pages)", R["disagree"])
+
+
+def check_giga(tag, d, kind, h, pid, giga):
+    """wl-giga's 1 GiB hugetlb page (hugepages1g=1): its VMA of the 1 GiB
+    hstate, whose one page is in use, mapped by one PUD leaf (x86-64, arm64
+    with 4 KiB pages) or by 32 contiguous PMD blocks (arm64 with 16 KiB
+    pages: CONT_PMD_SIZE); pagemap vouched for its frames in check_mm."""
+    ok(pid is not None and len(giga) == 1 and giga[0]["page_size"] == 1 << 30,
+       f"{tag}: wl-giga's VMA is of the 1 GiB hstate", giga)
+    st = [x for x in h["hstates"] if x["page_size"] == 1 << 30]
+    ok(st and st[0]["nr_huge_pages"] == 1 and st[0]["free_huge_pages"] == 0,
+       f"{tag}: the 1 GiB pool's one page is in use", st)
+    if pid is None:
+        return
+    w = run_json("walk", "--json", "-p", str(pid), "-k", os.path.join(d, "vmlinux"),
+                 os.path.join(d, kind))[0] or {}
+    leaves = [e for e in w.get("entries", []) if e["kind"] == "present" and e.get("hstate") == 1 << 30]
+    pg = guest_page(d)
+    n, level = (1, "pud") if pg == 4096 else ((1 << 30) // (pg // 8 * pg), "pmd")
+    p0 = int(leaves[0]["pfn"], 16) if leaves else -1
+    ok(len(leaves) == n and all(e["level"] == level for e in leaves)
+       and p0 % ((1 << 30) // pg) == 0
+       and all(int(e["pfn"], 16) == p0 + i * (e["size"] // pg) for i, e in enumerate(leaves))
+       and (n == 1 or all("cont" in e["flags"] for e in leaves)),
+       f"{tag}: wl-giga's 1 GiB page is {n} {level} {'leaf' if n == 1 else 'blocks with the contiguous bit'}"
+       f", frames aligned and consecutive", [(e["level"], e["pfn"], e["flags"]) for e in leaves][:3])
 
 
 RUN_LINE = re.compile(r"^\s*(0x[0-9a-f]+)-(0x[0-9a-f]+)\s+(\d+) (\w+) (\w+)(.*)$")
