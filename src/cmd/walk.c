@@ -38,8 +38,29 @@ struct walk_out {
 	 * sets (fault-around maps pages old), each spelt out once */
 	struct { bool used; uint8_t kind; uint32_t flags; int len; char text[256]; } fl[4];
 	unsigned fl_next;
-	char line[1024];
+	char line[1024];	/* a JSON entry */
+	/* the text lines, written to stdout a few hundred at a time */
+	char *ob;
+	size_t on;
 };
+
+#define WALK_OBUF (1u << 18)
+#define WALK_LINE 1024	/* the most a line takes */
+
+static void out_flush(struct walk_out *w)
+{
+	/* one thread writes stdout: no stdio lock */
+	fwrite_unlocked(w->ob, 1, w->on, stdout);
+	w->on = 0;
+}
+
+/* Where the next line goes: room for WALK_LINE bytes. */
+static char *out_line(struct walk_out *w)
+{
+	if (w->on > WALK_OBUF - WALK_LINE)
+		out_flush(w);
+	return w->ob + w->on;
+}
 
 /* pts_out_entry_flags(), remembered for the last few flag sets; its
  * length in *len. */
@@ -72,7 +93,6 @@ static void run_flush(struct walk_out *w)
 	if (!r->on)
 		return;
 	r->on = false;
-	char tail[200];
 	/* the run as the kernel sees a contiguous one: young or dirty if
 	 * any entry is (huge_ptep_get()) */
 	struct pts_entry shown = r->e;
@@ -82,23 +102,10 @@ static void run_flush(struct walk_out *w)
 	size_t fl_len;
 	const char *fl = run_flags(w, &shown, &fl_len);
 	uint64_t step = r->size >> w->a->page_shift;
-	/* Formatted by hand, not by printf: a big address space has tens of
-	 * thousands of runs and printf was a third of the walk's time. */
-	pts_out_entry_tail(&r->e, r->count, step, tail, sizeof(tail));
-	if (r->e.kind == PTS_EK_UNKNOWN || r->e.kind == PTS_EK_BAD)
-		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "  raw %#" PRIx64 " type %u",
-			 r->e.raw, r->e.swap_type);
-	if (!w->vrun || r->va < w->vrun->start || r->va >= w->vrun->end)
-		w->vrun = vma_at(w->mm, r->va);
-	const struct pts_vma *v = w->vrun;
-	if (v && (v->flags & PTS_VM_HUGETLB) && v->huge_size && r->e.kind != PTS_EK_NONE)
-		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "  hugetlb %" PRIu64 "K%s",
-			 v->huge_size >> 10,
-			 r->size < pts_arch_hstate_piece(w->a, v->huge_size) ? " (below the hstate's level)" : "");
-	if (*mix)
-		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail), "  %s", mix);
-	/* "%*s%#x-%#x %5u %s %s%s%s%s\n" */
-	char *o = w->line;
+	/* Formatted by hand, not by printf, straight into the line: a big
+	 * address space has tens of thousands of runs and printf was a third
+	 * of the walk's time.  "%*s%#x-%#x %5u %s %s%s%s%s\n" */
+	char *o = out_line(w), *end = o + WALK_LINE - 2;
 	memset(o, ' ', (size_t)(2 * r->depth));
 	o += 2 * r->depth;
 	o = pts_put_xval(o, r->va);
@@ -120,10 +127,23 @@ static void run_flush(struct walk_out *w)
 		memcpy(o, fl, fl_len);
 		o += fl_len;
 	}
-	o = pts_put_str(o, tail);
+	pts_out_entry_tail(&r->e, r->count, step, o, (size_t)(end - o));
+	o += strlen(o);
+	if (r->e.kind == PTS_EK_UNKNOWN || r->e.kind == PTS_EK_BAD)
+		o += snprintf(o, (size_t)(end - o), "  raw %#" PRIx64 " type %u", r->e.raw, r->e.swap_type);
+	if (!w->vrun || r->va < w->vrun->start || r->va >= w->vrun->end)
+		w->vrun = vma_at(w->mm, r->va);
+	const struct pts_vma *v = w->vrun;
+	if (v && (v->flags & PTS_VM_HUGETLB) && v->huge_size && r->e.kind != PTS_EK_NONE)
+		o += snprintf(o, (size_t)(end - o), "  hugetlb %" PRIu64 "K%s", v->huge_size >> 10,
+			      r->size < pts_arch_hstate_piece(w->a, v->huge_size) ?
+			      " (below the hstate's level)" : "");
+	if (*mix) {
+		*o++ = ' ', *o++ = ' ';
+		o = pts_put_str(o, mix);
+	}
 	*o++ = '\n';
-	/* one thread writes stdout: no stdio lock per line */
-	fwrite_unlocked(w->line, 1, (size_t)(o - w->line), stdout);
+	w->on = (size_t)(o - w->ob);
 }
 
 static bool run_extends(const struct walk_out *w, const struct run *r, uint64_t va, const struct pts_entry *e)
@@ -154,14 +174,22 @@ static void walk_table_cb(void *arg, const struct pts_table *t)
 	if (v && (v->flags & PTS_VM_HUGETLB) && (v->flags & PTS_VM_MAYSHARE) &&
 	    pts_hugetlb_table_sharers(w->p, t->pfn, &n) && n > 1)
 		snprintf(shared, sizeof(shared), "  shared by %" PRId64 " (the kernel's count)", n);
-	char where[64];
+	/* "%*s%s table pfn %#x  %#x-%#x  %u used%s%s\n", by hand as run_flush */
+	char *o = out_line(w);
+	memset(o, ' ', (size_t)(2 * d));
+	o = pts_put_str(pts_put_str(o + 2 * d, pts_level_name((unsigned)t->level)), " table ");
 	if (t->nentries == w->a->entries)
-		snprintf(where, sizeof(where), "pfn %#" PRIx64, t->pfn);
+		o = pts_put_xval(pts_put_str(o, "pfn "), t->pfn);
 	else
-		snprintf(where, sizeof(where), "at physical %#" PRIx64 " (%u entries)", t->pa, t->nentries);
-	printf("%*s%s table %s  %#" PRIx64 "-%#" PRIx64 "  %u used%s%s\n", 2 * d, "",
-	       pts_level_name((unsigned)t->level), where, t->va, t->va + span, t->used,
-	       t->revisit ? "  (reached again: shared)" : "", shared);
+		o += sprintf(o, "at physical %#" PRIx64 " (%u entries)", t->pa, t->nentries);
+	o = pts_put_xval(pts_put_str(o, "  "), t->va);
+	o = pts_put_xval(pts_put_str(o, "-"), t->va + span);
+	o = pts_put_str(pts_put_dec(pts_put_str(o, "  "), t->used), " used");
+	if (t->revisit)
+		o = pts_put_str(o, "  (reached again: shared)");
+	o = pts_put_str(o, shared);
+	*o++ = '\n';
+	w->on = (size_t)(o - w->ob);
 }
 
 static void walk_table_end_cb(void *arg, const struct pts_table *t)
@@ -226,8 +254,10 @@ static int cmd_walk(struct pts_program *p, const struct opts *o)
 {
 	struct pts_mm mm;
 	const struct pts_arch *a;
-	struct timespec t0, t1;
-	/* PTSCOPE_TIMING: reading the mm and walking it, startup aside */
+	struct timespec t0, tm, t1;
+	/* PTSCOPE_TIMING: reading the mm (with the first type lookups,
+	 * libdw's first touch of the debug info) and walking its tables,
+	 * each timed, startup aside */
 	struct pts_error *err = pts_types_index(p->types);
 	pts_error_destroy(err);
 	err = pts_arch_get(p, &a);
@@ -236,6 +266,7 @@ static int cmd_walk(struct pts_program *p, const struct opts *o)
 		err = pts_mm_read(p, &o->task, &mm);
 	if (err)
 		return cmd_mm_missing(p, err);
+	clock_gettime(CLOCK_MONOTONIC, &tm);
 	uint64_t start = o->have_range ? o->range_start : 0;
 	uint64_t end = o->have_range ? o->range_end : a->user_end;
 	struct walk_out w = { .p = p, .a = a, .mm = &mm, .json = o->json, .pages = o->pages };
@@ -247,7 +278,8 @@ static int cmd_walk(struct pts_program *p, const struct opts *o)
 				    .table_end = walk_table_end_cb,
 				    .run = o->json || o->pages ? NULL : walk_run_cb };
 	struct pts_walk_result res;
-	static char obuf[1 << 16];
+	static char obuf[1 << 16], walk_obuf[WALK_OBUF];
+	w.ob = walk_obuf;
 	setvbuf(stdout, obuf, _IOFBF, sizeof(obuf));
 	if (o->json) {
 		w.j = &j;
@@ -262,13 +294,15 @@ static int cmd_walk(struct pts_program *p, const struct opts *o)
 	}
 	err = pts_walk(p, mm.pgd, start, end, &ops, &w, &res);
 	run_flush(&w);
+	out_flush(&w);
 	fflush(stdout);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	/* For scripts/bench: the walk alone, output included. */
+	/* For scripts/bench: the walk alone, output included, and the mm
+	 * read before it. */
 	if (getenv("PTSCOPE_TIMING"))
-		fprintf(stderr, "ptscope: timing: walk %.6f s, %" PRIu64 " entries, %" PRIu64 " tables\n",
-			(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-			res.entries, res.tables[0] + res.tables[1] + res.tables[2] + res.tables[3] +
+		fprintf(stderr, "ptscope: timing: walk %.6f s, mm read %.6f s, %" PRIu64 " entries, %"
+			PRIu64 " tables\n", cmd_seconds(&tm, &t1), cmd_seconds(&t0, &tm), res.entries,
+			res.tables[0] + res.tables[1] + res.tables[2] + res.tables[3] +
 			res.tables[4]);
 	if (err) {
 		pts_mm_free(&mm);

@@ -33,25 +33,31 @@ char *pts_put_dec(char *o, uint64_t v)
 	return o;
 }
 
-char *pts_put_str(char *o, const char *s)
-{
-	size_t n = strlen(s);
-	memcpy(o, s, n);
-	return o + n;
-}
+/* "000102...ff": two hex digits a step */
+static const char hex_pairs[513] =
+	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+	"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+	"606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+	"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+	"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+	"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+	"e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 
 char *pts_put_xval(char *o, uint64_t v)
 {
-	static const char hex[] = "0123456789abcdef";
 	if (!v) {
 		*o++ = '0';
 		return o;
 	}
-	/* the digits written in place, last first */
-	int n = (67 - __builtin_clzll(v)) / 4;
+	/* the digits written in place, last first, two at a time: a walk
+	 * writes four of these a line */
+	int n = (67 - __builtin_clzll(v)) / 4, i = n;
 	*o++ = '0', *o++ = 'x';
-	for (int i = n - 1; i >= 0; i--, v >>= 4)
-		o[i] = hex[v & 15];
+	for (; i >= 2; i -= 2, v >>= 8)
+		memcpy(o + i - 2, hex_pairs + 2 * (v & 0xff), 2);
+	if (i)
+		o[0] = hex_pairs[2 * (v & 0xf) + 1];
 	return o + n;
 }
 
@@ -78,15 +84,19 @@ bool pts_out_run_mix(uint64_t count, uint64_t young, uint64_t dirty, uint64_t rd
 		     size_t n)
 {
 	const struct { const char *name; uint64_t k; } st[] = {
-		{ "young", young }, { "dirty", dirty }, { "rdonly", rdonly } };
-	size_t len = 0;
-	buf[0] = '\0';
+		{ "young on ", young }, { "dirty on ", dirty }, { "rdonly on ", rdonly } };
+	/* by hand, not snprintf: one a line where arm64's AF alternates */
+	char tmp[160], *o = tmp;
 	for (size_t i = 0; i < sizeof(st) / sizeof(st[0]); i++)
-		if (st[i].k && st[i].k < count && len < n)
-			len += (size_t)snprintf(buf + len, n - len, "%s%s on %" PRIu64, len ? ", " : "(",
-						st[i].name, st[i].k);
-	if (len && len < n)
-		snprintf(buf + len, n - len, " of %" PRIu64 ")", count);
+		if (st[i].k && st[i].k < count) {
+			o = pts_put_str(o, o == tmp ? "(" : ", ");
+			o = pts_put_dec(pts_put_str(o, st[i].name), st[i].k);
+		}
+	if (o != tmp)
+		o = pts_put_str(pts_put_dec(pts_put_str(o, " of "), count), ")");
+	size_t len = (size_t)(o - tmp) < n ? (size_t)(o - tmp) : n - 1;
+	memcpy(buf, tmp, len);
+	buf[len] = '\0';
 	return len != 0;
 }
 

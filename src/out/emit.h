@@ -24,7 +24,13 @@
  * of its time): each writes at o and returns the end. */
 char *pts_put_hex(char *o, uint64_t v);	/* "0x1f", quoted, as JSON */
 char *pts_put_dec(char *o, uint64_t v);
-char *pts_put_str(char *o, const char *s);
+static inline char *pts_put_str(char *o, const char *s)
+{
+	/* inline: a literal's length is known where it is called */
+	size_t n = __builtin_strlen(s);
+	__builtin_memcpy(o, s, n);
+	return o + n;
+}
 char *pts_put_xval(char *o, uint64_t v);	/* printf's %#x: "0", or 0x1f */
 
 /* An entry's flags in words ("present" left out of a present entry: its
