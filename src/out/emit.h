@@ -36,14 +36,14 @@ char *pts_put_xval(char *o, uint64_t v);	/* printf's %#x: "0", or 0x1f */
 /* An entry's flags in words ("present" left out of a present entry: its
  * kind says it); the length. */
 int pts_out_entry_flags(const struct pts_entry *e, char *buf, size_t n);
-/* The end of an entry line: a swap entry's type and offset (+ for a
- * run), a marker, a PFN, or a run of count entries' PFN range (step:
- * pages per entry).  Shared by the walk and the TUI's tree. */
 /* What differs among a run's count entries (pts_entry_continues): "(young
  * on 3, dirty on 5 of 16)", naming only the states some but not all of
  * them have; false and "" when they agree. */
 bool pts_out_run_mix(uint64_t count, uint64_t young, uint64_t dirty, uint64_t rdonly, char *buf,
 		     size_t n);
+/* The end of an entry line: a swap entry's type and offset (+ for a
+ * run), a marker, a PFN, or a run of count entries' PFN range (step:
+ * pages per entry).  Shared by the walk and the TUI's tree. */
 void pts_out_entry_tail(const struct pts_entry *e, uint64_t count, uint64_t step, char *buf,
 			size_t n);
 /* vtop's line of one step: kind, raw value, flags, PFN, swap, marker. */

@@ -137,14 +137,8 @@ static void walk_table(struct wctx *c, uint64_t pfn, int level, uint64_t base, u
 	}
 	if (!t.revisit)
 		c->res->tables[level]++;
-	/* four counts at once: a million entries in a big walk */
-	unsigned u[4] = { 0 };
-	for (unsigned i = 0; i + 3 < n; i += 4)
-		for (unsigned k = 0; k < 4; k++)
-			u[k] += (raw[i + k] & ~0x60ULL) != 0;
-	for (unsigned i = n & ~3u; i < n; i++)
-		u[0] += (raw[i] & ~0x60ULL) != 0;
-	t.used = u[0] + u[1] + u[2] + u[3];
+	for (unsigned i = 0; i < n; i++)
+		t.used += (raw[i] & ~0x60ULL) != 0;
 	if (c->ops->table)
 		c->ops->table(c->arg, &t);
 	unsigned lo = 0, hi = n;
