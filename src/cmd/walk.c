@@ -17,9 +17,7 @@ struct run {
 	uint64_t va, size, pfn, offset, count;
 	struct pts_entry e;
 	int depth;
-	/* its entries that are young, dirty and (arm64) read-only: they
-	 * may differ within a run (pts_entry_continues) */
-	uint64_t nyoung, ndirty, nrdonly;
+	struct pts_run_states st;
 };
 
 struct walk_out {
@@ -97,8 +95,8 @@ static void run_flush(struct walk_out *w)
 	 * any entry is (huge_ptep_get()) */
 	struct pts_entry shown = r->e;
 	char mix[96];
-	if (pts_out_run_mix(r->count, r->nyoung, r->ndirty, r->nrdonly, mix, sizeof(mix)))
-		shown.flags |= (r->nyoung ? 1u << w->a->young_flag : 0) | (r->ndirty ? 1u << PTS_F_DIRTY : 0);
+	if (pts_out_run_mix(r->count, r->st.young, r->st.dirty, r->st.rdonly, mix, sizeof(mix)))
+		shown.flags = pts_run_states_flags(w->a, &r->st, shown.flags);
 	size_t fl_len;
 	const char *fl = run_flags(w, &shown, &fl_len);
 	uint64_t step = r->size >> w->a->page_shift;
@@ -209,13 +207,11 @@ static void walk_entry_cb(void *arg, uint64_t va, const struct pts_entry *e,
 		if (!run_extends(w, &w->run, va, e)) {
 			run_flush(w);
 			w->run = (struct run){ true, va, size, e->pfn, e->swap_offset, 0, *e,
-					       w->depth[e->level] + 1, 0, 0, 0 };
+					       w->depth[e->level] + 1, { 0, 0, 0 } };
 		}
 		struct run *r = &w->run;
 		r->count++;
-		r->nyoung += (e->flags >> w->a->young_flag) & 1;
-		r->ndirty += (e->flags >> PTS_F_DIRTY) & 1;
-		r->nrdonly += (e->flags >> PTS_F_RDONLY) & 1;
+		pts_run_states_add(&r->st, e, 1, (e->flags >> w->a->young_flag) & 1);
 		return;
 	}
 	/* One object per line, formatted by hand: millions of them.  The
@@ -245,9 +241,7 @@ static void walk_run_cb(void *arg, uint64_t va, const struct pts_entry *e, const
 	w->nentries += count - 1;
 	w->run.count += count - 1;
 	/* the first entry is counted by walk_entry_cb */
-	w->run.nyoung += young - ((e->flags >> w->a->young_flag) & 1);
-	w->run.ndirty += (count - 1) * ((e->flags >> PTS_F_DIRTY) & 1);
-	w->run.nrdonly += (count - 1) * ((e->flags >> PTS_F_RDONLY) & 1);
+	pts_run_states_add(&w->run.st, e, count - 1, young - ((e->flags >> w->a->young_flag) & 1));
 }
 
 static int cmd_walk(struct pts_program *p, const struct opts *o)

@@ -85,6 +85,26 @@ void pts_walk_result_free(struct pts_walk_result *r);
 bool pts_entry_continues(const struct pts_arch *a, const struct pts_entry *first, uint64_t va0,
 			 uint64_t count, uint64_t size, uint64_t va, const struct pts_entry *e);
 
+/* A run's entries that are young, dirty and (arm64) read-only: they may
+ * differ within it (pts_entry_continues).  The text walk and the TUI keep
+ * these for each run. */
+struct pts_run_states { uint64_t young, dirty, rdonly; };
+/* n more entries with e's bits, young of them young. */
+static inline void pts_run_states_add(struct pts_run_states *s, const struct pts_entry *e, uint64_t n,
+				      uint64_t young)
+{
+	s->young += young;
+	s->dirty += n * ((e->flags >> PTS_F_DIRTY) & 1);
+	s->rdonly += n * ((e->flags >> PTS_F_RDONLY) & 1);
+}
+/* The run's flags as the kernel sees a contiguous one: young or dirty if
+ * any entry is (huge_ptep_get()). */
+static inline uint32_t pts_run_states_flags(const struct pts_arch *a, const struct pts_run_states *s,
+					    uint32_t flags)
+{
+	return flags | (s->young ? 1u << a->young_flag : 0) | (s->dirty ? 1u << PTS_F_DIRTY : 0);
+}
+
 /* One address: the entry at each level down to the leaf. */
 struct pts_xlate_step {
 	int level;

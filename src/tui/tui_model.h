@@ -9,6 +9,7 @@
 #include "analyses/check.h"
 #include "readers/kmm.h"
 #include "readers/ktask.h"
+#include "readers/walk.h"
 #include "analyses/locks.h"
 #include "types/program.h"
 #include "base/util.h"
@@ -43,9 +44,7 @@ struct tui_tline {
 	int64_t sharers;	/* a shared hugetlb PMD table: the kernel's count, else 0 */
 	struct pts_entry e;	/* a run's first entry */
 	uint64_t count, size;
-	/* a run's entries that are young, dirty, read-only (arm64): they
-	 * may differ within it (pts_entry_continues) */
-	uint64_t nyoung, ndirty, nrdonly;
+	struct pts_run_states st;	/* a run's */
 	bool open;
 };
 

@@ -58,22 +58,19 @@ static void b_entry(void *arg, uint64_t va, const struct pts_entry *e, const str
 	struct tui_mm *c = &b->m->cur;
 	c->entries++;
 	const struct pts_arch *a = b->m->a;
-	uint64_t young = (e->flags >> a->young_flag) & 1, dirty = (e->flags >> PTS_F_DIRTY) & 1,
-		 rdonly = (e->flags >> PTS_F_RDONLY) & 1;
+	uint64_t young = (e->flags >> a->young_flag) & 1;
 	if (c->lines.n && extends(a, &c->lines.v[c->lines.n - 1], va, e)) {
 		struct tui_tline *r = &c->lines.v[c->lines.n - 1];
 		r->count++;
 		r->end += r->size;
-		r->nyoung += young;
-		r->ndirty += dirty;
-		r->nrdonly += rdonly;
+		pts_run_states_add(&r->st, e, 1, young);
 		return;
 	}
 	uint64_t size = pts_level_size(a, e->level);
 	struct tui_tline l = { .depth = b->depth[t->level] + 1, .level = e->level, .va = va,
 			       .end = va + size, .pfn = e->pfn, .table_pfn = t->pfn, .index = index,
-			       .e = *e, .count = 1, .size = size, .nyoung = young, .ndirty = dirty,
-			       .nrdonly = rdonly };
+			       .e = *e, .count = 1, .size = size };
+	pts_run_states_add(&l.st, e, 1, young);
 	VEC_PUSH(&c->lines, l);
 }
 
@@ -87,9 +84,7 @@ static void b_run(void *arg, uint64_t va, const struct pts_entry *e, const struc
 	r->count += count - 1;
 	r->end += (count - 1) * r->size;
 	/* the first entry is counted by b_entry */
-	r->nyoung += young - ((e->flags >> b->m->a->young_flag) & 1);
-	r->ndirty += (count - 1) * ((e->flags >> PTS_F_DIRTY) & 1);
-	r->nrdonly += (count - 1) * ((e->flags >> PTS_F_RDONLY) & 1);
+	pts_run_states_add(&r->st, e, count - 1, young - ((e->flags >> b->m->a->young_flag) & 1));
 }
 
 static size_t vma_index(const struct pts_mm *mm, uint64_t va)
@@ -248,8 +243,8 @@ void tui_as_map(struct tui_model *m, uint64_t lo, uint64_t hi, int width, enum t
 /* The i-th entry of a run: its address, PFN or swap offset and raw value. */
 static bool run_mixed(const struct tui_tline *l)
 {
-	return (l->nyoung && l->nyoung < l->count) || (l->ndirty && l->ndirty < l->count) ||
-	       (l->nrdonly && l->nrdonly < l->count);
+	return (l->st.young && l->st.young < l->count) || (l->st.dirty && l->st.dirty < l->count) ||
+	       (l->st.rdonly && l->st.rdonly < l->count);
 }
 
 /* Entry i of a run.  Where its entries differ in the young or dirty state
@@ -298,9 +293,9 @@ static char *tline_text(const struct tui_model *m, const struct tui_tline *l, lo
 	/* the walk's words: one emitter for both faces */
 	pts_out_entry_tail(&e, whole ? l->count : 1, l->size >> m->a->page_shift, tail, sizeof(tail));
 	char mix[96];
-	if (whole && pts_out_run_mix(l->count, l->nyoung, l->ndirty, l->nrdonly, mix, sizeof(mix))) {
+	if (whole && pts_out_run_mix(l->count, l->st.young, l->st.dirty, l->st.rdonly, mix, sizeof(mix))) {
 		/* as the walk shows it: young or dirty if any entry is */
-		e.flags |= (l->nyoung ? 1u << m->a->young_flag : 0) | (l->ndirty ? 1u << PTS_F_DIRTY : 0);
+		e.flags = pts_run_states_flags(m->a, &l->st, e.flags);
 		pts_out_entry_flags(&e, fl, sizeof(fl));
 		size_t tl = strlen(tail);
 		snprintf(tail + tl, sizeof(tail) - tl, "  %s", mix);
@@ -534,7 +529,7 @@ void tui_detail_rows(struct tui_model *m, const struct tui_row *row, tui_rows *o
 	if (row->sub < 0 && l->count > 1)
 		tui_row_add(out, TC_HEAD, -1, "A run of %" PRIu64 " %s entries%s%s; its first:", l->count,
 			pts_level_name((unsigned)l->level),
-			pts_out_run_mix(l->count, l->nyoung, l->ndirty, l->nrdonly, mix, sizeof(mix)) ? " " : "",
+			pts_out_run_mix(l->count, l->st.young, l->st.dirty, l->st.rdonly, mix, sizeof(mix)) ? " " : "",
 			mix);
 	tui_row_add(out, TC_HEAD, -1, "%s entry at %#" PRIx64 " (maps %#" PRIx64 "-%#" PRIx64 ")",
 		pts_level_name((unsigned)l->level), va, va, va + l->size);
