@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "types/dwinfo.h"
@@ -32,6 +33,8 @@ struct table {
 };
 
 
+struct idx_slot;
+
 struct pts_dwarf {
 	char *path;
 	int fd;
@@ -39,8 +42,13 @@ struct pts_dwarf {
 	Dwarf *dw;
 	char build_id[2 * 64 + 1];
 	bool indexed, sym_indexed;
-	struct table t;
-	char *idx_names;	/* names of an index read from the cache (idx_load) */
+	struct table t;		/* built here, when there is no index to map */
+	/* the index file in use (idx_parse): mapped, or the fuzz target's copy */
+	void *imap, *icopy;
+	size_t imap_len;
+	const struct idx_slot *islots;
+	uint64_t imask, inames_len;
+	const char *inames;
 };
 
 static uint32_t hash(const char *s, int kind)
@@ -71,15 +79,31 @@ static void table_add(struct table *t, const char *name, int kind, uint64_t val)
 	}
 }
 
-static void table_grow(struct table *t)
+static void table_resize(struct table *t, size_t mask)
 {
-	struct table nt = { .mask = t->mask ? 2 * t->mask + 1 : 65535 };
+	struct table nt = { .mask = mask };
 	nt.e = xcalloc(nt.mask + 1, sizeof(*nt.e));
 	for (size_t i = 0; t->e && i <= t->mask; i++)
 		if (t->e[i].hash)
 			table_add(&nt, t->e[i].name, t->e[i].kind, t->e[i].val);
 	free(t->e);
 	*t = nt;
+}
+
+static void table_grow(struct table *t)
+{
+	table_resize(t, t->mask ? 2 * t->mask + 1 : 65535);
+}
+
+/* Room for n more entries at once: growing step by step re-inserts every
+ * entry at each doubling, which was most of a command's start-up. */
+static void table_reserve(struct table *t, size_t n)
+{
+	size_t mask = t->mask ? t->mask : 65535;
+	while (2 * (t->n + n) > mask + 1)
+		mask = 2 * mask + 1;
+	if (mask != t->mask)
+		table_resize(t, mask);
 }
 
 static const struct entry *table_find(const struct table *t, const char *name, int kind)
@@ -147,7 +171,9 @@ void pts_dwarf_close(struct pts_dwarf *dw)
 	if (dw->fd >= 0)
 		close(dw->fd);
 	free(dw->t.e);
-	free(dw->idx_names);
+	if (dw->imap)
+		munmap(dw->imap, dw->imap_len);
+	free(dw->icopy);
 	free(dw->path);
 	free(dw);
 }
@@ -156,6 +182,7 @@ const char *pts_dwarf_path(const struct pts_dwarf *dw) { return dw->path; }
 const char *pts_dwarf_build_id(const struct pts_dwarf *dw) { return dw->build_id; }
 
 static struct pts_error *unlocked_index(struct pts_dwarf *dw);
+static bool lookup(const struct pts_dwarf *dw, const char *name, int kind, uint64_t *val);
 
 static void index_die(struct pts_dwarf *dw, Dwarf_Die *die)
 {
@@ -215,37 +242,56 @@ static bool unlocked_has_function(struct pts_dwarf *dw, const char *name)
 		pts_error_destroy(err);
 		return false;
 	}
-	return table_find(&dw->t, name, K_FUNC) != NULL;
+	uint64_t v;
+	return lookup(dw, name, K_FUNC, &v);
 }
 
 /* The index of a vmlinux's DWARF (about 165,000 names from some 2,800
- * CUs on Debian's 6.1) costs 0.8 s to build and is the same every time:
- * it is kept in the cache directory, keyed by the build ID and the file's
- * size, so a command starts in a tenth of that.  The file: a header,
- * records (value, name offset, kind), then the names.  Anything that does
- * not fit (another version, a short or corrupt file) is a miss, and the
- * index is built again; a cache that cannot be written costs nothing. */
-#define IDX_MAGIC "PTSIDX01"
+ * CUs on Debian's 6.1) and its symbol table costs 0.8 s to build and is
+ * the same every time: it is kept in the cache directory, keyed by the
+ * build ID and the file's size.  The file is the hash table itself
+ * (open addressing, as struct table), so a command maps it and looks
+ * names up in place: building the table from a list of records at every
+ * start was half of a short command's time.  The file: a header, the
+ * slots, then the names.  Anything that does not fit (another version, a
+ * short or corrupt file) is a miss, and the index is built again; a cache
+ * that cannot be written costs nothing.  Lookups check every offset, so
+ * even a file with a forged sum reads no further than itself. */
+#define IDX_MAGIC "PTSIDX02"
 struct idx_hdr {
 	char magic[8];
 	char build_id[2 * 64 + 1];
-	uint64_t vmlinux_size, n, names;
-	uint64_t sum;		/* FNV-1a of the records and the names */
+	uint64_t vmlinux_size, nslots, names;
+	uint64_t sum;		/* idx_sum of the slots and the names */
 };
-struct idx_rec {
+struct idx_slot {
 	uint64_t val;
-	uint32_t name;
+	uint32_t name;		/* offset in the names */
+	uint32_t hash;		/* 0: an empty slot */
 	uint32_t kind;
+	uint32_t pad;
 };
 
+/* Four FNV-style lanes over 8-byte words: the whole file is summed at
+ * every load, so it must cost a millisecond, not the byte loop's 15. */
 static uint64_t idx_sum(const void *a, size_t na, const void *b, size_t nb)
 {
-	uint64_t h = 14695981039346656037ull;
-	for (size_t i = 0; i < na; i++)
-		h = (h ^ ((const unsigned char *)a)[i]) * 1099511628211ull;
-	for (size_t i = 0; i < nb; i++)
-		h = (h ^ ((const unsigned char *)b)[i]) * 1099511628211ull;
-	return h;
+	uint64_t l[4] = { 14695981039346656037ull, 1, 2, 3 };
+	const void *part[2] = { a, b };
+	size_t len[2] = { na, nb };
+	for (int p = 0; p < 2; p++) {
+		const unsigned char *c = part[p];
+		size_t i = 0;
+		for (; i + 32 <= len[p]; i += 32)
+			for (int j = 0; j < 4; j++) {
+				uint64_t w;
+				memcpy(&w, c + i + 8 * j, 8);
+				l[j] = (l[j] ^ w) * 1099511628211ull;
+			}
+		for (; i < len[p]; i++)
+			l[0] = (l[0] ^ c[i]) * 1099511628211ull;
+	}
+	return (l[0] ^ (l[1] << 1) ^ (l[2] << 2) ^ (l[3] << 3)) * 1099511628211ull;
 }
 
 static char *idx_path(const struct pts_dwarf *dw, bool mkdir)
@@ -264,54 +310,61 @@ static char *idx_path(const struct pts_dwarf *dw, bool mkdir)
 	return path;
 }
 
-/* The index in buf (a whole file), for vmlinux_size bytes of vmlinux
- * with dw's build ID; false (and nothing added) unless every part fits.
- * check_sum false: for the fuzz target only, which cannot forge it. */
+/* The index in buf (a whole file, which dw then uses in place until it is
+ * closed), for vmlinux_size bytes of vmlinux with dw's build ID; false
+ * unless every part fits.  check_sum false: for the fuzz target only,
+ * which cannot forge it. */
 static bool idx_parse(struct pts_dwarf *dw, const uint8_t *buf, size_t len, uint64_t vmlinux_size,
 		      bool check_sum)
 {
 	struct idx_hdr h;
-	if (len < sizeof(h))
+	if (len < sizeof(h) || (uintptr_t)buf % 8)
 		return false;
 	memcpy(&h, buf, sizeof(h));
 	/* sizes first, each bounded, before any arithmetic on them */
 	if (memcmp(h.magic, IDX_MAGIC, 8) || memcmp(h.build_id, dw->build_id, sizeof(h.build_id)) ||
-	    h.vmlinux_size != vmlinux_size || !h.n || h.n >= (1u << 26) || !h.names ||
-	    h.names >= (1u << 30) || len - sizeof(h) != h.n * sizeof(struct idx_rec) + h.names)
+	    h.vmlinux_size != vmlinux_size || !h.nslots || h.nslots > (1u << 26) ||
+	    (h.nslots & (h.nslots - 1)) || !h.names || h.names >= (1u << 30) ||
+	    len - sizeof(h) != h.nslots * sizeof(struct idx_slot) + h.names)
 		return false;
-	const uint8_t *rp = buf + sizeof(h);
-	const char *names = (const char *)rp + h.n * sizeof(struct idx_rec);
+	const uint8_t *sp = buf + sizeof(h);
+	const char *names = (const char *)sp + h.nslots * sizeof(struct idx_slot);
 	if (names[h.names - 1] != '\0' ||
-	    (check_sum && idx_sum(rp, h.n * sizeof(struct idx_rec), names, h.names) != h.sum))
+	    (check_sum && idx_sum(sp, h.nslots * sizeof(struct idx_slot), names, h.names) != h.sum))
 		return false;
-	struct idx_rec *r = xmalloc(h.n * sizeof(*r));
-	memcpy(r, rp, h.n * sizeof(*r));
-	bool good = true;
-	for (uint64_t i = 0; good && i < h.n; i++)
-		good = r[i].name < h.names && r[i].kind >= K_STRUCT && r[i].kind <= K_VARDIE &&
-		       r[i].kind != K_SYM;
-	if (good) {
-		char *own = xmalloc(h.names);
-		memcpy(own, names, h.names);
-		for (uint64_t i = 0; i < h.n; i++)
-			table_add(&dw->t, own + r[i].name, (int)r[i].kind, r[i].val);
-		free(dw->idx_names);
-		dw->idx_names = own;
-	}
-	free(r);
-	return good;
+	dw->islots = (const struct idx_slot *)sp;
+	dw->imask = h.nslots - 1;
+	dw->inames = names;
+	dw->inames_len = h.names;
+	return true;
 }
 
-static bool read_full(int fd, uint8_t *buf, size_t len)
+static bool idx_find(const struct pts_dwarf *dw, const char *name, int kind, uint64_t *val)
 {
-	while (len) {
-		ssize_t n = read(fd, buf, len);
-		if (n <= 0)
+	uint32_t h = hash(name, kind);
+	/* at most one round: a forged file may have no empty slot */
+	for (uint64_t i = h & dw->imask, n = 0; n <= dw->imask; i = (i + 1) & dw->imask, n++) {
+		const struct idx_slot *s = &dw->islots[i];
+		if (!s->hash)
 			return false;
-		buf += n;
-		len -= (size_t)n;
+		if (s->hash == h && s->kind == (uint32_t)kind && s->name < dw->inames_len &&
+		    !strcmp(dw->inames + s->name, name)) {
+			*val = s->val;
+			return true;
+		}
 	}
-	return true;
+	return false;
+}
+
+/* A name's value from the mapped index, or from the table built here. */
+static bool lookup(const struct pts_dwarf *dw, const char *name, int kind, uint64_t *val)
+{
+	if (dw->islots)
+		return idx_find(dw, name, kind, val);
+	const struct entry *e = table_find(&dw->t, name, kind);
+	if (e)
+		*val = e->val;
+	return e != NULL;
 }
 
 static bool idx_load(struct pts_dwarf *dw)
@@ -325,13 +378,20 @@ static bool idx_load(struct pts_dwarf *dw)
 		return false;
 	struct stat st, vst;
 	bool good = false;
-	/* bounded by idx_parse's limits: a larger file is not an index */
-	if (fstat(fd, &st) == 0 && fstat(dw->fd, &vst) == 0 && st.st_size > 0 &&
-	    (uint64_t)st.st_size < ((uint64_t)1 << 31) + ((uint64_t)16 << 26)) {
-		uint8_t *buf = xmalloc((size_t)st.st_size);
-		good = read_full(fd, buf, (size_t)st.st_size) &&
-		       idx_parse(dw, buf, (size_t)st.st_size, (uint64_t)vst.st_size, true);
-		free(buf);
+	/* bounded by idx_parse's limits: a larger file is not an index.
+	 * Mapped private: the cache is only ever replaced by rename. */
+	if (fstat(fd, &st) == 0 && fstat(dw->fd, &vst) == 0 && st.st_size > (off_t)sizeof(struct idx_hdr) &&
+	    (uint64_t)st.st_size < ((uint64_t)1 << 31) + ((uint64_t)24 << 26)) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m != MAP_FAILED) {
+			good = idx_parse(dw, m, (size_t)st.st_size, (uint64_t)vst.st_size, true);
+			if (good) {
+				dw->imap = m;
+				dw->imap_len = (size_t)st.st_size;
+			} else {
+				munmap(m, (size_t)st.st_size);
+			}
+		}
 	}
 	close(fd);
 	return good;
@@ -346,7 +406,10 @@ struct pts_dwarf *pts_dwarf_from_index(const void *buf, size_t len, bool check_s
 	if (len >= sizeof(h)) {
 		memcpy(&h, buf, sizeof(h));
 		memcpy(dw->build_id, h.build_id, sizeof(dw->build_id) - 1);
-		if (idx_parse(dw, buf, len, h.vmlinux_size, check_sum)) {
+		/* a copy: the index is used in place, aligned, until closed */
+		dw->icopy = xmalloc(len);
+		memcpy(dw->icopy, buf, len);
+		if (idx_parse(dw, dw->icopy, len, h.vmlinux_size, check_sum)) {
 			dw->indexed = dw->sym_indexed = true;
 			return dw;
 		}
@@ -355,11 +418,16 @@ struct pts_dwarf *pts_dwarf_from_index(const void *buf, size_t len, bool check_s
 	return NULL;
 }
 
+static void index_symtab(struct pts_dwarf *dw);
+
 static void idx_save(struct pts_dwarf *dw)
 {
 	struct stat st;
+	/* the symbols too: a command that maps the index needs no symtab */
+	if (!dw->sym_indexed)
+		index_symtab(dw);
 	char *path = idx_path(dw, true);
-	if (!path || fstat(dw->fd, &st) < 0) {
+	if (!path || fstat(dw->fd, &st) < 0 || !dw->t.e) {
 		free(path);
 		return;
 	}
@@ -368,26 +436,28 @@ static void idx_save(struct pts_dwarf *dw)
 	h.vmlinux_size = (uint64_t)st.st_size;
 	memcpy(h.magic, IDX_MAGIC, 8);
 	memcpy(h.build_id, dw->build_id, sizeof(h.build_id));
-	struct idx_rec *r = xmalloc((dw->t.n ? dw->t.n : 1) * sizeof(*r));
+	h.nslots = dw->t.mask + 1;
+	/* the same slots as the table built here: its names are unique */
+	struct idx_slot *sl = xcalloc(h.nslots, sizeof(*sl));
 	size_t cap = 1 << 20;
 	char *names = xmalloc(cap);
-	for (size_t i = 0; dw->t.e && i <= dw->t.mask; i++) {
+	for (size_t i = 0; i <= dw->t.mask; i++) {
 		const struct entry *e = &dw->t.e[i];
-		if (!e->hash || e->kind == K_SYM)	/* symbols: from the symtab, cheap */
+		if (!e->hash)
 			continue;
 		size_t len = strlen(e->name) + 1;
 		while (h.names + len > cap)
 			names = xrealloc(names, cap *= 2);
 		memcpy(names + h.names, e->name, len);
-		r[h.n++] = (struct idx_rec){ e->val, (uint32_t)h.names, e->kind };
+		sl[i] = (struct idx_slot){ e->val, (uint32_t)h.names, e->hash, e->kind, 0 };
 		h.names += len;
 	}
-	h.sum = idx_sum(r, h.n * sizeof(*r), names, h.names);
+	h.sum = idx_sum(sl, h.nslots * sizeof(*sl), names, h.names);
 	/* written whole under another name, then renamed: a reader never
 	 * sees half a file, and two writers leave one good copy */
 	char *tmp = xasprintf("%s.%d.tmp", path, (int)getpid());
 	FILE *f = fopen(tmp, "wb");
-	bool good = f && fwrite(&h, sizeof(h), 1, f) == 1 && fwrite(r, sizeof(*r), h.n, f) == h.n &&
+	bool good = f && fwrite(&h, sizeof(h), 1, f) == 1 && fwrite(sl, sizeof(*sl), h.nslots, f) == h.nslots &&
 		    fwrite(names, 1, h.names, f) == h.names;
 	if (f && fclose(f) != 0)
 		good = false;
@@ -395,7 +465,7 @@ static void idx_save(struct pts_dwarf *dw)
 		unlink(tmp);
 	free(tmp);
 	free(path);
-	free(r);
+	free(sl);
 	free(names);
 }
 
@@ -404,7 +474,7 @@ static struct pts_error *unlocked_index(struct pts_dwarf *dw)
 	if (dw->indexed)
 		return NULL;
 	if (idx_load(dw)) {
-		dw->indexed = true;
+		dw->indexed = dw->sym_indexed = true;
 		return NULL;
 	}
 	Dwarf_Off off = 0, next;
@@ -436,6 +506,8 @@ static void index_symtab(struct pts_dwarf *dw)
 			continue;
 		Elf_Data *data = elf_getdata(scn, NULL);
 		size_t n = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+		if (data && n <= data->d_size / sizeof(Elf64_Sym))	/* a symtab's own size, no more */
+			table_reserve(&dw->t, n);
 		/* Global symbols first: a name shared by file-local statics
 		 * must resolve to the global one. */
 		for (int pass = 0; pass < 2; pass++)
@@ -468,8 +540,8 @@ static struct pts_error *find_type(struct pts_dwarf *dw, const char *type, Dwarf
 		kind = K_ENUM;
 		name = type + 5;
 	}
-	const struct entry *e = table_find(&dw->t, name, kind);
-	if (!e || !dwarf_offdie(dw->dw, e->val, ret))
+	uint64_t off;
+	if (!lookup(dw, name, kind, &off) || !dwarf_offdie(dw->dw, off, ret))
 		return pts_error(PTS_ERR_LOOKUP, "type '%s' not in %s", type, dw->path);
 	return NULL;
 }
@@ -652,11 +724,11 @@ static struct pts_error *unlocked_var_array_len(struct pts_dwarf *dw, const char
 	struct pts_error *err = unlocked_index(dw);
 	if (err)
 		return err;
-	const struct entry *e = table_find(&dw->t, name, K_VARDIE);
+	uint64_t off;
 	Dwarf_Die die;
-	if (!e)
+	if (!lookup(dw, name, K_VARDIE, &off))
 		return pts_error(PTS_ERR_LOOKUP, "no variable '%s' in the debug info", name);
-	if (!dwarf_offdie(dw->dw, e->val, &die))
+	if (!dwarf_offdie(dw->dw, off, &die))
 		return pts_error(PTS_ERR_LOOKUP, "variable '%s': bad DIE", name);
 	return array_len(&die, name, ret);
 }
@@ -679,18 +751,16 @@ static struct pts_error *unlocked_symbol(struct pts_dwarf *dw, const char *name,
 	/* .symtab first: reading it costs milliseconds, while the DWARF
 	 * index costs half a second, so commands that need only symbols
 	 * (info) never build it. */
-	if (!dw->sym_indexed)
+	if (!dw->sym_indexed && !(dw->indexed = idx_load(dw)))
 		index_symtab(dw);
-	const struct entry *e = table_find(&dw->t, name, K_SYM);
-	if (!e) {
-		struct pts_error *err = unlocked_index(dw);
-		if (err)
-			return err;
-		e = table_find(&dw->t, name, K_VAR);
-	}
-	if (!e)
+	dw->sym_indexed = true;
+	if (lookup(dw, name, K_SYM, ret))
+		return NULL;
+	struct pts_error *err = unlocked_index(dw);
+	if (err)
+		return err;
+	if (!lookup(dw, name, K_VAR, ret))
 		return pts_error(PTS_ERR_LOOKUP, "symbol '%s' not in %s", name, dw->path);
-	*ret = e->val;
 	return NULL;
 }
 
@@ -699,10 +769,10 @@ static struct pts_error *unlocked_enum(struct pts_dwarf *dw, const char *name, i
 	struct pts_error *err = unlocked_index(dw);
 	if (err)
 		return err;
-	const struct entry *e = table_find(&dw->t, name, K_ENUMERATOR);
-	if (!e)
+	uint64_t v;
+	if (!lookup(dw, name, K_ENUMERATOR, &v))
 		return pts_error(PTS_ERR_LOOKUP, "enumerator '%s' not in %s", name, dw->path);
-	*ret = (int64_t)e->val;
+	*ret = (int64_t)v;
 	return NULL;
 }
 
