@@ -23,6 +23,7 @@
 #include "readers/kfields.h"
 #include "types/program.h"
 #include "types/dwinfo.h"
+#include "types/kallsyms.h"
 #include "types/types.h"
 
 static void test_vmcoreinfo(void)
@@ -496,8 +497,57 @@ static void test_dwindex(void)
 	free(path);
 }
 
+/* /proc/kallsyms as live mode reads it (kallsyms.c parses by hand and
+ * hashes the names): a repeated name gives its global symbol, module
+ * symbols and malformed lines are not taken. */
+static void test_kallsyms_file(void)
+{
+	char path[] = "/tmp/ptscope-unit-ksXXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	ok(f != NULL, "a kallsyms file is written");
+	if (!f)
+		return;
+	fputs("ffffffff81000000 T _text\n"
+	      "ffffffff81001000 t dup_name\n"
+	      "ffffffff81002000 D dup_name\n"
+	      "ffffffff81003000 t dup_name\n"
+	      "ffffffff81004000 t local_only\n"
+	      "ffffffff81005000 t local_only\n"
+	      "ffffffffc0001000 t mod_sym\t[ext4]\n"
+	      "zzzz T not_hex\n"
+	      "ffffffff81006000 TT two_letters\n"
+	      "ffffffff81007000 B init_mm\n", f);
+	for (int i = 0; i < 5000; i++)	/* enough to probe past collisions */
+		fprintf(f, "%016llx t filler_%d\n", 0xffffffff82000000ull + 16ull * (unsigned)i, i);
+	fclose(f);
+	struct pts_kallsyms *k = NULL;
+	struct pts_error *err = pts_kallsyms_from_file(path, &k);
+	ok(!err && k, "the file parses: %s", err ? pts_error_text(err) : "ok");
+	pts_error_destroy(err);
+	if (k) {
+		uint64_t a = 0;
+		char t = 0;
+		ok(pts_kallsyms_count(k) == 5007, "%zu symbols (module and malformed lines left out)",
+		   pts_kallsyms_count(k));
+		ok(pts_kallsyms_lookup(k, "dup_name", &a, &t) && a == 0xffffffff81002000ull && t == 'D',
+		   "a repeated name gives its global symbol: %#llx %c", (unsigned long long)a, t);
+		ok(pts_kallsyms_lookup(k, "local_only", &a, NULL) && a == 0xffffffff81004000ull,
+		   "a name repeated by locals only gives the first: %#llx", (unsigned long long)a);
+		ok(pts_kallsyms_lookup(k, "init_mm", &a, NULL) && a == 0xffffffff81007000ull &&
+		   pts_kallsyms_lookup(k, "filler_4999", &a, NULL) && a == 0xffffffff82000000ull + 16 * 4999,
+		   "names are found wherever they hash");
+		ok(!pts_kallsyms_lookup(k, "mod_sym", NULL, NULL) && !pts_kallsyms_lookup(k, "not_hex", NULL, NULL) &&
+		   !pts_kallsyms_lookup(k, "two_letters", NULL, NULL) && !pts_kallsyms_lookup(k, "init_m", NULL, NULL),
+		   "module symbols, malformed lines and prefixes are not found");
+		pts_kallsyms_free(k);
+	}
+	unlink(path);
+}
+
 int main(void)
 {
+	test_kallsyms_file();
 	test_dwindex();
 	test_fields();
 	test_invariants_doc();
