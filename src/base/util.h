@@ -45,4 +45,14 @@ struct u64map {
 void u64map_put(struct u64map *m, uint64_t key, size_t val);
 bool u64map_get(const struct u64map *m, uint64_t key, size_t *val);
 void u64map_free(struct u64map *m);
+/* FNV-1a over a NUL-terminated string, from seed (the name tables of
+ * types/: the DWARF index, whose file keeps these hashes, and kallsyms). */
+static inline uint32_t pts_fnv1a(const char *s, uint32_t seed)
+{
+	uint32_t h = 2166136261u ^ seed;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
 #endif

@@ -53,9 +53,7 @@ struct pts_dwarf {
 
 static uint32_t hash(const char *s, int kind)
 {
-	uint32_t h = 2166136261u ^ (uint32_t)kind;
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
+	uint32_t h = pts_fnv1a(s, (uint32_t)kind);
 	return h ? h : 1;
 }
 
@@ -751,8 +749,14 @@ static struct pts_error *unlocked_symbol(struct pts_dwarf *dw, const char *name,
 	/* .symtab first: reading it costs milliseconds, while the DWARF
 	 * index costs half a second, so commands that need only symbols
 	 * (info) never build it. */
-	if (!dw->sym_indexed && !(dw->indexed = idx_load(dw)))
-		index_symtab(dw);
+	/* the mapped index holds the symbols too; a DWARF index built here
+	 * (no cache) does not, and is kept */
+	if (!dw->sym_indexed) {
+		if (!dw->indexed && idx_load(dw))
+			dw->indexed = true;
+		else
+			index_symtab(dw);
+	}
 	dw->sym_indexed = true;
 	if (lookup(dw, name, K_SYM, ret))
 		return NULL;

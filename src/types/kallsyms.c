@@ -51,14 +51,6 @@ static void fix_names(struct pts_kallsyms *k)
 		k->v[i].name = k->strs + (uintptr_t)k->v[i].name;
 }
 
-static uint32_t name_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
-
 static bool global(const struct ksym *s)
 {
 	return s->type >= 'A' && s->type <= 'Z';
@@ -75,7 +67,7 @@ static void finish(struct pts_kallsyms *k)
 	k->mask = size - 1;
 	k->slot = xcalloc(size, sizeof(*k->slot));
 	for (size_t i = 0; i < k->n; i++)
-		for (size_t j = name_hash(k->v[i].name) & k->mask;; j = (j + 1) & k->mask) {
+		for (size_t j = pts_fnv1a(k->v[i].name, 0) & k->mask;; j = (j + 1) & k->mask) {
 			if (!k->slot[j]) {
 				k->slot[j] = (uint32_t)i + 1;
 				break;
@@ -92,7 +84,7 @@ static void finish(struct pts_kallsyms *k)
 bool pts_kallsyms_lookup(const struct pts_kallsyms *k, const char *name, uint64_t *addr, char *type)
 {
 	const struct ksym *s = NULL;
-	for (size_t j = name_hash(name) & k->mask; k->slot && k->slot[j]; j = (j + 1) & k->mask)
+	for (size_t j = pts_fnv1a(name, 0) & k->mask; k->slot && k->slot[j]; j = (j + 1) & k->mask)
 		if (!strcmp(k->v[k->slot[j] - 1].name, name)) {
 			s = &k->v[k->slot[j] - 1];
 			break;
